@@ -1,0 +1,27 @@
+/* wav.h  Loading prompts from RIFF/WAVE files: 8 kHz mono, 16-bit PCM, mu-law or A-law. */
+#ifndef CALLWARDEN_WAV_H
+#define CALLWARDEN_WAV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decoded audio: 8 kHz mono linear 16-bit samples. Owned by whoever called cw_wav_*. */
+typedef struct cw_audio {
+    int16_t *samples;
+    size_t nsamples;
+} cw_audio;
+
+/*
+ * Parse a WAV image in memory (buf, len) into out. Accepts format 1 (PCM, 16 bit),
+ * 6 (A-law, 8 bit) and 7 (mu-law, 8 bit), 8000 Hz, one channel; skips unknown chunks.
+ * Returns 0, or -1 with a clear reason in err (errlen bytes) and out untouched.
+ */
+int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_t errlen);
+
+/* Read and parse the file at path; as cw_wav_parse, the reason names the file. */
+int cw_wav_load(const char *path, cw_audio *out, char *err, size_t errlen);
+
+/* Free the samples of a; a may be zeroed or already freed. */
+void cw_audio_free(cw_audio *a);
+
+#endif
