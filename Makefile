@@ -41,6 +41,7 @@ bench: build
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCW_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build build-fuzz -j$(JOBS) --target fuzz_sdp
+	mkdir -p build-fuzz/fuzz-corpus
 	./build-fuzz/tests/fuzz_sdp -max_total_time=$${FUZZ_SECONDS:-60} \
 	  -max_len=4096 build-fuzz/fuzz-corpus tests/sdp/corpus
 

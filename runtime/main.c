@@ -1,18 +1,163 @@
 /* main.c  The callwarden command line: `callwarden run`, --help, --version. */
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "callwarden/config.h"
+#include "callwarden/log.h"
+#include "callwarden/runtime.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: callwarden run [options]\n");
+    fprintf(out,
+        "usage: callwarden run [options]\n"
+        "       callwarden --help | --version\n"
+        "\n"
+        "run: answer SIP calls and run the demo tenant's call flow.\n"
+        "  --listen ADDR:PORT       SIP on UDP and TCP (IPv6: [::1]:5060); default 127.0.0.1:5060\n"
+        "  --listen tls:ADDR:PORT   SIP over TLS as well (needs --tls-cert-dir)\n"
+        "  --tls-cert-dir DIR       directory with agent.pem (key + certificate) and cafile.pem\n"
+        "  --rtp-ports LO-HI        RTP/RTCP port range; default 20000-29999\n"
+        "  --media-address ADDR     address for RTP and the SDP; default the listen address\n"
+        "  --data DIR               data directory; default ./data\n"
+        "  --prompts DIR            rendered prompts; default <binary dir>/prompts\n"
+        "  --config FILE            settings as \"key = value\" lines (same names, with _)\n"
+        "  --max-calls N            more concurrent calls get 503; default 4000\n"
+        "  --drain-timeout SEC      after SIGTERM, BYE to calls still up; default 30\n"
+        "  --ring-ms MS             send 180 Ringing and answer after MS; default 0\n"
+        "  --digit-timeout-ms MS    how long the demo waits for a key; default 10000\n"
+        "  --log-level LEVEL        error, warn, info or debug; default info\n"
+        "\n"
+        "SIGTERM or SIGINT drains: new INVITEs get 503, calls end by themselves or get a\n"
+        "BYE after the drain timeout, then the process exits 0. A second signal hangs up at once.\n");
+}
+
+static void default_prompts_dir(cw_config *cfg, const char *argv0)
+{
+    if (cfg->prompts_dir[0])
+        return;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        snprintf(exe, sizeof exe, "%s", argv0);
+    else
+        exe[n] = 0;
+    snprintf(cfg->prompts_dir, sizeof cfg->prompts_dir, "%s/prompts", dirname(exe));
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "listen", required_argument, NULL, 'l' },
+        { "rtp-ports", required_argument, NULL, 'r' },
+        { "data", required_argument, NULL, 'd' },
+        { "config", required_argument, NULL, 'c' },
+        { "log-level", required_argument, NULL, 'v' },
+        { "prompts", required_argument, NULL, 'p' },
+        { "tls-cert-dir", required_argument, NULL, 't' },
+        { "media-address", required_argument, NULL, 'm' },
+        { "max-calls", required_argument, NULL, 'n' },
+        { "drain-timeout", required_argument, NULL, 'D' },
+        { "ring-ms", required_argument, NULL, 'R' },
+        { "digit-timeout-ms", required_argument, NULL, 'T' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    cw_config cfg;
+    cw_config_defaults(&cfg);
+    char err[1024];
+
+    /* The config file first, wherever --config stands, so the command line wins. */
+    for (int i = 1; i < argc - 1; i++) {
+        if (strcmp(argv[i], "--config") == 0 && cw_config_load(&cfg, argv[i + 1], err,
+                                                               sizeof err) != 0) {
+            fprintf(stderr, "callwarden: %s\n", err);
+            return 2;
+        }
+    }
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        const char *key = NULL;
+        for (const struct option *o = opts; o->name; o++)
+            if (o->val == opt)
+                key = o->name;
+        if (opt == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        if (opt == '?' || !key) {
+            usage(stderr);
+            return 2;
+        }
+        if (opt == 'c')
+            continue;
+        if (cw_config_set(&cfg, key, optarg, err, sizeof err) != 0) {
+            fprintf(stderr, "callwarden: --%s\n", err);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "callwarden: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if (cfg.listen_tls[0] && !cfg.tls_cert_dir[0]) {
+        fprintf(stderr, "callwarden: --listen tls:... needs --tls-cert-dir\n");
+        return 2;
+    }
+    default_prompts_dir(&cfg, argv[0]);
+    cw_log_set_level((cw_log_level)cfg.log_level);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    static cw_runtime rt;   /* lives as long as the process; reachable for LeakSanitizer */
+    int status = 0;
+    if (cw_runtime_start(&rt, &loop, &cfg, err, sizeof err) != 0) {
+        cw_log(CW_LOG_ERROR, "main", "%s", err);
+        uv_walk(&loop, close_walk, NULL);
+        status = 1;
+    } else {
+        cw_log(CW_LOG_INFO, "main", "ready version=%s rtp_ports=%u-%u media_address=%s",
+               CW_VERSION, cfg.rtp_port_min, cfg.rtp_port_max, rt.media_addr);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cw_runtime_free(&rt);
+    uv_loop_close(&loop);
+    if (status == 0)
+        cw_log(CW_LOG_INFO, "main", "exit 0");
+    return status;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
         printf("callwarden %s\n", CW_VERSION);
         return 0;
     }
-    usage(argc > 1 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
-    return argc > 1 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    fprintf(stderr, "callwarden: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return 2;
 }

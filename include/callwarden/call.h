@@ -1,0 +1,130 @@
+/*
+ * call.h  The call core: one cw_call per SIP dialog, its media, and the flow API
+ * (answer, play, gather, hangup) that the demo flow uses today and the Lua host will
+ * bind later. All of it runs on the loop thread.
+ *
+ * The call core never calls sofia-sip: it signals through cw_signaling, which the SIP
+ * part implements (runtime/sip) and the scenario runner can replace.
+ */
+#ifndef CALLWARDEN_CALL_H
+#define CALLWARDEN_CALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "callwarden/media.h"
+#include "callwarden/sdp.h"
+
+typedef struct cw_runtime cw_runtime;
+typedef struct cw_call cw_call;
+
+/* What the call core asks of the signalling side. */
+typedef struct cw_signaling {
+    /* 180 Ringing */
+    void (*ringing)(cw_call *c);
+    /* 200 OK to the pending INVITE (first or re-INVITE) carrying sdp */
+    void (*answer)(cw_call *c, const char *sdp);
+    /* a final error to the pending INVITE; warning ("" for none) and retry_after (0 for
+     * none) become the Warning and Retry-After headers */
+    void (*reject)(cw_call *c, int status, const char *phrase, const char *warning,
+                   unsigned retry_after);
+    /* send BYE */
+    void (*bye)(cw_call *c);
+    /* the call is about to be freed: forget it and release the dialog */
+    void (*release)(cw_call *c);
+} cw_signaling;
+
+typedef enum cw_call_state {
+    CW_CALL_NEW = 0,      /* INVITE received, not answered */
+    CW_CALL_ANSWERED,     /* 200 OK sent, media running */
+    CW_CALL_ENDING,       /* BYE sent or received, CANCELled, or rejected */
+    CW_CALL_CLOSING       /* signalling over, handles closing, then freed */
+} cw_call_state;
+
+typedef void (*cw_play_cb)(cw_call *c, int completed);
+typedef void (*cw_gather_cb)(cw_call *c, const char *digits);   /* "" = timeout */
+
+struct cw_call {
+    cw_runtime *rt;
+    uint64_t id;                    /* "call=<id>" in logs; no number is ever logged */
+    const cw_signaling *sig;
+    void *sig_handle;               /* the SIP side's dialog (a nua handle) */
+    cw_call_state state;
+    char tenant[64];
+    int signaling_done;
+    int media_open;
+    int pending_handles;            /* uv handles still to be closed before free */
+    char end_reason[32];
+
+    /* media */
+    uint16_t rtp_port;
+    cw_sdp_choice choice;
+    cw_stream stream;
+    cw_udp_media udp;
+    uint64_t sdp_version;
+    int offer_in_answer;            /* INVITE without SDP: our offer went in the 200 */
+    char local_sdp[2048];           /* our answer (or offer) for the pending INVITE */
+
+    /* timing (uv_hrtime ns) for the latency figures */
+    uint64_t t_invite;
+    uint64_t t_first_rtp;
+
+    /* the flow's pending operations (one of each at a time) */
+    uv_timer_t timer;               /* ringing, then the gather timeout */
+    cw_play_cb play_cb;
+    cw_gather_cb gather_cb;
+    char digits[32];                /* collected, not yet consumed */
+    size_t max_digits;
+    int flow_started;
+    char lang[8];
+
+    cw_call *next, *prev;           /* the runtime's list of calls */
+};
+
+/* ---- from the signalling side ---------------------------------------------------- */
+
+/* A new INVITE (sdp may be NULL/0 for an INVITE without SDP). Creates the call, or
+ * rejects the INVITE through sig and returns NULL. tenant is the request-URI user. */
+cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_handle,
+                          const char *tenant, const char *sdp, size_t sdp_len);
+
+/* A re-INVITE on an answered call (sdp may be NULL: we re-offer in the 200). */
+void cw_call_reinvite(cw_call *c, const char *sdp, size_t sdp_len);
+
+/* The ACK to our 200; sdp is the answer when our offer was in the 200. */
+void cw_call_ack(cw_call *c, const char *sdp, size_t sdp_len);
+
+/* The peer hung up (BYE) or cancelled (CANCEL) or the dialog failed. */
+void cw_call_remote_end(cw_call *c, const char *reason);
+
+/* A DTMF digit arrived by SIP INFO. */
+void cw_call_info_digit(cw_call *c, const cw_dtmf_digit *d);
+
+/* The dialog is over on the SIP side; the call is freed once its handles closed. */
+void cw_call_signaling_ended(cw_call *c);
+
+/* ---- the flow API ------------------------------------------------------------------ */
+
+/* Answer the pending INVITE (200 with our SDP) and start media. Returns 0 or -1. */
+int cw_call_answer(cw_call *c);
+
+/* Play prompt <tenant>/<lang>/<id>; cb(c, completed) runs when it ended. Returns 0, or
+ * -1 if the prompt cannot be loaded (logged; cb is not called). */
+int cw_call_play(cw_call *c, const char *lang, const char *id, cw_play_cb cb);
+
+/* Collect up to max digits (keys pressed during a prompt count), ending early on '#';
+ * cb(c, digits) runs with what was collected, "" after timeout_ms without a key;
+ * timeout_ms 0 waits without a limit (call again with a limit to arm it). */
+void cw_call_gather(cw_call *c, size_t max, unsigned timeout_ms, cw_gather_cb cb);
+
+/* Hang up: BYE if answered, else 480; media stops at once. */
+void cw_call_hangup(cw_call *c, const char *reason);
+
+/* ---- the demo flow (until the Lua host lands) ------------------------------------- */
+
+/* Start the demo flow on an answered call. */
+void cw_demo_flow_start(cw_call *c);
+
+#endif

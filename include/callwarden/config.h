@@ -1,0 +1,45 @@
+/* config.h  Runtime settings: defaults, a key = value config file, command-line overrides. */
+#ifndef CALLWARDEN_CONFIG_H
+#define CALLWARDEN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CW_PATH_LEN 1024
+#define CW_ADDR_LEN 128
+
+typedef struct cw_config {
+    char listen[CW_ADDR_LEN];        /* "127.0.0.1:5060" or "[::1]:5060": UDP and TCP */
+    char listen_tls[CW_ADDR_LEN];    /* "" or "127.0.0.1:5061": SIP over TLS */
+    char tls_cert_dir[CW_PATH_LEN];  /* holds agent.pem (key + certificate), cafile.pem */
+    char media_address[CW_ADDR_LEN]; /* RTP address; "" = the SIP listen address */
+    uint16_t rtp_port_min;           /* even; RTP on even, RTCP on the next odd port */
+    uint16_t rtp_port_max;
+    char data_dir[CW_PATH_LEN];
+    char prompts_dir[CW_PATH_LEN];   /* "" = <directory of the binary>/prompts */
+    unsigned max_calls;              /* more concurrent calls get 503 + Retry-After */
+    unsigned drain_timeout_ms;       /* after SIGTERM, calls still up get BYE then */
+    unsigned ring_ms;                /* 180 Ringing this long before the answer */
+    unsigned digit_timeout_ms;       /* the demo flow waits this long for a key */
+    int log_level;                   /* cw_log_level */
+} cw_config;
+
+/* Fill c with the defaults (listen 127.0.0.1:5060, RTP 20000-29999, data ./data, ...). */
+void cw_config_defaults(cw_config *c);
+
+/*
+ * Set one setting by name ("listen", "rtp_ports", "data", ...), from the config file
+ * or the command line. Returns 0, or -1 with a reason in err (errlen bytes).
+ */
+int cw_config_set(cw_config *c, const char *key, const char *value, char *err, size_t errlen);
+
+/*
+ * Read a config file of "key = value" lines ('#' starts a comment). Returns 0, or -1
+ * with "<path>:<line>: <reason>" in err; c keeps what was set before the bad line.
+ */
+int cw_config_load(cw_config *c, const char *path, char *err, size_t errlen);
+
+/* Split "host:port", "[v6]:port" into host (no brackets) and port. Returns 0 or -1. */
+int cw_config_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
+
+#endif

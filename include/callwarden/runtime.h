@@ -1,0 +1,77 @@
+/*
+ * runtime.h  The loop's context object: everything one callwarden process owns. There
+ * is no global mutable state outside it (DESIGN.md); every part reaches the runtime
+ * through the call or handle it was given.
+ */
+#ifndef CALLWARDEN_RUNTIME_H
+#define CALLWARDEN_RUNTIME_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "callwarden/call.h"
+#include "callwarden/config.h"
+#include "callwarden/media.h"
+
+typedef struct cw_sip cw_sip;
+
+typedef struct cw_runtime_stats {
+    uint64_t calls_total;
+    uint64_t calls_rejected;        /* 4xx/5xx to an initial INVITE */
+    uint64_t calls_completed;
+    uint64_t rtp_sent;              /* summed when calls end */
+    uint64_t rtp_received;
+    uint64_t rtp_dropped;
+} cw_runtime_stats;
+
+struct cw_runtime {
+    uv_loop_t *loop;
+    cw_config cfg;
+    char media_addr[CW_ADDR_LEN];   /* the address RTP binds to and SDP announces */
+    int media_family;
+    cw_prompt_cache prompts;
+    cw_port_pool ports;
+    cw_media_clock clock;
+    cw_sip *sip;
+
+    cw_call *calls;
+    size_t ncalls;
+    uint64_t next_call_id;
+    cw_runtime_stats stats;
+
+    int draining;                   /* SIGTERM seen: new INVITEs get 503 */
+    int stopping;                   /* SIP shutdown under way */
+    uv_timer_t drain_timer;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t ready_timer;
+};
+
+/* Set up rt from cfg on loop: prompt cache, port pool, media clock, SIP agent, signal
+ * handlers. Returns 0, or -1 with a reason in err. */
+int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
+                     size_t errlen);
+
+/* Begin draining (what SIGTERM does): 503 to new INVITEs, BYE to calls after the drain
+ * timeout, then stop SIP and let the loop end. */
+void cw_runtime_drain(cw_runtime *rt);
+
+/* Called by the call core whenever a call was freed (drain progress). */
+void cw_runtime_call_freed(cw_runtime *rt);
+
+/* Free what cw_runtime_start allocated, after uv_run returned. */
+void cw_runtime_free(cw_runtime *rt);
+
+/* ---- the SIP part (runtime/sip) ---------------------------------------------------- */
+
+/* Start the sofia-sip thread listening as cfg says; returns 0 once it listens, or -1
+ * with a reason in err (the address is taken, the certificate is missing, ...). */
+int cw_sip_start(cw_runtime *rt, cw_sip **out, char *err, size_t errlen);
+
+/* Ask the SIP stack to shut down; done() runs on the loop thread once it has. */
+void cw_sip_shutdown(cw_sip *sip, void (*done)(cw_runtime *rt));
+
+/* Join the SIP thread and free it (after done ran). */
+void cw_sip_free(cw_sip *sip);
+
+#endif

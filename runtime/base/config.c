@@ -1,0 +1,211 @@
+/* config.c  Runtime settings: defaults, "key = value" files, command-line overrides.
+ * The file and the command line share cw_config_set, so a setting means the same
+ * wherever it is given. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwarden/config.h"
+#include "callwarden/log.h"
+
+void cw_config_defaults(cw_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1:5060");
+    c->rtp_port_min = 20000;
+    c->rtp_port_max = 29999;
+    snprintf(c->data_dir, sizeof c->data_dir, "data");
+    c->max_calls = 4000;
+    c->drain_timeout_ms = 30000;
+    c->ring_ms = 0;
+    c->digit_timeout_ms = 10000;
+    c->log_level = CW_LOG_INFO;
+}
+
+int cw_config_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+    const char *colon;
+    const char *h = s;
+    size_t hl;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        h = s + 1;
+        hl = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || memchr(s, ':', (size_t)(colon - s)))
+            return -1;   /* a bare IPv6 literal needs brackets */
+        hl = (size_t)(colon - s);
+    }
+    if (hl == 0 || hl >= hostlen)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = 0;
+    char *end;
+    errno = 0;
+    long p = strtol(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || p < 1 || p > 65535)
+        return -1;
+    *port = (uint16_t)p;
+
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
+        return -1;
+    return 0;
+}
+
+static int parse_uint(const char *v, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(v, &end, 10);
+    if (errno || *end || end == v || v[0] == '-' || x > max)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+static int set_path(char *dst, size_t cap, const char *v)
+{
+    if (strlen(v) >= cap || v[0] == 0)
+        return -1;
+    snprintf(dst, cap, "%s", v);
+    return 0;
+}
+
+int cw_config_set(cw_config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+    char host[CW_ADDR_LEN];
+    uint16_t port;
+    unsigned long x;
+
+    if (strcmp(key, "listen") == 0) {
+        const char *v = value;
+        int tls = strncmp(v, "tls:", 4) == 0;
+        if (tls || strncmp(v, "udp:", 4) == 0 || strncmp(v, "tcp:", 4) == 0)
+            v += 4;
+        if (cw_config_split_hostport(v, host, sizeof host, &port) != 0) {
+            snprintf(err, errlen, "listen: \"%s\" is not ADDR:PORT or [IPV6]:PORT", value);
+            return -1;
+        }
+        snprintf(tls ? c->listen_tls : c->listen, CW_ADDR_LEN, "%s", v);
+        return 0;
+    }
+    if (strcmp(key, "rtp_ports") == 0 || strcmp(key, "rtp-ports") == 0) {
+        unsigned lo, hi;
+        char extra;
+        if (sscanf(value, "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 || hi > 65535 ||
+            hi < lo + 3) {
+            snprintf(err, errlen,
+                     "rtp_ports: \"%s\" is not LO-HI with 1024 <= LO < HI <= 65535 "
+                     "(at least two pairs)", value);
+            return -1;
+        }
+        c->rtp_port_min = (uint16_t)lo;
+        c->rtp_port_max = (uint16_t)hi;
+        return 0;
+    }
+    if (strcmp(key, "data") == 0)
+        return set_path(c->data_dir, sizeof c->data_dir, value) == 0
+                   ? 0 : (snprintf(err, errlen, "data: bad directory \"%s\"", value), -1);
+    if (strcmp(key, "prompts") == 0)
+        return set_path(c->prompts_dir, sizeof c->prompts_dir, value) == 0
+                   ? 0 : (snprintf(err, errlen, "prompts: bad directory \"%s\"", value), -1);
+    if (strcmp(key, "tls_cert_dir") == 0 || strcmp(key, "tls-cert-dir") == 0)
+        return set_path(c->tls_cert_dir, sizeof c->tls_cert_dir, value) == 0
+                   ? 0 : (snprintf(err, errlen, "tls_cert_dir: bad directory \"%s\"", value), -1);
+    if (strcmp(key, "media_address") == 0 || strcmp(key, "media-address") == 0) {
+        unsigned char buf[16];
+        if (inet_pton(AF_INET, value, buf) != 1 && inet_pton(AF_INET6, value, buf) != 1) {
+            snprintf(err, errlen, "media_address: \"%s\" is not an IP address", value);
+            return -1;
+        }
+        snprintf(c->media_address, sizeof c->media_address, "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "log_level") == 0 || strcmp(key, "log-level") == 0) {
+        int l = cw_log_level_parse(value);
+        if (l < 0) {
+            snprintf(err, errlen, "log_level: \"%s\" is not error, warn, info or debug", value);
+            return -1;
+        }
+        c->log_level = l;
+        return 0;
+    }
+
+    struct { const char *name; unsigned *dst; unsigned long max; int ms_from_s; } nums[] = {
+        { "max_calls", &c->max_calls, 100000, 0 },
+        { "drain_timeout", &c->drain_timeout_ms, 86400, 1 },
+        { "ring_ms", &c->ring_ms, 60000, 0 },
+        { "digit_timeout_ms", &c->digit_timeout_ms, 600000, 0 },
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        char dashed[64];
+        snprintf(dashed, sizeof dashed, "%s", nums[i].name);
+        for (char *p = dashed; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        if (strcmp(key, nums[i].name) != 0 && strcmp(key, dashed) != 0)
+            continue;
+        if (parse_uint(value, nums[i].max, &x) != 0) {
+            snprintf(err, errlen, "%s: \"%s\" is not a whole number from 0 to %lu",
+                     nums[i].name, value, nums[i].max);
+            return -1;
+        }
+        *nums[i].dst = (unsigned)(nums[i].ms_from_s ? x * 1000 : x);
+        return 0;
+    }
+    snprintf(err, errlen, "unknown setting \"%s\"", key);
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = 0;
+    return s;
+}
+
+int cw_config_load(cw_config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[2048];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = 0;
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected \"key = value\"", path, lineno);
+            fclose(f);
+            return -1;
+        }
+        *eq = 0;
+        char *key = trim(s), *value = trim(eq + 1);
+        char why[512];
+        if (cw_config_set(c, key, value, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+            fclose(f);
+            return -1;
+        }
+    }
+    fclose(f);
+    return 0;
+}

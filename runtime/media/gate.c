@@ -1,0 +1,23 @@
+/* gate.c  The media gate: the one place every frame of a call's audio passes.
+ *
+ * G1 (the disclosure is the first audio) and G2 (no recording, transcription or AI
+ * processing before the disclosure ended and a consent is durably committed) will be
+ * enforced here, and only here: the recorder and the AI egress will take the caller's
+ * audio from cw_gate_inbound and from nowhere else, and the outbound path sends only
+ * what cw_gate_outbound admits. Until the policy core lands both admit everything.
+ */
+#include "callwarden/media.h"
+
+int cw_gate_outbound(cw_stream *s, const uint8_t *payload, size_t len)
+{
+    (void)payload;
+    (void)len;
+    (void)s;
+    return 1;
+}
+
+void cw_gate_inbound(cw_stream *s, const int16_t *pcm, size_t n)
+{
+    if (s->ev && s->ev->inbound_frame)
+        s->ev->inbound_frame(s->owner, pcm, n);
+}

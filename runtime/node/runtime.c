@@ -1,0 +1,199 @@
+/* runtime.c  The loop's context object: start-up of every part, signals, shutdown. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "callwarden/log.h"
+#include "callwarden/runtime.h"
+
+/* Two sockets per call and the SIP transports: lift the soft descriptor limit to
+ * the hard one, so that thousands of calls do not hit the default 1024. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    cw_runtime *rt = s->data;
+    cw_log(CW_LOG_INFO, "main", "signal=%d: draining", signum);
+    cw_runtime_drain(rt);
+}
+
+static int choose_media_address(cw_runtime *rt, char *err, size_t errlen)
+{
+    char host[CW_ADDR_LEN];
+    uint16_t port;
+    const char *a = rt->cfg.media_address;
+    if (!a[0]) {
+        if (cw_config_split_hostport(rt->cfg.listen, host, sizeof host, &port) != 0) {
+            snprintf(err, errlen, "listen: bad address \"%s\"", rt->cfg.listen);
+            return -1;
+        }
+        a = host;
+    }
+    if (strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0) {
+        snprintf(err, errlen, "listening on the wildcard address %s needs media_address "
+                              "(the address to put in the SDP)", a);
+        return -1;
+    }
+    snprintf(rt->media_addr, sizeof rt->media_addr, "%s", a);
+    rt->media_family = strchr(a, ':') ? AF_INET6 : AF_INET;
+    return 0;
+}
+
+/* sofia-sip starts without TLS when the certificate is unusable and says so only in
+ * its own debug log; check the directory here so a bad one stops the start-up. */
+static int check_tls_dir(const char *dir, char *err, size_t errlen)
+{
+    char path[CW_PATH_LEN + 16];
+    snprintf(path, sizeof path, "%s/agent.pem", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "TLS: cannot read %s: %s (it must hold the private key and "
+                 "the certificate)", path, strerror(errno));
+        return -1;
+    }
+    char line[256];
+    int key = 0, cert = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "-----BEGIN ", 11) == 0) {
+            if (strstr(line, "PRIVATE KEY"))
+                key = 1;
+            if (strstr(line, "CERTIFICATE"))
+                cert = 1;
+        }
+    }
+    fclose(f);
+    if (!key || !cert) {
+        snprintf(err, errlen, "TLS: %s lacks a %s in PEM form", path,
+                 !key ? "private key" : "certificate");
+        return -1;
+    }
+    return 0;
+}
+
+int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
+                     size_t errlen)
+{
+    memset(rt, 0, sizeof *rt);
+    rt->loop = loop;
+    rt->cfg = *cfg;
+    raise_fd_limit();
+    srandom((unsigned)(uv_hrtime() ^ (uint64_t)getpid()));
+
+    if (choose_media_address(rt, err, errlen) != 0)
+        return -1;
+    if (cfg->listen_tls[0] && check_tls_dir(cfg->tls_cert_dir, err, errlen) != 0)
+        return -1;
+    if (cw_port_pool_init(&rt->ports, cfg->rtp_port_min, cfg->rtp_port_max) != 0) {
+        snprintf(err, errlen, "rtp_ports %u-%u: bad range", cfg->rtp_port_min,
+                 cfg->rtp_port_max);
+        return -1;
+    }
+    cw_prompt_cache_init(&rt->prompts, cfg->prompts_dir);
+
+    /* Load the demo prompts now: a missing prompt is a start-up error, not a silent
+     * call later. */
+    static const char *const demo[][2] = {
+        { "en", "welcome" }, { "en", "press1" }, { "de", "press2" }, { "en", "goodbye" },
+    };
+    for (size_t i = 0; i < sizeof demo / sizeof demo[0]; i++)
+        if (!cw_prompt_get(&rt->prompts, "demo", demo[i][0], demo[i][1], err, errlen))
+            return -1;
+
+    cw_media_clock_init(&rt->clock, uv_hrtime());
+    if (cw_media_clock_start(&rt->clock, loop) != 0) {
+        snprintf(err, errlen, "cannot start the media clock");
+        return -1;
+    }
+    uv_timer_init(loop, &rt->drain_timer);
+    rt->drain_timer.data = rt;
+    uv_signal_init(loop, &rt->sigterm);
+    uv_signal_init(loop, &rt->sigint);
+    rt->sigterm.data = rt->sigint.data = rt;
+    uv_signal_start(&rt->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&rt->sigint, on_signal, SIGINT);
+
+    if (cw_sip_start(rt, &rt->sip, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+/* ---- drain and stop ------------------------------------------------------------- */
+
+static void close_cb(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void sip_stopped(cw_runtime *rt)
+{
+    /* The last handles: once they are closed uv_run returns and main exits 0. */
+    cw_media_clock_stop(&rt->clock, close_cb);
+    uv_close((uv_handle_t *)&rt->drain_timer, close_cb);
+    uv_close((uv_handle_t *)&rt->sigterm, close_cb);
+    uv_close((uv_handle_t *)&rt->sigint, close_cb);
+    cw_log(CW_LOG_INFO, "main", "stopped calls_total=%llu calls_rejected=%llu",
+           (unsigned long long)rt->stats.calls_total,
+           (unsigned long long)rt->stats.calls_rejected);
+}
+
+static void stop_sip(cw_runtime *rt)
+{
+    if (rt->stopping)
+        return;
+    rt->stopping = 1;
+    uv_timer_stop(&rt->drain_timer);
+    cw_sip_shutdown(rt->sip, sip_stopped);
+}
+
+static void drain_timeout(uv_timer_t *t)
+{
+    cw_runtime *rt = t->data;
+    cw_log(CW_LOG_INFO, "main", "drain timeout: hanging up %zu calls", rt->ncalls);
+    for (cw_call *c = rt->calls, *next; c; c = next) {
+        next = c->next;
+        cw_call_hangup(c, "drain");
+    }
+}
+
+void cw_runtime_drain(cw_runtime *rt)
+{
+    if (rt->draining) {
+        /* a second signal: do not wait any longer */
+        drain_timeout(&rt->drain_timer);
+        return;
+    }
+    rt->draining = 1;
+    cw_log(CW_LOG_INFO, "main", "draining calls=%zu timeout_ms=%u", rt->ncalls,
+           rt->cfg.drain_timeout_ms);
+    if (rt->ncalls == 0) {
+        stop_sip(rt);
+        return;
+    }
+    uv_timer_start(&rt->drain_timer, drain_timeout, rt->cfg.drain_timeout_ms, 0);
+}
+
+void cw_runtime_call_freed(cw_runtime *rt)
+{
+    if (rt->draining && rt->ncalls == 0)
+        stop_sip(rt);
+}
+
+void cw_runtime_free(cw_runtime *rt)
+{
+    if (rt->sip)
+        cw_sip_free(rt->sip);
+    rt->sip = NULL;
+    cw_prompt_cache_free(&rt->prompts);
+    cw_port_pool_free(&rt->ports);
+}

@@ -1,0 +1,153 @@
+/* negotiate.c  Choosing what to answer (RFC 3264 section 6): one audio stream, G.711.
+ *
+ * We take the first audio m= line we can serve: port != 0, proto RTP/AVP, a connection
+ * address, and PCMU or PCMA among its formats. Of those two, the offerer's first in its
+ * own order wins (RFC 3264 6.1: the offer lists formats in order of preference). A
+ * format is PCMU or PCMA by its static payload type (0, 8) when it has no a=rtpmap, or
+ * by rtpmap name at 8000 Hz mono under any payload type. telephone-event is answered
+ * only if offered (RFC 4733), at 8000 Hz, under the offered payload type.
+ *
+ * The answer always names the codec by its static type, also when the offer used a
+ * dynamic one: our media path sends and expects 0 and 8, and RFC 3264 6.1 only asks
+ * that the offered number SHOULD be reused.
+ *
+ * The reasons returned go into a SIP Warning header: they echo only numbers and the
+ * proto, which the parser has checked to be an RFC 4566 token (no quotes, no '\\').
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "callwarden/sdp.h"
+
+/* Which of our codecs format f is, or -1. */
+static int codec_of(const cw_sdp_format *f)
+{
+    if (f->name[0] == 0) {
+        if (f->pt == CW_CODEC_PCMU || f->pt == CW_CODEC_PCMA)
+            return f->pt;
+        return -1;
+    }
+    if (f->rate != 8000 || f->channels != 1)
+        return -1;
+    if (strcasecmp(f->name, "PCMU") == 0)
+        return CW_CODEC_PCMU;
+    if (strcasecmp(f->name, "PCMA") == 0)
+        return CW_CODEC_PCMA;
+    return -1;
+}
+
+/* c=IN IP4 0.0.0.0 (RFC 2543 hold) or its IPv6 twin ::. The parser stores canonical
+ * text, so a string compare suffices. */
+static int is_hold_addr(const char *addr)
+{
+    return strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0;
+}
+
+/* Our direction in the answer to a stream the peer marked dir (RFC 3264 6.1); with a
+ * hold address the peer cannot receive, so we never send. */
+static cw_sdp_dir answer_dir(cw_sdp_dir dir, int hold_addr)
+{
+    switch (dir) {
+    case CW_SDP_SENDONLY: return CW_SDP_RECVONLY;
+    case CW_SDP_RECVONLY: return hold_addr ? CW_SDP_INACTIVE : CW_SDP_SENDONLY;
+    case CW_SDP_INACTIVE: return CW_SDP_INACTIVE;
+    default: return hold_addr ? CW_SDP_RECVONLY : CW_SDP_SENDRECV;
+    }
+}
+
+/* The payload types of m as "0 18 96", cut short with "..." to fit cap bytes. */
+static void list_formats(const cw_sdp_media *m, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t k = 0; k < m->nformats; k++) {
+        if (used + 9 > cap) {   /* room for " 127" and " ..." and the NUL */
+            snprintf(out + used, cap - used, " ...");
+            return;
+        }
+        used += (size_t)snprintf(out + used, cap - used, "%s%u", k ? " " : "",
+                                 (unsigned)m->formats[k].pt);
+    }
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/*
+ * offer: a parsed offer (or the answer to our offer). choice: filled on success,
+ * zeroed with media_index -1 on error. err/errlen: the reason on error.
+ */
+int cw_sdp_negotiate(const cw_sdp *offer, cw_sdp_choice *ch, char *err, size_t errlen)
+{
+    memset(ch, 0, sizeof *ch);
+    ch->media_index = -1;
+    ch->te_pt = -1;
+    const cw_sdp_media *nocodec = NULL, *noavp = NULL;
+
+    for (size_t i = 0; i < offer->nmedia && i < CW_SDP_MAX_MEDIA; i++) {
+        const cw_sdp_media *m = &offer->media[i];
+        if (strcmp(m->type, "audio") != 0 || m->port == 0)
+            continue;
+        if (strcmp(m->proto, "RTP/AVP") != 0) {
+            if (!noavp)
+                noavp = m;
+            continue;
+        }
+        int codec = -1;
+        for (size_t k = 0; k < m->nformats && k < CW_SDP_MAX_FORMATS && codec < 0; k++)
+            codec = codec_of(&m->formats[k]);
+        if (codec < 0) {
+            if (!nocodec)
+                nocodec = m;
+            continue;
+        }
+        if (!m->addr[0])
+            return fail(err, errlen, "no connection address (c=) for the audio stream");
+
+        ch->media_index = (int)i;
+        ch->codec = (cw_codec)codec;
+        for (size_t k = 0; k < m->nformats && k < CW_SDP_MAX_FORMATS; k++) {
+            const cw_sdp_format *f = &m->formats[k];
+            /* the codec's static number cannot also be the event's */
+            if (strcasecmp(f->name, "telephone-event") == 0 && f->rate == 8000 &&
+                f->pt != (uint8_t)codec) {
+                ch->te_pt = f->pt;
+                break;
+            }
+        }
+        ch->ptime = 20;
+        if (m->ptime >= 10 && m->ptime <= 60 && m->ptime % 10 == 0)
+            ch->ptime = m->ptime;
+        int hold_addr = is_hold_addr(m->addr);
+        ch->dir = answer_dir(m->dir, hold_addr);
+        ch->hold = hold_addr || m->dir == CW_SDP_SENDONLY || m->dir == CW_SDP_INACTIVE;
+        ch->remote_family = m->family;
+        memcpy(ch->remote_addr, m->addr, sizeof ch->remote_addr);
+        ch->remote_port = m->port;
+        return 0;
+    }
+
+    ch->media_index = -1;
+    if (nocodec) {
+        char pts[64];
+        list_formats(nocodec, pts, sizeof pts);
+        return fail(err, errlen, "no common codec (offered: %s; we take PCMU, PCMA)", pts);
+    }
+    if (noavp)
+        return fail(err, errlen, "no audio stream over RTP/AVP (offered: %s)", noavp->proto);
+    return fail(err, errlen, "no audio stream");
+}
