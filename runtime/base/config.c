@@ -100,10 +100,10 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         unsigned lo, hi;
         char extra;
         if (sscanf(value, "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 || hi > 65535 ||
-            hi < lo + 3) {
+            hi < lo + 1) {
             snprintf(err, errlen,
                      "rtp_ports: \"%s\" is not LO-HI with 1024 <= LO < HI <= 65535 "
-                     "(at least two pairs)", value);
+                     "(at least one RTP/RTCP pair)", value);
             return -1;
         }
         c->rtp_port_min = (uint16_t)lo;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "callwarden/log.h"
@@ -81,6 +82,22 @@ static int check_tls_dir(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+/* The data directory holds the ledger and vault files of later issues: create it now
+ * (0700: consent data is nobody else's business) and make sure it is writable, so
+ * that a wrong --data fails at start, not at the first consent. */
+static int prepare_data_dir(const char *dir, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "data directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "data directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
                      size_t errlen)
 {
@@ -91,6 +108,8 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     srandom((unsigned)(uv_hrtime() ^ (uint64_t)getpid()));
 
     if (choose_media_address(rt, err, errlen) != 0)
+        return -1;
+    if (prepare_data_dir(cfg->data_dir, err, errlen) != 0)
         return -1;
     if (cfg->listen_tls[0] && check_tls_dir(cfg->tls_cert_dir, err, errlen) != 0)
         return -1;
