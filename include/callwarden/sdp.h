@@ -42,7 +42,7 @@ typedef struct cw_sdp_media {
     cw_sdp_format formats[CW_SDP_MAX_FORMATS];
     size_t nformats;
     int family;             /* AF_INET or AF_INET6 of the effective c= (media or session) */
-    char addr[CW_SDP_ADDR_LEN]; /* effective connection address, "" if none */
+    char addr[CW_SDP_ADDR_LEN]; /* effective c= address, canonical (inet_ntop), "" if none */
     unsigned ptime;         /* a=ptime in ms, 0 if absent */
     cw_sdp_dir dir;         /* effective direction (media level overrides session) */
 } cw_sdp_media;
@@ -59,8 +59,10 @@ typedef struct cw_sdp {
  * Parse len bytes of buf (not NUL-terminated) into out. Accepts CRLF or LF line ends.
  * Checks v=0 first, o=, s= (may be empty), the c= addresses (IP4/IP6, valid literals;
  * 0.0.0.0 is allowed and means hold), m= lines (port, proto, formats), a=rtpmap,
- * a=ptime, a=sendrecv/sendonly/recvonly/inactive. Unknown lines and attributes are
- * ignored. Returns 0, or -1 with a reason for a 488 in err (errlen bytes).
+ * a=ptime, a=sendrecv/sendonly/recvonly/inactive. Unknown attributes and the line
+ * types we do not need (i= u= e= p= b= t= r= z= k=) are ignored; a type letter RFC 4566
+ * does not define is refused (its section 5). Returns 0, or -1 with a reason for a 488
+ * in err (errlen bytes; printable, without '"' or '\') and out all zero.
  */
 int cw_sdp_parse(const char *buf, size_t len, cw_sdp *out, char *err, size_t errlen);
 

@@ -252,8 +252,7 @@ static int parse_media(parser *ps, span v)
 {
     cw_sdp *out = ps->out;
     if (out->nmedia >= CW_SDP_MAX_MEDIA)
-        return fail(ps, "too many m= lines (at most %d)",
-                    CW_SDP_MAX_MEDIA);
+        return fail(ps, "too many m= lines (at most %d)", CW_SDP_MAX_MEDIA);
     cw_sdp_media *m = &out->media[out->nmedia];
     uint64_t x;
 

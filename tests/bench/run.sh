@@ -13,7 +13,7 @@
 #      rate. The ladder stops at the first failing step; the full run then tries the rate
 #      half-way between the last pass and that failure. Max CPS = the highest passing rate.
 #   2. Concurrent calls with media. build/bench/rtpload (tests/bench/rtpload.c) owns one
-#      port per call; SIPp (hold.xml) puts port i in call i's SDP, ramps HOLD_CALLS calls
+#      port per call; SIPp (hold.xml) puts port i in call i's SDP, ramps N calls
 #      up at HOLD_RATE/s and keeps each up for the ramp + FULL_S seconds, so that all of
 #      them are up together for FULL_S seconds. rtpload answers the runtime's welcome with
 #      50 packets/s per call for the whole hold. The runtime only sends while a prompt
@@ -69,24 +69,21 @@ if [ "$QUICK" = 1 ]; then
     MODE=quick
     STEP_S=3
     RATES=${BENCH_RATES:-"50 100 200"}
-    HOLD_CALLS=${BENCH_CALLS:-200}
+    HOLD_LEVELS=${BENCH_CALLS:-200}
     FULL_S=12
     BISECT=0
 else
     MODE=full
     STEP_S=10
     RATES=${BENCH_RATES:-"50 100 150 200 300 400 500 600 800 1000 1300 1600 2000"}
-    HOLD_CALLS=${BENCH_CALLS:-2000}
+    HOLD_LEVELS=${BENCH_CALLS:-"2000 3000"}
     FULL_S=60
     BISECT=1
 fi
-if [ "$HOLD_CALLS" -le 2100 ]; then
-    RTP_LO=61000
-    RTP_HI=65535
-else
-    RTP_LO=$((LOAD_BASE + 2 * HOLD_CALLS + 1000))
-    RTP_HI=$((RTP_LO + 2 * HOLD_CALLS + 999))
-fi
+# the runtime's RTP ports in stage 1 (stage 2 chooses per level, media_level)
+RTP_LO=61000
+RTP_HI=65535
+MAX_LEVEL=$(echo "$HOLD_LEVELS" | tr ' ' '\n' | sort -n | tail -1)
 STAGES=${BENCH_STAGES:-"cps peer media"}
 WIN_START=7              # s after all calls are up: the welcomes (6 s) are over
 WIN_S=$((FULL_S - WIN_START - 2))
@@ -173,6 +170,12 @@ thread_ticks() {
         awk -v main="$1" -v tid="${t##*/}" '{ print (tid == main ? "L" : "O"), $14 + $15 }' \
             "$t/stat" 2>/dev/null
     done | awk '{ s[$1] += $2 } END { printf "%d %d\n", s["L"], s["O"] }'
+}
+
+# status_field FILE KEY: KEY=value from rtpload's status line
+status_field() {
+    awk -v k="$2" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' \
+        "$1" 2>/dev/null
 }
 
 # child_of PID: the first child process of PID (SIPp under timeout(1)), "" if none yet
@@ -317,19 +320,18 @@ need_free() {
     ss -Hantu 2>/dev/null | awk -v lo="$1" -v hi="$2" '{ n = split($5, a, ":"); p = a[n] + 0 }
         p >= lo && p <= hi { print p; exit }'
 }
-for r in "$SIP_PORT $UAC_PORT" "$RTP_LO $RTP_HI" "$LOAD_BASE $((LOAD_BASE + 2 * HOLD_CALLS))" \
+for r in "$SIP_PORT $UAC_PORT" "$RTP_LO $RTP_HI" \
          "$SINK_PORT $SINK_PORT"; do
     # shellcheck disable=SC2086
     taken=$(need_free $r)
     [ -z "$taken" ] || die "port $taken (range $r) is in use"
 done
-[ "$RTP_HI" -le 65535 ] || die "BENCH_CALLS=$HOLD_CALLS is too many for one loopback address"
 
 # Descriptors: two sockets per call in the runtime, one per call in rtpload.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
-[ "$NOFILE" = unlimited ] || [ "$NOFILE" -ge $((HOLD_CALLS * 2 + 200)) ] ||
-    say "warning: ulimit -n is $NOFILE, too low for $HOLD_CALLS calls"
+[ "$NOFILE" = unlimited ] || [ "$NOFILE" -ge $((MAX_LEVEL * 2 + 200)) ] ||
+    say "warning: ulimit -n is $NOFILE, too low for $MAX_LEVEL calls"
 
 # Socket buffers: SIPp at high rates needs -buff_size 4 MiB, which needs rmem_max.
 set_sysctl() {
@@ -524,72 +526,85 @@ stage_peer() {
 
 # ---- stage 2, 3, 4: concurrent calls with media ----------------------------------------------
 
-stage_media() {
-    if [ -n "${BENCH_HOLD_RATE:-}" ]; then
-        HOLD_RATE=$BENCH_HOLD_RATE
-    elif [ "$QUICK" = 1 ]; then
-        HOLD_RATE=100
+# media_level N: stage 2-4 with N calls; writes $W/media-N.env (the figures, as shell
+# assignments) and a line to $W/levels.txt; sets LEVEL_PASS.
+media_level() {
+    N=$1
+    if [ "$N" -le 2100 ]; then
+        M_RTP_LO=61000
+        M_RTP_HI=65535
     else
-        # ramp at half the measured CPS (at most 200/s): the ramp must not be what fails
-        HOLD_RATE=$((CW_BEST / 2))
-        [ "$CW_BEST" -eq 0 ] && HOLD_RATE=100
-        [ $HOLD_RATE -gt 200 ] && HOLD_RATE=200
-        [ $HOLD_RATE -lt 25 ] && HOLD_RATE=25
+        # above what 61000-65535 holds: inside the ephemeral range (see bind failures below)
+        M_RTP_LO=$((LOAD_BASE + 2 * N + 1000))
+        M_RTP_HI=$((M_RTP_LO + 2 * N + 999))
     fi
-    RAMP_S=$(( (HOLD_CALLS + HOLD_RATE - 1) / HOLD_RATE ))
+    if [ "$M_RTP_HI" -gt 65535 ]; then
+        say "  $N calls do not fit on one loopback address; level skipped"
+        LEVEL_PASS=0
+        return 0
+    fi
+    for r in "$M_RTP_LO $M_RTP_HI" "$LOAD_BASE $((LOAD_BASE + 2 * N))"; do
+        # shellcheck disable=SC2086
+        taken=$(need_free $r)
+        [ -z "$taken" ] || die "port $taken (range $r) is in use"
+    done
+    RAMP_S=$(( (N + HOLD_RATE - 1) / HOLD_RATE ))
     HOLD_MS=$(( (RAMP_S + FULL_S + 1) * 1000 ))
-    say "stage 2: $HOLD_CALLS calls with RTP both ways, ramp $HOLD_RATE/s (${RAMP_S} s), each held $((HOLD_MS / 1000)) s (all up together >= $FULL_S s)"
+    say "stage 2: $N calls with RTP both ways, ramp $HOLD_RATE/s (${RAMP_S} s), each held $((HOLD_MS / 1000)) s (all up together >= $FULL_S s)"
+    tag=media-$N
 
-    awk -v n="$HOLD_CALLS" -v b="$LOAD_BASE" 'BEGIN { print "SEQUENTIAL"; for (i = 0; i < n; i++) print b + 2 * i }' \
-        >"$W/hold-ports.csv"
-    "$RTPLOAD" --bind "$HOST" --base-port "$LOAD_BASE" --count "$HOLD_CALLS" --hold-ms "$HOLD_MS" \
+    awk -v n="$N" -v b="$LOAD_BASE" 'BEGIN { print "SEQUENTIAL"; for (i = 0; i < n; i++) print b + 2 * i }' \
+        >"$W/$tag-ports.csv"
+    rm -f "$W/$tag-rtpload.ready" "$W/$tag-rtpload.status"
+    "$RTPLOAD" --bind "$HOST" --base-port "$LOAD_BASE" --count "$N" --hold-ms "$HOLD_MS" \
         --linger-ms 3000 --duration-s $((RAMP_S * 3 + HOLD_MS / 1000 + 60)) \
-        --report "$W/rtpload.report" --status "$W/rtpload.status" --ready-file "$W/rtpload.ready" \
-        >"$W/rtpload.out" 2>"$W/rtpload.err" </dev/null &
+        --report "$W/$tag-rtpload.report" --status "$W/$tag-rtpload.status" \
+        --ready-file "$W/$tag-rtpload.ready" \
+        >"$W/$tag-rtpload.out" 2>"$W/$tag-rtpload.err" </dev/null &
     LOAD_PID=$!
     BG_PIDS="$BG_PIDS $LOAD_PID"
     n=0
-    while ! [ -s "$W/rtpload.ready" ]; do
-        kill -0 "$LOAD_PID" 2>/dev/null || die "rtpload did not start: $(cat "$W/rtpload.err")"
+    while ! [ -s "$W/$tag-rtpload.ready" ]; do
+        kill -0 "$LOAD_PID" 2>/dev/null || die "rtpload did not start: $(cat "$W/$tag-rtpload.err")"
         [ $n -lt 50 ] || die "rtpload did not bind its ports within 10 s"
         sleep 0.2
         n=$((n + 1))
     done
 
-    cw_start hold --max-calls $((HOLD_CALLS + 100)) --digit-timeout-ms $((HOLD_MS + 60000))
+    RTP_LO=$M_RTP_LO
+    RTP_HI=$M_RTP_HI
+    cw_start "$tag" --max-calls $((N + 100)) --digit-timeout-ms $((HOLD_MS + 60000))
     sleep 1
     RSS0=$(rss_kb "$CW_PID")
     T_START=$(now_ms)
     C_START=$(ticks "$CW_PID")
     timeout -k 5 $((RAMP_S * 3 + HOLD_MS / 1000 + 90)) sipp "$HOST:$SIP_PORT" -sf "$SCEN/hold.xml" \
-        -i "$HOST" -p "$UAC_PORT" -r "$HOLD_RATE" -m "$HOLD_CALLS" -l "$HOLD_CALLS" \
-        -d $((HOLD_MS + 1500)) -inf "$W/hold-ports.csv" -nostdin -buff_size "$BUF" \
+        -i "$HOST" -p "$UAC_PORT" -r "$HOLD_RATE" -m "$N" -l "$N" \
+        -d $((HOLD_MS + 1500)) -inf "$W/$tag-ports.csv" -nostdin -buff_size "$BUF" \
         -recv_timeout 20000 -timeout $((RAMP_S * 3 + HOLD_MS / 1000 + 60))s \
-        -trace_stat -stf "$W/sipp-hold.stat.csv" -fd 1 -trace_err -error_file "$W/sipp-hold.err" \
-        -trace_logs -log_file "$W/sipp-hold.calls" \
-        >"$W/sipp-hold.out" 2>&1 </dev/null &
+        -trace_stat -stf "$W/sipp-$tag.stat.csv" -fd 1 -trace_err -error_file "$W/sipp-$tag.err" \
+        -trace_logs -log_file "$W/sipp-$tag.calls" \
+        >"$W/sipp-$tag.out" 2>&1 </dev/null &
     SIPP_PID=$!
     BG_PIDS="$BG_PIDS $SIPP_PID"
     sleep 0.3
     SIPP_CHILD=$(child_of "$SIPP_PID")
 
-    status_field() { awk -v k="$1" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$W/rtpload.status" 2>/dev/null; }
-
     # all up: every port got the runtime's first packet (bounded: ramp x 2 + 20 s)
     n=0
     ACTIVE=0
     while [ $n -lt $(( (RAMP_S * 2 + 20) * 5 )) ]; do
-        ACTIVE=$(status_field active)
+        ACTIVE=$(status_field "$W/$tag-rtpload.status" active)
         ACTIVE=${ACTIVE:-0}
-        [ "$ACTIVE" -ge "$HOLD_CALLS" ] && break
-        cw_alive || break
+        [ "$ACTIVE" -ge "$N" ] && break
+        cw_alive || exit 1
         sleep 0.2
         n=$((n + 1))
     done
     T_UP=$(now_ms)
     C_UP=$(ticks "$CW_PID")
     RSS_UP=$(rss_kb "$CW_PID")
-    [ "$ACTIVE" -ge "$HOLD_CALLS" ] || say "  only $ACTIVE of $HOLD_CALLS calls had media after the ramp"
+    [ "$ACTIVE" -ge "$N" ] || say "  only $ACTIVE of $N calls had media after the ramp"
     say "  $ACTIVE calls up after $(calc "($T_UP - $T_START) / 1000") s; measuring from +$WIN_START s for $WIN_S s"
 
     sleep "$WIN_START"
@@ -609,40 +624,39 @@ stage_media() {
     S_B=$(ticks "${SIPP_CHILD:-0}")
     SYS_B=$(sys_ticks)
     RSS_B=$(rss_kb "$CW_PID")
-    ACTIVE_B=$(status_field active)
 
     # the rest of the hold, the BYEs, rtpload's linger
     st=0
     wait_pid "$SIPP_PID" $((RAMP_S * 3 + HOLD_MS / 1000 + 100)) || st=$?
-    [ $st -le 1 ] || say "  sipp (hold) exited with status $st"
+    [ $st -le 1 ] || say "  sipp exited with status $st (see $W/sipp-$tag.*)"
     wait_pid "$LOAD_PID" 60 || say "  rtpload had to be stopped"
     cw_alive || exit 1
-    off_hold=$(awk '/ info main: ready/ { print NR; exit }' "$CW_LOG")
-    cw_settle "$off_hold" 20 || say "  some hold calls had not ended 20 s after the BYEs"
-    cw_calls "$off_hold" "$W/calls-hold.txt"
+    cw_settle 0 20 || say "  some calls had not ended 20 s after the BYEs"
+    cw_calls 0 "$W/calls-$tag.txt"
     cw_stop
 
-    # ---- figures of stage 2-4 ----------------------------------------------------------------------
-
-    HOLD_OK_SIPP=$(stat_col "$W/sipp-hold.stat.csv" "SuccessfulCall(C)")
+    # ---- the figures ----
+    HOLD_OK_SIPP=$(stat_col "$W/sipp-$tag.stat.csv" "SuccessfulCall(C)")
     # rtpload: active ports, what they sent, what they received, the seq span seen
-    set -- $(awk '!/^#/ && $2 == 1 { a++; s += $3; r += $5; q += $6 } END { print a + 0, s + 0, r + 0, q + 0 }' "$W/rtpload.report")
+    # shellcheck disable=SC2046
+    set -- $(awk '!/^#/ && $2 == 1 { a++; s += $3; r += $5; q += $6 } END { print a + 0, s + 0, r + 0, q + 0 }' "$W/$tag-rtpload.report")
     L_ACTIVE=$1
     L_SENT=$2
     L_RECV=$3
     L_SPAN=$4
     # runtime: per-call counters
-    set -- $(awk '{ n++; s += $2; x += $3; d += $4; if ($1 == "remote-bye") b++ } END { print n + 0, s + 0, x + 0, d + 0, b + 0 }' "$W/calls-hold.txt")
+    # shellcheck disable=SC2046
+    set -- $(awk '{ n++; s += $2; x += $3; d += $4; if ($1 == "remote-bye") b++ } END { print n + 0, s + 0, x + 0, d + 0, b + 0 }' "$W/calls-$tag.txt")
     R_CALLS=$1
     R_SENT=$2
     R_RECV=$3
     R_DROP=$4
     R_BYE=$5
+    BIND_FAIL=$(grep -c ' warn media: call=[0-9]* RTP socket' "$CW_LOG" || true)
     OUT_EXPECTED=$((L_ACTIVE * WELCOME_FRAMES))
     OUT_LOST=$((OUT_EXPECTED - L_RECV))
     [ $OUT_LOST -lt 0 ] && OUT_LOST=0
     OUT_LOSS=$(pct_of "$OUT_LOST" "$OUT_EXPECTED")
-    RT_SEND_FAIL=$((OUT_EXPECTED - R_SENT))
     IN_LOST=$((L_SENT - R_RECV))
     [ $IN_LOST -lt 0 ] && IN_LOST=0
     IN_LOSS=$(pct_of "$IN_LOST" "$L_SENT")
@@ -651,34 +665,71 @@ stage_media() {
     CPU_TOTAL=$(calc "($C_B - $C_A) / $CLK_TCK / ($WIN_MS / 1000) * 100")
     CPU_PER_CALL=$(calc "($C_B - $C_A) / $CLK_TCK / ($WIN_MS / 1000) * 100 / ($ACTIVE > 0 ? $ACTIVE : 1)" "%.4f")
     CPU_RAMP=$(calc "($C_UP - $C_START) / $CLK_TCK / (($T_UP - $T_START) / 1000) * 100")
+    # shellcheck disable=SC2086
     set -- $TH_A $TH_B
     CPU_LOOP=$(calc "($3 - $1) / $CLK_TCK / ($WIN_MS / 1000) * 100")
     CPU_OTHER=$(calc "($4 - $2) / $CLK_TCK / ($WIN_MS / 1000) * 100")
     CPU_LOAD=$(calc "($L_B - $L_A) / $CLK_TCK / ($WIN_MS / 1000) * 100")
     CPU_SIPP=$(calc "($S_B - $S_A) / $CLK_TCK / ($WIN_MS / 1000) * 100")
+    # shellcheck disable=SC2086
     set -- $SYS_A $SYS_B
-    IDLE=$(calc "($3 - $1) / ($4 - $2) * 100")
+    IDLE=$(calc "($3 - $1) / ($4 - $2 > 0 ? $4 - $2 : 1) * 100")
     RSS_PER_CALL=$(calc "($RSS_UP - $RSS0) / ($ACTIVE > 0 ? $ACTIVE : 1)")
 
-    awk '$6 >= 0 { print $6 }' "$W/calls-hold.txt" >"$W/first-hold.txt"
-    FIRST_P50=$(us_to_ms "$(pctl "$W/first-hold.txt" 0.5)")
-    FIRST_P99=$(us_to_ms "$(pctl "$W/first-hold.txt" 0.99)")
+    awk '$6 >= 0 { print $6 }' "$W/calls-$tag.txt" >"$W/first-$tag.txt"
+    FIRST_P50=$(us_to_ms "$(pctl "$W/first-$tag.txt" 0.5)")
+    FIRST_P99=$(us_to_ms "$(pctl "$W/first-$tag.txt" 0.99)")
     # from outside: SIPp's stamp before the INVITE ("port date time epoch.us") joined with
     # rtpload's first arrival on that port (epoch us)
     awk 'NR == FNR { if ($1 !~ /^#/ && $2 == 1 && $10 > 0) first[$1] = $10; next }
          ($1 in first) { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+$/ && $i > 1e9) t = $i;
                          print first[$1] - int(t * 1000000 + 0.5) }' \
-        "$W/rtpload.report" "$W/sipp-hold.calls" >"$W/first-outside.txt" 2>/dev/null || : >"$W/first-outside.txt"
-    OUTSIDE_P50=$(us_to_ms "$(pctl "$W/first-outside.txt" 0.5)")
-    OUTSIDE_P99=$(us_to_ms "$(pctl "$W/first-outside.txt" 0.99)")
+        "$W/$tag-rtpload.report" "$W/sipp-$tag.calls" >"$W/first-outside-$tag.txt" 2>/dev/null ||
+        : >"$W/first-outside-$tag.txt"
+    OUTSIDE_P50=$(us_to_ms "$(pctl "$W/first-outside-$tag.txt" 0.5)")
+    OUTSIDE_P99=$(us_to_ms "$(pctl "$W/first-outside-$tag.txt" 0.99)")
 
-    say "  calls with media: $L_ACTIVE of $HOLD_CALLS (SIPp completed $HOLD_OK_SIPP, runtime ended $R_CALLS, $R_BYE by the caller's BYE)"
-    say "  outbound (welcome, $WELCOME_FRAMES frames a call): expected $OUT_EXPECTED, runtime sent $R_SENT, rtpload received $L_RECV (seq span $L_SPAN) -> loss $OUT_LOSS %"
+    say "  calls with media: $L_ACTIVE of $N (SIPp completed $HOLD_OK_SIPP, runtime ended $R_CALLS, $R_BYE by the caller's BYE; RTP bind failures $BIND_FAIL)"
+    say "  outbound (welcome, $WELCOME_FRAMES packets a call): expected $OUT_EXPECTED, runtime sent $R_SENT, rtpload received $L_RECV (seq span $L_SPAN) -> loss $OUT_LOSS %"
     say "  inbound (whole hold): rtpload sent $L_SENT, runtime received $R_RECV (dropped $R_DROP) -> loss $IN_LOSS %"
     say "  runtime CPU over $(calc "$WIN_MS / 1000") s at $ACTIVE calls: $CPU_TOTAL % of a core (loop thread $CPU_LOOP %, other threads $CPU_OTHER %) = $CPU_PER_CALL % per call; during the ramp $CPU_RAMP %"
     say "  load tools: rtpload $CPU_LOAD %, sipp $CPU_SIPP % of a core; machine idle $IDLE % of $(nproc) cores"
     say "  RSS: $RSS0 KiB idle, $RSS_UP KiB with $ACTIVE calls (+$RSS_PER_CALL KiB a call), $RSS_B KiB at the end of the window"
     say "  INVITE -> first RTP: runtime p50 $FIRST_P50 ms p99 $FIRST_P99 ms; outside p50 $OUTSIDE_P50 ms p99 $OUTSIDE_P99 ms"
+
+    LEVEL_PASS=$(awk -v a="$L_ACTIVE" -v n="$N" -v i="$IN_LOSS" -v o="$OUT_LOSS" \
+        'BEGIN { print (a >= n && i != "-" && i < 0.1 && o != "-" && o < 0.1) ? 1 : 0 }')
+    for v in N L_ACTIVE L_SENT IN_LOSS IN_LOST OUT_LOSS OUT_LOST OUT_EXPECTED CPU_PER_CALL CPU_TOTAL \
+             CPU_RAMP RSS_PER_CALL FIRST_P50 FIRST_P99 OUTSIDE_P50 OUTSIDE_P99 CPU_LOAD CPU_SIPP IDLE \
+             ACTIVE LEVEL_PASS; do
+        eval "echo \"$v='\$$v'\""
+    done >"$W/$tag.env"
+    echo "$N $L_ACTIVE $IN_LOSS $OUT_LOSS $CPU_PER_CALL $RSS_PER_CALL $FIRST_P50 $FIRST_P99 $IDLE $LEVEL_PASS" >>"$W/levels.txt"
+    return 0
+}
+
+# stage_media: the levels of BENCH_CALLS in turn, up to the first that fails
+stage_media() {
+    if [ -n "${BENCH_HOLD_RATE:-}" ]; then
+        HOLD_RATE=$BENCH_HOLD_RATE
+    elif [ "$QUICK" = 1 ]; then
+        HOLD_RATE=100
+    else
+        # ramp at half the measured CPS (at most 200/s): the ramp must not be what fails
+        HOLD_RATE=$((CW_BEST / 2))
+        [ "$CW_BEST" -eq 0 ] && HOLD_RATE=100
+        [ $HOLD_RATE -gt 200 ] && HOLD_RATE=200
+        [ $HOLD_RATE -lt 25 ] && HOLD_RATE=25
+    fi
+    MEDIA_HEAD=""
+    for lv in $HOLD_LEVELS; do
+        media_level "$lv"
+        [ -f "$W/media-$lv.env" ] || break
+        [ -n "$MEDIA_HEAD" ] || MEDIA_HEAD=$lv
+        [ "$LEVEL_PASS" = 1 ] || break
+        MEDIA_HEAD=$lv
+    done
+    return 0
 }
 
 # ---- run the stages ---------------------------------------------------------------------
@@ -689,6 +740,8 @@ PEER_BEST=0
 PEER_BEST_TOP=0
 : >"$W/steps-cw.txt"
 : >"$W/steps-peer.txt"
+: >"$W/levels.txt"
+MEDIA_HEAD=""
 for v in L_ACTIVE IN_LOSS IN_LOST L_SENT OUT_LOSS OUT_LOST OUT_EXPECTED CPU_PER_CALL CPU_TOTAL \
          CPU_RAMP RSS_PER_CALL FIRST_P50 FIRST_P99 OUTSIDE_P50 OUTSIDE_P99 CPU_LOAD CPU_SIPP IDLE \
          ACTIVE; do
@@ -701,6 +754,13 @@ if has_stage media; then stage_media; fi
 [ -z "$BROKEN" ] || exit 1
 
 # ---- summary ---------------------------------------------------------------------------------------
+
+# stage 2-4: the highest level that passed (else the first one run)
+N=-
+if [ -n "${MEDIA_HEAD:-}" ]; then
+    # shellcheck disable=SC1090
+    . "$W/media-$MEDIA_HEAD.env"
+fi
 
 # best step's first-RTP figures (stage 1)
 best_line=$(awk -v r="$CW_BEST" '$1 == r' "$W/steps-cw.txt" | tail -1)
@@ -716,7 +776,7 @@ elif [ "$PEER_BEST_TOP" = 1 ]; then
 elif [ "$CW_BEST_TOP" = 1 ]; then
     RATIO=">= $RATIO"
 fi
-CONC_OK=$(awk -v a="$L_ACTIVE" -v n="$HOLD_CALLS" -v i="$IN_LOSS" -v o="$OUT_LOSS" \
+CONC_OK=$(awk -v a="$L_ACTIVE" -v n="$N" -v i="$IN_LOSS" -v o="$OUT_LOSS" \
     'BEGIN { print (a != "-" && a >= 2000 && a >= n && i != "-" && i < 0.1 && o != "-" && o < 0.1) ? "ok" : "below target" }')
 CPU_OK=$(awk -v c="$CPU_PER_CALL" 'BEGIN { print c == "-" ? "-" : (c <= 0.05 ? "ok (stretch too)" : (c <= 0.08 ? "ok" : "above target")) }')
 LAT_OK=$(awk -v a="$FIRST_P50" -v b="$FIRST_P99" 'BEGIN { print (a == "-" || b == "-") ? "-" : ((a <= 10 && b <= 30) ? "ok" : "above target") }')
@@ -731,7 +791,7 @@ row() { printf '%-52s %-32s %s\n' "$1" "$2" "$3"; }
     row "figure" "value" "target"
     row "1 max calls/s, answer+prompt+DTMF+BYE, <0.1% failed" "$(rate_fig "$CW_BEST" "$CW_BEST_TOP" cps)" "(steps of $STEP_S s)"
     row "  INVITE -> first prompt RTP at that rate (runtime)" "p50 $CPS_P50 ms, p99 $CPS_P99 ms" ""
-    row "2 concurrent calls with RTP both ways, held ${FULL_S} s" "$L_ACTIVE of $HOLD_CALLS" ">= 2000: $CONC_OK"
+    row "2 concurrent calls with RTP both ways, held ${FULL_S} s" "$L_ACTIVE of $N" ">= 2000: $CONC_OK"
     row "  inbound loss (the whole hold)" "$IN_LOSS % ($IN_LOST of $L_SENT)" "< 0.1 %"
     row "  outbound loss (the welcome only, see below)" "$OUT_LOSS % ($OUT_LOST of $OUT_EXPECTED)" "< 0.1 %"
     row "3 CPU per concurrent call (inbound RTP + timers)" "$CPU_PER_CALL % of a core" "<= 0.08 % (stretch 0.05 %): $CPU_OK"
@@ -748,6 +808,9 @@ row() { printf '%-52s %-32s %s\n' "$1" "$2" "$3"; }
     echo "  the SUT and of the SIPp caller, machine idle % of $(nproc) cores, pass):"
     sed 's/^/    callwarden /' "$W/steps-cw.txt"
     sed 's/^/    peer       /' "$W/steps-peer.txt"
+    echo "  stage 2 levels (calls, calls with media, inbound loss %, outbound loss %, CPU % of a core per"
+    echo "  call, RSS KiB per call, first-RTP p50 p99 ms, machine idle %, pass):"
+    sed 's/^/    /' "$W/levels.txt"
 } >"$SUMMARY"
 cp "$SUMMARY" "$OUT/summary.txt"
 echo

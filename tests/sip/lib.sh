@@ -66,6 +66,12 @@ cw_dump_logs() {
     done
 }
 
+# A background job we have waited for is forgotten, so that the cleanup can never hit a
+# process that reused its pid.
+cw_forget() {
+    CW_PIDS=$(echo " $CW_PIDS " | sed "s/ $1 / /g; s/^ *//; s/ *$//")
+}
+
 # Kill pid gently, then for good; never waits more than about 3 s.
 cw_kill() {
     local n=0
@@ -254,10 +260,15 @@ cw_sipp_exec() {
         >"$T/$name.out" 2>&1 </dev/null
 }
 
-# cw_sipp NAME SCENARIO [ARGS...]: run SIPp in the foreground; returns its exit status.
+# cw_sipp NAME SCENARIO [ARGS...]: run SIPp and wait for it; returns its exit status.
+# (In the background plus wait, so that a signal to the test is handled at once.)
 cw_sipp() {
-    local rc=0
-    (cw_sipp_exec "$@") || rc=$?
+    local rc=0 pid
+    cw_sipp_exec "$@" &
+    pid=$!
+    CW_PIDS="$CW_PIDS $pid"
+    wait "$pid" || rc=$?
+    cw_forget "$pid"
     return $rc
 }
 
@@ -285,10 +296,11 @@ cw_wait_pid() {
     done
     if kill -0 "$1" 2>/dev/null; then
         cw_kill "$1"
+        cw_forget "$1"
         return 124
     fi
-    rc=0
     wait "$1" || rc=$?
+    cw_forget "$1"
     return $rc
 }
 

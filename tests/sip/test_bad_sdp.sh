@@ -4,7 +4,8 @@
 # we speak (G.729 only), an IPv6 offer to an IPv4 listener, an invalid c= address, too
 # many formats, RTP/SAVP only (bad_sdp.xml). A normal call still works afterwards. Then
 # an INVITE without SDP: the 200 carries our offer (m=audio), the ACK our answer, and the
-# call works: RTP flows to the answer's port, a key by SIP INFO plays press1.
+# call works: RTP flows to the answer's port, a key by SIP INFO plays press1. And if the
+# ACK brings no answer, the runtime hangs up (no_sdp_bad_ack.xml).
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 
 press1=$(cw_frames "$CW_PROMPTS/en/press1.wav")
@@ -41,6 +42,12 @@ cw_expect_log "call=$c ended reason=flow-done " "the no-SDP call did not end by 
 cw_near "welcome packets before the key" "$(cw_kv "$T/peer.out" '^talkspurt=1 ' packets)" 50 15
 cw_near "press1 packets" "$(cw_kv "$T/peer.out" '^talkspurt=2 ' packets)" "$press1" 2
 cw_eq "payload type" "$(cw_kv "$T/peer.out" '^talkspurt=2 ' pt)" 0
+
+# no SDP in the INVITE and none in the ACK either: the runtime hangs up at once
+cw_sipp_ok badack "$CW_SCEN/no_sdp_bad_ack.xml"
+c=$((nbad + 3))
+cw_expect_log "call=$c ended reason=bad-ack-sdp " "a call without an answer to our offer went on"
+cw_wait_log "call=$c freed" 5
 
 cw_stop
 cw_say "ok"

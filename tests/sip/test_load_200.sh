@@ -26,7 +26,9 @@ rc=0
 timeout -k 5 75 sipp "$CW_TARGET" -sf "$scen" -i 127.0.0.1 -mi 127.0.0.1 "$@" \
     -nostdin -nd -timeout 60s -timeout_error -recv_timeout 20000 -buff_size 4194304 \
     -trace_err -error_file "$T/load.err" -trace_stat -stf "$T/load.csv" -fd 1 \
-    >"$T/load.out" 2>&1 </dev/null || rc=$?
+    >"$T/load.out" 2>&1 </dev/null &
+CW_PIDS="$CW_PIDS $!"
+cw_wait_pid $! 80 || rc=$?
 took=$(( $(date +%s) - started ))
 cw_say "SIPp ($media) exited with $rc after $took s"
 [ $rc -eq 0 ] || cw_fail "SIPp reports failed calls (status $rc)"

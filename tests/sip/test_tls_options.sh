@@ -55,6 +55,7 @@ cw_stop
 # 10 s, never "ready", with a message that names the certificate
 bad_start() {
     local tag="$1" what="$2" dir="$3" rc=0 n=0
+    : >"$T/bad-$tag.log"
     "$CW_BIN" run --listen "127.0.0.1:$SIP_PORT" --listen "tls:127.0.0.1:$tls_port" \
         --tls-cert-dir "$dir" --rtp-ports "$RTP_LO-$RTP_HI" --data "$T/data" \
         >"$T/bad.out" 2>"$T/bad-$tag.log" </dev/null &

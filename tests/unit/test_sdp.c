@@ -240,6 +240,12 @@ static void test_streams(void)
     CHECK_EQ_INT(ch.media_index, 3);
     CHECK_EQ_INT(ch.codec, CW_CODEC_PCMA);
     CHECK_EQ_INT(ch.remote_port, 4004);
+    /* any RTP profile has payload types; only RTP/AVP is answered */
+    CHECK_EQ_INT(offer(HEAD_C "m=audio 4000 UDP/TLS/RTP/SAVPF 111 0\r\n"
+                       "a=rtpmap:111 opus/48000/2\r\nm=audio 4002 RTP/AVP 0\r\n"), 0);
+    CHECK_EQ_INT(sdp.media[0].nformats, 2);
+    CHECK_STR(sdp.media[0].formats[0].name, "opus");
+    CHECK_EQ_INT(ch.media_index, 1);
     /* non-RTP formats are tokens, kept for the answer */
     CHECK_EQ_INT(parse(HEAD_C "m=image 6000 udptl t38\r\nm=message 7000 TCP/MSRP *\r\n"
                        "m=audio 4000 RTP/AVP 0\r\n"), 0);
@@ -318,6 +324,8 @@ static void test_malformed(void)
     CHECK_EQ_INT(parse("v=0\r\no=- 18446744073709551616 3 IN IP4 x\r\ns=-\r\n"), 0);
     CHECK_EQ_INT(sdp.origin_id, 0);
     CHECK_EQ_INT(sdp.origin_version, 3);
+    CHECK_BAD("v=0\r\no=- 123456789012345678901234567890123 1 IN IP4 x\r\ns=-\r\n",
+              "malformed o= line 2");
 
     /* m= lines */
     CHECK_BAD(HEAD_C "m=audio 99999999 RTP/AVP 0\r\n", "malformed m= line 6: bad port");
@@ -335,6 +343,8 @@ static void test_malformed(void)
     CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP 0 1000\r\n", "malformed m= line 6: bad payload");
     CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP 0 x\r\n", "malformed m= line 6: bad payload type");
     CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP 0 \"8\"\r\n", "malformed m= line 6");
+    CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP\"0\r\n", "malformed m= line 6");
+    CHECK_BAD(HEAD_C "m=audio 4000 UDP/TLS/RTP/SAVPF x\r\n", "malformed m= line 6: bad payload");
     CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP 0\t8\r\n", "malformed m= line 6");
     CHECK_BAD(HEAD_C "m=audio-and-much-more-text 4000 RTP/AVP 0\r\n", "malformed m= line 6");
     CHECK_BAD(HEAD_C "m=image 4000 udptl " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -380,6 +390,7 @@ static void test_malformed(void)
     CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96\r\n", "a=rtpmap line 7");
     CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP 96\r\na=rtpmap\r\n", "a=rtpmap line 7");
     CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP 96\r\na=rtpmap:x PCMU/8000\r\n", "a=rtpmap line 7");
+    CHECK_BAD(HEAD_C "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 PCMU/8000x\r\n", "a=rtpmap line 7");
     CHECK_BAD(HEAD_C "a=rtpmap:96 PCMU\r\n", "malformed a=rtpmap line 6");   /* session level */
     /* a long encoding name is kept cut short */
     CHECK_EQ_INT(parse(HEAD_C "m=audio 4000 RTP/AVP 96\r\n"
@@ -513,6 +524,10 @@ static void test_offer(void)
     CHECK_EQ_INT(ch.codec, CW_CODEC_PCMU);
     CHECK_EQ_INT(ch.te_pt, 101);
     CHECK_EQ_INT(ch.remote_port, 30000);
+    /* without a local address there is nothing to write */
+    cw_sdp_local noaddr = { AF_INET, NULL, 30000, 5, 6 };
+    CHECK_EQ_INT(cw_sdp_build_offer(&noaddr, buf, sizeof buf), -1);
+    CHECK_EQ_INT(cw_sdp_build_answer(&sdp, &ch, &noaddr, buf, sizeof buf), -1);
 }
 
 static void test_dir_names(void)
