@@ -123,7 +123,8 @@ static void *sip_thread(void *arg)
                         NUTAG_MEDIA_ENABLE(0),
                         NUTAG_AUTOANSWER(0),
                         NUTAG_ENABLEINVITE(1),
-                        SIPTAG_ALLOW_STR(CW_ALLOW),   /* NUTAG_ALLOW would add to nua's defaults */
+                        SIPTAG_ALLOW_STR(CW_ALLOW),
+                        NUTAG_APPL_METHOD("INFO"),  /* dispatch.c answers INFO */   /* NUTAG_ALLOW would add to nua's defaults */
                         SIPTAG_SUPPORTED_STR("timer"),
                         SIPTAG_USER_AGENT_STR("callwarden/" CW_VERSION),
                         TAG_END());

@@ -62,17 +62,26 @@ static void new_invite(cw_sip *s, nua_handle_t *nh, const sip_t *sip, uint64_t t
         nua_handle_bind(nh, (nua_hmagic_t *)c);
 }
 
-static void on_info(cw_call *c, nua_handle_t *nh, const sip_t *sip)
+/* INFO is an application method (NUTAG_APPL_METHOD), so we answer it: 200 inside a
+ * call, whatever the body (legacy INFO has no Info-Package, RFC 6086 section 2); 481
+ * outside any call (RFC 6086 section 4.2.1), instead of the 200 nua would send. */
+static void on_info(cw_call *c, nua_handle_t *nh, const sip_t *sip, cw_sip_event *ev)
 {
+    if (!nh)
+        return;
+    if (!c) {
+        nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_SAVED(ev->saved), TAG_END());
+        nua_handle_destroy(nh);
+        return;
+    }
+    nua_respond(nh, SIP_200_OK, NUTAG_WITH_SAVED(ev->saved), TAG_END());
     const char *body;
     size_t len;
     body_of(sip, &body, &len);
     const char *ctype = sip && sip->sip_content_type ? sip->sip_content_type->c_type : "";
     cw_dtmf_digit d;
-    if (c && body && cw_dtmf_info_parse(ctype, body, len, &d) == 0)
+    if (body && cw_dtmf_info_parse(ctype, body, len, &d) == 0)
         cw_call_info_digit(c, &d);
-    if (!c && nh)
-        nua_handle_destroy(nh);   /* an INFO outside any call */
 }
 
 void cw_sip_dispatch(cw_sip *s, cw_sip_event *ev)
@@ -108,7 +117,7 @@ void cw_sip_dispatch(cw_sip *s, cw_sip_event *ev)
             cw_call_remote_end(c, "cancel");
         break;
     case nua_i_info:
-        on_info(c, nh, sip);
+        on_info(c, nh, sip, ev);
         break;
     case nua_i_state: {
         int state = nua_callstate_init;
