@@ -109,6 +109,7 @@ struct cw_stream {
     const cw_stream_events *ev;
     cw_media_io *io;
     cw_codec codec;
+    uint8_t audio_pt;           /* the payload type negotiated for codec */
     int te_pt;                  /* telephone-event payload type, -1 if none */
     uint32_t ssrc;
     uint16_t seq;
@@ -133,13 +134,15 @@ struct cw_stream {
     int on_clock;
 };
 
-/* Set up s for codec/te_pt sending to the SDP remote address (copied). */
+/* Set up s for codec (under payload type audio_pt) and te_pt, sending to the SDP
+ * remote address (copied). */
 void cw_stream_init(cw_stream *s, void *owner, const cw_stream_events *ev, cw_media_io *io,
-                    cw_codec codec, int te_pt, const struct sockaddr *remote,
+                    cw_codec codec, uint8_t audio_pt, int te_pt, const struct sockaddr *remote,
                     const struct sockaddr *remote_rtcp, uint32_t ssrc, uint16_t seq);
 
 /* Apply a new offer (re-INVITE): codec, payload type, remote address, hold. */
-void cw_stream_update(cw_stream *s, cw_codec codec, int te_pt, const struct sockaddr *remote,
+void cw_stream_update(cw_stream *s, cw_codec codec, uint8_t audio_pt, int te_pt,
+                      const struct sockaddr *remote,
                       const struct sockaddr *remote_rtcp, int send_enabled);
 
 /* Start playing p from its start; a prompt already playing is stopped (play_done(0)). */

@@ -70,6 +70,7 @@ int cw_sdp_parse(const char *buf, size_t len, cw_sdp *out, char *err, size_t err
 typedef struct cw_sdp_choice {
     int media_index;        /* index of the accepted audio m= line in the offer */
     cw_codec codec;         /* PCMU or PCMA: the offerer's first preference we support */
+    uint8_t codec_pt;       /* the payload type the offer gave it (0, 8, or dynamic) */
     int te_pt;              /* telephone-event payload type, -1 if not offered */
     unsigned ptime;         /* 20 unless the offer asks for another multiple of 10 up to 60 */
     cw_sdp_dir dir;         /* our direction in the answer */

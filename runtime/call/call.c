@@ -138,12 +138,13 @@ static void apply_choice(cw_call *c, const cw_sdp_choice *ch, int first)
     int send = ch->dir == CW_SDP_SENDRECV || ch->dir == CW_SDP_SENDONLY;
     if (first) {
         uint32_t ssrc = (uint32_t)random() ^ ((uint32_t)c->id << 16);
-        cw_stream_init(&c->stream, c, &stream_events, &c->udp.io, ch->codec, ch->te_pt,
+        cw_stream_init(&c->stream, c, &stream_events, &c->udp.io, ch->codec, ch->codec_pt,
+                       ch->te_pt,
                        have ? (struct sockaddr *)&rtp : NULL,
                        have ? (struct sockaddr *)&rtcp : NULL, ssrc, (uint16_t)random());
         c->stream.send_enabled = send;
     } else {
-        cw_stream_update(&c->stream, ch->codec, ch->te_pt,
+        cw_stream_update(&c->stream, ch->codec, ch->codec_pt, ch->te_pt,
                          have ? (struct sockaddr *)&rtp : NULL,
                          have ? (struct sockaddr *)&rtcp : NULL, send);
     }
@@ -267,6 +268,7 @@ cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_han
         c->offer_in_answer = 1;
         memset(&ch, 0, sizeof ch);
         ch.codec = CW_CODEC_PCMU;
+        ch.codec_pt = 0;
         ch.te_pt = 101;
         ch.ptime = 20;
         ch.dir = CW_SDP_SENDRECV;

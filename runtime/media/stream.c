@@ -30,7 +30,7 @@ static void copy_addr(struct sockaddr_storage *dst, const struct sockaddr *src)
 }
 
 void cw_stream_init(cw_stream *s, void *owner, const cw_stream_events *ev, cw_media_io *io,
-                    cw_codec codec, int te_pt, const struct sockaddr *remote,
+                    cw_codec codec, uint8_t audio_pt, int te_pt, const struct sockaddr *remote,
                     const struct sockaddr *remote_rtcp, uint32_t ssrc, uint16_t seq)
 {
     memset(s, 0, sizeof *s);
@@ -38,6 +38,7 @@ void cw_stream_init(cw_stream *s, void *owner, const cw_stream_events *ev, cw_me
     s->ev = ev;
     s->io = io;
     s->codec = codec;
+    s->audio_pt = audio_pt;
     s->te_pt = te_pt;
     s->ssrc = ssrc;
     s->seq = seq;
@@ -48,10 +49,12 @@ void cw_stream_init(cw_stream *s, void *owner, const cw_stream_events *ev, cw_me
     copy_addr(&s->remote_rtcp, remote_rtcp);
 }
 
-void cw_stream_update(cw_stream *s, cw_codec codec, int te_pt, const struct sockaddr *remote,
+void cw_stream_update(cw_stream *s, cw_codec codec, uint8_t audio_pt, int te_pt,
+                      const struct sockaddr *remote,
                       const struct sockaddr *remote_rtcp, int send_enabled)
 {
     s->codec = codec;
+    s->audio_pt = audio_pt;
     s->te_pt = te_pt;
     s->send_enabled = send_enabled;
     /* A re-offer may move the peer (a new address after a transfer or unhold): trust
@@ -120,7 +123,7 @@ void cw_stream_tick(cw_stream *s)
     if (s->send_enabled && remote_known(s) && cw_gate_outbound(s, payload, sizeof payload)) {
         cw_rtp_packet pkt = {
             .marker = (uint8_t)s->talkspurt_start,
-            .pt = (uint8_t)s->codec,
+            .pt = s->audio_pt,
             .seq = s->seq++,
             .ts = ts,
             .ssrc = s->ssrc,
@@ -165,7 +168,7 @@ void cw_stream_rtp_input(cw_stream *s, const uint8_t *buf, size_t len,
         return;
     }
     int is_te = s->te_pt >= 0 && p.pt == (uint8_t)s->te_pt;
-    if (!is_te && p.pt != (uint8_t)s->codec) {
+    if (!is_te && p.pt != s->audio_pt) {
         s->stats.rtp_dropped++;
         return;
     }

@@ -69,10 +69,11 @@ static void chosen_media(out *o, const cw_sdp_choice *ch, const cw_sdp_local *l)
 {
     const char *name = ch->codec == CW_CODEC_PCMA ? "PCMA" : "PCMU";
     if (ch->te_pt >= 0)
-        put(o, "m=audio %u RTP/AVP %d %d\r\n", (unsigned)l->port, (int)ch->codec, ch->te_pt);
+        put(o, "m=audio %u RTP/AVP %d %d\r\n", (unsigned)l->port, (int)ch->codec_pt,
+            ch->te_pt);
     else
-        put(o, "m=audio %u RTP/AVP %d\r\n", (unsigned)l->port, (int)ch->codec);
-    put(o, "a=rtpmap:%d %s/8000\r\n", (int)ch->codec, name);
+        put(o, "m=audio %u RTP/AVP %d\r\n", (unsigned)l->port, (int)ch->codec_pt);
+    put(o, "a=rtpmap:%d %s/8000\r\n", (int)ch->codec_pt, name);
     if (ch->te_pt >= 0) {
         put(o, "a=rtpmap:%d telephone-event/8000\r\n", ch->te_pt);
         put(o, "a=fmtp:%d 0-15\r\n", ch->te_pt);
@@ -88,7 +89,7 @@ static int choice_fits(const cw_sdp *offer, const cw_sdp_choice *ch)
     return ch->media_index >= 0 && (size_t)ch->media_index < offer->nmedia &&
            offer->nmedia <= CW_SDP_MAX_MEDIA &&
            (ch->codec == CW_CODEC_PCMU || ch->codec == CW_CODEC_PCMA) &&
-           ch->te_pt >= -1 && ch->te_pt <= 127 && ch->te_pt != (int)ch->codec;
+           ch->te_pt >= -1 && ch->te_pt <= 127 && ch->te_pt != (int)ch->codec_pt && ch->codec_pt <= 127;
 }
 
 /*

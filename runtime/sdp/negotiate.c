@@ -7,9 +7,9 @@
  * by rtpmap name at 8000 Hz mono under any payload type. telephone-event is answered
  * only if offered (RFC 4733), at 8000 Hz, under the offered payload type.
  *
- * The answer always names the codec by its static type, also when the offer used a
- * dynamic one: our media path sends and expects 0 and 8, and RFC 3264 6.1 only asks
- * that the offered number SHOULD be reused.
+ * The answer reuses the payload type the offer gave the codec, also a dynamic one
+ * ("96 PCMU/8000"): an answer may only name formats of the offer (RFC 3264 6.1), and
+ * the stream sends and accepts that number.
  *
  * The reasons returned go into a SIP Warning header: they echo only numbers and the
  * proto, which the parser has checked to be an RFC 4566 token (no quotes, no '\\').
@@ -108,8 +108,11 @@ int cw_sdp_negotiate(const cw_sdp *offer, cw_sdp_choice *ch, char *err, size_t e
             continue;
         }
         int codec = -1;
-        for (size_t k = 0; k < m->nformats && k < CW_SDP_MAX_FORMATS && codec < 0; k++)
+        uint8_t codec_pt = 0;
+        for (size_t k = 0; k < m->nformats && k < CW_SDP_MAX_FORMATS && codec < 0; k++) {
             codec = codec_of(&m->formats[k]);
+            codec_pt = m->formats[k].pt;
+        }
         if (codec < 0) {
             if (!nocodec)
                 nocodec = m;
@@ -120,11 +123,12 @@ int cw_sdp_negotiate(const cw_sdp *offer, cw_sdp_choice *ch, char *err, size_t e
 
         ch->media_index = (int)i;
         ch->codec = (cw_codec)codec;
+        ch->codec_pt = codec_pt;
         for (size_t k = 0; k < m->nformats && k < CW_SDP_MAX_FORMATS; k++) {
             const cw_sdp_format *f = &m->formats[k];
-            /* the codec's static number cannot also be the event's */
+            /* the codec's number cannot also be the event's */
             if (strcasecmp(f->name, "telephone-event") == 0 && f->rate == 8000 &&
-                f->pt != (uint8_t)codec) {
+                f->pt != codec_pt) {
                 ch->te_pt = f->pt;
                 break;
             }

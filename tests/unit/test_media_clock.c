@@ -118,7 +118,7 @@ int main(void)
     owner w = { 0 };
     struct sockaddr_in sdp_addr = addr4("127.0.0.1", 40000);
     cw_stream s;
-    cw_stream_init(&s, &w, &events, &cap.io, CW_CODEC_PCMA, 101,
+    cw_stream_init(&s, &w, &events, &cap.io, CW_CODEC_PCMA, 8, 101,
                    (struct sockaddr *)&sdp_addr, NULL, 0x1234, 100);
     cw_media_clock_add(&mc, &s);
     CHECK_EQ_INT(mc.nstreams, 1);
@@ -159,10 +159,10 @@ int main(void)
     CHECK_EQ_INT(cap.sent, 23);
 
     /* hold: the prompt advances but nothing is sent */
-    cw_stream_update(&s, CW_CODEC_PCMA, 101, (struct sockaddr *)&sdp_addr, NULL, 0);
+    cw_stream_update(&s, CW_CODEC_PCMA, 8, 101, (struct sockaddr *)&sdp_addr, NULL, 0);
     cw_media_clock_advance(&mc, 1000 * ms + 1400 * ms);
     CHECK_EQ_INT(cap.sent, 23);
-    cw_stream_update(&s, CW_CODEC_PCMA, 101, (struct sockaddr *)&sdp_addr, NULL, 1);
+    cw_stream_update(&s, CW_CODEC_PCMA, 8, 101, (struct sockaddr *)&sdp_addr, NULL, 1);
     cw_media_clock_advance(&mc, 1000 * ms + 1420 * ms);
     CHECK_EQ_INT(cap.sent, 24);
     CHECK_EQ_INT(cap.markers, 3);   /* a new talkspurt after hold */

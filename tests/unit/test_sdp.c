@@ -131,11 +131,15 @@ static void test_telephone_event(void)
                        "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:102 telephone-event/8000\r\n"),
                  0);
     CHECK_EQ_INT(ch.te_pt, -1);
-    /* events under the chosen codec's own number cannot be answered */
+    /* the codec keeps the offer's dynamic number, so even 8 can carry events */
     CHECK_EQ_INT(offer(HEAD_C "m=audio 4000 RTP/AVP 96 8\r\na=rtpmap:96 PCMA/8000\r\n"
                        "a=rtpmap:8 telephone-event/8000\r\n"), 0);
     CHECK_EQ_INT(ch.codec, CW_CODEC_PCMA);
-    CHECK_EQ_INT(ch.te_pt, -1);
+    CHECK_EQ_INT(ch.codec_pt, 96);
+    CHECK_EQ_INT(ch.te_pt, 8);
+    /* events under the chosen codec's own number cannot be answered */
+    CHECK_EQ_INT(offer(HEAD_C "m=audio 4000 RTP/AVP 8 101\r\na=rtpmap:8 telephone-event/8000\r\n"
+                       "a=rtpmap:101 telephone-event/8000\r\n"), -1);
 }
 
 static void test_ptime(void)
@@ -497,6 +501,13 @@ static void test_answer(void)
     bad = ch;
     bad.te_pt = 0;
     CHECK_EQ_INT(cw_sdp_build_answer(&sdp, &bad, &l4, buf, sizeof buf), -1);
+
+    /* a codec offered under a dynamic number is answered under that number */
+    CHECK_EQ_INT(offer(HEAD_C "m=audio 4000 RTP/AVP 97 101\r\na=rtpmap:97 PCMA/8000\r\n"
+                       "a=rtpmap:101 telephone-event/8000\r\n"), 0);
+    CHECK(cw_sdp_build_answer(&sdp, &ch, &l4, buf, sizeof buf) > 0);
+    CHECK(strstr(buf, "m=audio 30000 RTP/AVP 97 101\r\n") != NULL);
+    CHECK(strstr(buf, "a=rtpmap:97 PCMA/8000\r\n") != NULL);
 }
 
 static void test_offer(void)
