@@ -1,43 +1,51 @@
-/* dtmf.c  DTMF receive: RFC 4733 telephone-events and SIP INFO bodies.
+/* dtmf.c  DTMF receive: RFC 4733 telephone-events over RTP and SIP INFO bodies.
  *
  * RFC 4733 senders repeat the packets of an event (same RTP timestamp, growing
  * duration) and send the final one with the end bit three times. A digit is reported
  * on the first end packet; the repeats are recognised by their timestamp. If every end
- * packet was lost, the digit is reported when the next event begins, so that a key is
- * never lost and never counted twice. */
+ * packet was lost, the digit is reported when the next event (another timestamp)
+ * begins, so a key is never lost and never counted twice. That is why one packet can
+ * yield two digits: the old event that never ended, and a new one that starts ended. */
 #include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "callwarden/dtmf.h"
 
+#define EVENT_MAX 15                /* 0-9 * # A-D; above are flash and tones */
+#define INFO_DURATION_MAX 600000u   /* ten minutes: more is a broken sender */
+
+/* event: an RFC 4733 event code. */
 char cw_dtmf_event_char(uint8_t event)
 {
     static const char map[] = "0123456789*#ABCD";
-    return event < 16 ? map[event] : 0;
+    return event <= EVENT_MAX ? map[event] : 0;
 }
 
+/* Write the digit of the event held in rx to d. */
 static void emit(const cw_dtmf_rx *rx, uint32_t rate_hz, cw_dtmf_digit *d)
 {
     d->digit = cw_dtmf_event_char(rx->event);
+    /* 65535 * 1000 still fits in 32 bits */
     d->duration_ms = rate_hz ? (unsigned)((uint32_t)rx->duration * 1000u / rate_hz) : 0;
 }
 
+/* rx: the stream's state; p: a telephone-event packet; rate_hz: its clock rate;
+ * out: room for two digits. */
 int cw_dtmf_rfc4733_input(cw_dtmf_rx *rx, const cw_rtp_packet *p, uint32_t rate_hz,
                           cw_dtmf_digit out[2])
 {
-    if (p->payload_len < 4)
+    if (!p->payload || p->payload_len < 4)
         return -1;
     uint8_t event = p->payload[0];
     int end = (p->payload[1] & 0x80) != 0;
     uint16_t duration = (uint16_t)((p->payload[2] << 8) | p->payload[3]);
-    if (event > 15)
-        return 0;   /* flash, tones: not a key */
+    if (event > EVENT_MAX)
+        return 0;   /* not a key; leaves a pending key pending */
 
     int n = 0;
     if (rx->in_event && p->ts == rx->ts) {
-        /* the same event: a continuation or a repeated end */
+        /* the same event: a continuation, or a repeat of an end already reported */
         if (rx->reported)
             return 0;
         if (duration > rx->duration)
@@ -48,7 +56,8 @@ int cw_dtmf_rfc4733_input(cw_dtmf_rx *rx, const cw_rtp_packet *p, uint32_t rate_
         }
         return n;
     }
-    /* a new event; the previous one lost all its end packets */
+
+    /* a new event; if the previous one never ended for us, it still was a key */
     if (rx->in_event && !rx->reported)
         emit(rx, rate_hz, &out[n++]);
     rx->in_event = 1;
@@ -63,14 +72,21 @@ int cw_dtmf_rfc4733_input(cw_dtmf_rx *rx, const cw_rtp_packet *p, uint32_t rate_
     return n;
 }
 
+/* Trim spaces and tabs (and CR/LF) from both ends of s, n. */
+static void trim(const char **s, size_t *n)
+{
+    while (*n && isspace((unsigned char)**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && isspace((unsigned char)(*s)[*n - 1]))
+        (*n)--;
+}
+
+/* A signal value: one of 0-9 * # A-D (any case), or "10" / "11" for * and #. */
 static int signal_char(const char *s, size_t n, char *out)
 {
-    while (n && isspace((unsigned char)*s)) {
-        s++;
-        n--;
-    }
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
+    trim(&s, &n);
     if (n == 1) {
         char c = (char)toupper((unsigned char)s[0]);
         if ((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')) {
@@ -86,29 +102,64 @@ static int signal_char(const char *s, size_t n, char *out)
     return -1;
 }
 
-/* Compare the media type of a Content-Type value, ignoring parameters and case. */
+/* A Duration value in ms: digits only; anything else is treated as unknown (0),
+ * because the key itself is what matters and senders vary. */
+static unsigned duration_value(const char *s, size_t n)
+{
+    unsigned long v = 0;
+    trim(&s, &n);
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+        v = v * 10 + (unsigned long)(s[i] - '0');
+        if (v > INFO_DURATION_MAX)
+            return 0;
+    }
+    return (unsigned)v;
+}
+
+/* Is the media type of Content-Type value ctype want? Case and parameters ignored. */
 static int type_is(const char *ctype, const char *want)
 {
     size_t n = strlen(want);
+    while (*ctype == ' ' || *ctype == '\t')
+        ctype++;
     if (strncasecmp(ctype, want, n) != 0)
         return 0;
-    return ctype[n] == 0 || ctype[n] == ';' || ctype[n] == ' ';
+    ctype += n;
+    while (*ctype == ' ' || *ctype == '\t')
+        ctype++;
+    return *ctype == 0 || *ctype == ';';
 }
 
+/* Is key (n bytes, already trimmed) the name name, in any case? */
+static int key_is(const char *key, size_t n, const char *name)
+{
+    return n == strlen(name) && strncasecmp(key, name, n) == 0;
+}
+
+/* content_type: the header value; body, len: the body (not NUL-terminated); out: the key. */
 int cw_dtmf_info_parse(const char *content_type, const char *body, size_t len,
                        cw_dtmf_digit *out)
 {
-    if (!content_type || !body)
+    if (!content_type || (!body && len))
         return -1;
     if (type_is(content_type, "application/dtmf")) {
+        char c;
+        if (signal_char(body, len, &c) != 0)
+            return -1;
+        out->digit = c;
         out->duration_ms = 0;
-        return signal_char(body, len, &out->digit);
+        return 0;
     }
     if (!type_is(content_type, "application/dtmf-relay"))
         return -1;
 
-    int have_signal = 0;
-    out->duration_ms = 0;
+    /* lines of key=value; lines without '=' and unknown keys are skipped */
+    char digit = 0;
+    unsigned duration = 0;
     size_t pos = 0;
     while (pos < len) {
         const char *line = body + pos;
@@ -118,26 +169,21 @@ int cw_dtmf_info_parse(const char *content_type, const char *body, size_t len,
         const char *eq = memchr(line, '=', n);
         if (!eq)
             continue;
+        const char *key = line;
         size_t klen = (size_t)(eq - line);
-        while (klen && isspace((unsigned char)line[klen - 1]))
-            klen--;
-        size_t k0 = 0;
-        while (k0 < klen && isspace((unsigned char)line[k0]))
-            k0++;
+        trim(&key, &klen);
         const char *val = eq + 1;
         size_t vlen = n - (size_t)(val - line);
-        if (klen - k0 == 6 && strncasecmp(line + k0, "signal", 6) == 0) {
-            if (signal_char(val, vlen, &out->digit) != 0)
+        if (key_is(key, klen, "signal")) {
+            if (signal_char(val, vlen, &digit) != 0)
                 return -1;
-            have_signal = 1;
-        } else if (klen - k0 == 8 && strncasecmp(line + k0, "duration", 8) == 0) {
-            char num[16];
-            size_t m = vlen < sizeof num - 1 ? vlen : sizeof num - 1;
-            memcpy(num, val, m);
-            num[m] = 0;
-            long d = strtol(num, NULL, 10);
-            out->duration_ms = d > 0 && d < 600000 ? (unsigned)d : 0;
+        } else if (key_is(key, klen, "duration")) {
+            duration = duration_value(val, vlen);
         }
     }
-    return have_signal ? 0 : -1;
+    if (!digit)
+        return -1;
+    out->digit = digit;
+    out->duration_ms = duration;
+    return 0;
 }

@@ -1,18 +1,33 @@
 /* wav.c  Prompts from RIFF/WAVE files: 8 kHz mono, 16-bit PCM, A-law or mu-law.
- * Everything is decoded to linear 16-bit once at load; a file we cannot play says why. */
+ *
+ * Everything is decoded to linear 16-bit once, at load, so playing a prompt is a copy.
+ * A file we cannot play is refused with a reason a tenant can act on ("sample rate
+ * 22050 Hz, need 8000 Hz"), never played as noise. Every chunk size is checked against
+ * the bytes present before it is used; files are read whole, so they are capped. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "callwarden/g711.h"
 #include "callwarden/wav.h"
 
-#define WAV_MAX_FILE (64u * 1024 * 1024)
+#define WAV_MAX_FILE (64L * 1024 * 1024)
 #define FMT_PCM 1
 #define FMT_ALAW 6
 #define FMT_MULAW 7
 #define FMT_EXTENSIBLE 0xFFFE
+#define FMT_MIN_LEN 16
+#define FMT_EXT_LEN 40          /* 16 + cbSize + valid bits + channel mask + GUID */
+#define NEED "(need PCM 16-bit, A-law or mu-law)"
+
+/* KSDATAFORMAT_SUBTYPE_*: the format code in the first 4 bytes, then this fixed tail. */
+static const uint8_t subformat_tail[12] = {
+    0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71
+};
 
 static uint16_t le16(const uint8_t *p)
 {
@@ -25,124 +40,195 @@ static uint32_t le32(const uint8_t *p)
            ((uint32_t)p[3] << 24);
 }
 
-static int fail(char *err, size_t errlen, const char *why)
+/* Write the reason to err (which may be NULL) and fail. */
+static int fail(char *err, size_t errlen, const char *fmt, unsigned a, unsigned b)
 {
-    snprintf(err, errlen, "%s", why);
+    if (err && errlen)
+        snprintf(err, errlen, fmt, a, b);
     return -1;
 }
 
+/* What the fmt chunk says; format is the subformat for WAVE_FORMAT_EXTENSIBLE. */
+typedef struct wav_fmt {
+    unsigned format;
+    unsigned channels;
+    unsigned bits;
+    uint32_t rate;
+    int unknown_subformat;
+} wav_fmt;
+
+static void read_fmt(const uint8_t *body, uint32_t size, wav_fmt *f)
+{
+    f->format = le16(body);
+    f->channels = le16(body + 2);
+    f->rate = le32(body + 4);
+    f->bits = le16(body + 14);
+    f->unknown_subformat = 0;
+    if (f->format != FMT_EXTENSIBLE)
+        return;
+    const uint8_t *guid = body + 24;
+    if (size < FMT_EXT_LEN || le16(body + 16) < 22 || le16(guid + 2) != 0 ||
+        memcmp(guid + 4, subformat_tail, sizeof subformat_tail) != 0) {
+        f->unknown_subformat = 1;
+        return;
+    }
+    f->format = le16(guid);
+}
+
+/* buf, len: the whole file image; out: set only on success; err, errlen: the reason. */
 int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_t errlen)
 {
-    if (len < 12 || memcmp(buf, "RIFF", 4) != 0 || memcmp(buf + 8, "WAVE", 4) != 0)
-        return fail(err, errlen, "not a RIFF/WAVE file");
+    if (!buf || len < 12 || memcmp(buf, "RIFF", 4) != 0 || memcmp(buf + 8, "WAVE", 4) != 0)
+        return fail(err, errlen, "not a RIFF/WAVE file", 0, 0);
 
+    /* The RIFF size field is not trusted: writers that stream leave it wrong. */
+    wav_fmt f = { 0 };
     int have_fmt = 0;
-    unsigned format = 0, channels = 0, bits = 0;
-    uint32_t rate = 0;
     const uint8_t *data = NULL;
     size_t data_len = 0;
     size_t pos = 12;
-    while (pos + 8 <= len) {
+    while (len - pos >= 8) {
         const uint8_t *id = buf + pos;
         uint32_t size = le32(buf + pos + 4);
         const uint8_t *body = buf + pos + 8;
         size_t avail = len - pos - 8;
-        if (memcmp(id, "fmt ", 4) == 0) {
-            if (size < 16 || size > avail)
-                return fail(err, errlen, "truncated fmt chunk");
-            format = le16(body);
-            channels = le16(body + 2);
-            rate = le32(body + 4);
-            bits = le16(body + 14);
-            if (format == FMT_EXTENSIBLE) {
-                if (size < 40)
-                    return fail(err, errlen, "truncated extensible fmt chunk");
-                format = le16(body + 24);   /* the subformat GUID's first two bytes */
-            }
-            have_fmt = 1;
-        } else if (memcmp(id, "data", 4) == 0) {
+        if (memcmp(id, "fmt ", 4) == 0 && !have_fmt) {
             if (size > avail)
-                return fail(err, errlen, "truncated data chunk");
+                return fail(err, errlen, "truncated fmt chunk", 0, 0);
+            if (size < FMT_MIN_LEN)
+                return fail(err, errlen, "fmt chunk of %u bytes, need at least 16",
+                            size, 0);
+            read_fmt(body, size, &f);
+            have_fmt = 1;
+        } else if (memcmp(id, "data", 4) == 0 && !data) {
+            if (size > avail)
+                return fail(err, errlen, "truncated data chunk", 0, 0);
             data = body;
             data_len = size;
-            break;
         }
         if (size > avail)
+            break;      /* a trailing chunk cut short: what came before still counts */
+        if (have_fmt && data)
             break;
-        pos += 8 + (size_t)size + (size & 1);   /* chunks are padded to even sizes */
+        pos += 8 + (size_t)size + (size & 1);  /* chunks are padded to even sizes */
+        if (pos > len)
+            break;
     }
+
     if (!have_fmt)
-        return fail(err, errlen, "no fmt chunk");
-
-    char why[128];
-    if (!((format == FMT_PCM && bits == 16) || ((format == FMT_ALAW || format == FMT_MULAW) &&
-                                                bits == 8))) {
-        snprintf(why, sizeof why, "unsupported format %u with %u bits (need PCM 16-bit, "
-                 "A-law or mu-law)", format, bits);
-        return fail(err, errlen, why);
-    }
-    if (rate != 8000) {
-        snprintf(why, sizeof why, "sample rate %u Hz, need 8000 Hz", (unsigned)rate);
-        return fail(err, errlen, why);
-    }
-    if (channels != 1) {
-        snprintf(why, sizeof why, "%u channels, need mono", channels);
-        return fail(err, errlen, why);
-    }
+        return fail(err, errlen, "no fmt chunk", 0, 0);
+    if (f.unknown_subformat)
+        return fail(err, errlen, "unsupported format 0x%X with an unknown subformat " NEED,
+                    FMT_EXTENSIBLE, 0);
+    if (f.format != FMT_PCM && f.format != FMT_ALAW && f.format != FMT_MULAW)
+        return fail(err, errlen, "unsupported format %u " NEED, f.format, 0);
+    if (f.format == FMT_PCM && f.bits != 16)
+        return fail(err, errlen, "unsupported format 1 with %u bits " NEED, f.bits, 0);
+    if (f.format != FMT_PCM && f.bits != 8)
+        return fail(err, errlen, "unsupported format %u with %u bits " NEED, f.format,
+                    f.bits);
+    if (f.rate != 8000)
+        return fail(err, errlen, "sample rate %u Hz, need 8000 Hz", (unsigned)f.rate, 0);
+    if (f.channels != 1)
+        return fail(err, errlen, "%u channels, need mono", f.channels, 0);
     if (!data)
-        return fail(err, errlen, "no data chunk");
+        return fail(err, errlen, "no data chunk", 0, 0);
 
-    size_t n = format == FMT_PCM ? data_len / 2 : data_len;
+    size_t n = f.format == FMT_PCM ? data_len / 2 : data_len;
     if (n == 0)
-        return fail(err, errlen, "empty audio");
+        return fail(err, errlen, "empty audio", 0, 0);
     int16_t *s = malloc(n * sizeof *s);
     if (!s)
-        return fail(err, errlen, "out of memory");
-    if (format == FMT_PCM) {
+        return fail(err, errlen, "out of memory", 0, 0);
+    if (f.format == FMT_PCM) {
         for (size_t i = 0; i < n; i++)
             s[i] = (int16_t)le16(data + 2 * i);
     } else {
-        cw_g711_decode(format == FMT_ALAW ? CW_CODEC_PCMA : CW_CODEC_PCMU, data, s, n);
+        cw_g711_decode(f.format == FMT_ALAW ? CW_CODEC_PCMA : CW_CODEC_PCMU, data, s, n);
     }
     out->samples = s;
     out->nsamples = n;
     return 0;
 }
 
+/* Read the regular file at path into a new buffer. Returns 0, or an errno value;
+ * EFBIG for a file over the cap. */
+static int read_all(const char *path, uint8_t **bufp, size_t *lenp)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return e;
+    }
+    if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    }
+    if (st.st_size > WAV_MAX_FILE) {
+        close(fd);
+        return EFBIG;
+    }
+    size_t want = (size_t)st.st_size;
+    uint8_t *buf = malloc(want ? want : 1);
+    if (!buf) {
+        close(fd);
+        return ENOMEM;
+    }
+    size_t got = 0;
+    while (got < want) {
+        ssize_t r = read(fd, buf + got, want - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return e;
+        }
+        if (r == 0)
+            break;      /* shrank while we read: parse what is there */
+        got += (size_t)r;
+    }
+    close(fd);
+    *bufp = buf;
+    *lenp = got;
+    return 0;
+}
+
+/* path: the file; out, err, errlen: as cw_wav_parse, the reason starts with path. */
 int cw_wav_load(const char *path, cw_audio *out, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
     uint8_t *buf = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size < 0 || (unsigned long)size > WAV_MAX_FILE || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        snprintf(err, errlen, "%s: %s", path, size < 0 ? "cannot read" : "larger than 64 MiB");
-        return -1;
-    }
-    buf = malloc((size_t)size + 1);
-    size_t got = buf ? fread(buf, 1, (size_t)size, f) : 0;
-    fclose(f);
-    if (!buf || got != (size_t)size) {
-        free(buf);
-        snprintf(err, errlen, "%s: cannot read", path);
+    size_t len = 0;
+    int e = read_all(path, &buf, &len);
+    if (e != 0) {
+        if (err && errlen) {
+            if (e == EFBIG)
+                snprintf(err, errlen, "%s: larger than 64 MiB", path);
+            else if (e == EINVAL)
+                snprintf(err, errlen, "%s: not a regular file", path);
+            else
+                snprintf(err, errlen, "%s: %s", path, strerror(e));
+        }
         return -1;
     }
     char why[256];
-    int rc = cw_wav_parse(buf, got, out, why, sizeof why);
+    int rc = cw_wav_parse(buf, len, out, why, sizeof why);
     free(buf);
-    if (rc != 0)
+    if (rc != 0 && err && errlen)
         snprintf(err, errlen, "%s: %s", path, why);
     return rc;
 }
 
+/* a: audio from cw_wav_*; safe to call twice or on a zeroed struct. */
 void cw_audio_free(cw_audio *a)
 {
+    if (!a)
+        return;
     free(a->samples);
     a->samples = NULL;
     a->nsamples = 0;
