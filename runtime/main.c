@@ -32,6 +32,7 @@ static void usage(FILE *out)
         "  --drain-timeout SEC      after SIGTERM, BYE to calls still up; default 30\n"
         "  --ring-ms MS             send 180 Ringing and answer after MS; default 0\n"
         "  --digit-timeout-ms MS    how long the demo waits for a key; default 10000\n"
+        "  --demo-repeat-welcome 0|1  replay the welcome until a key or BYE; default 0\n"
         "  --log-level LEVEL        error, warn, info or debug; default info\n"
         "\n"
         "SIGTERM or SIGINT drains: new INVITEs get 503, calls end by themselves or get a\n"
@@ -73,6 +74,7 @@ static int cmd_run(int argc, char **argv)
         { "drain-timeout", required_argument, NULL, 'D' },
         { "ring-ms", required_argument, NULL, 'R' },
         { "digit-timeout-ms", required_argument, NULL, 'T' },
+        { "demo-repeat-welcome", required_argument, NULL, 'W' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };

@@ -21,6 +21,8 @@ typedef struct cw_config {
     unsigned drain_timeout_ms;       /* after SIGTERM, calls still up get BYE then */
     unsigned ring_ms;                /* 180 Ringing this long before the answer */
     unsigned digit_timeout_ms;       /* the demo flow waits this long for a key */
+    unsigned demo_repeat_welcome;    /* 1: the demo replays its welcome until a key or BYE
+                                      * (make bench: RTP both ways for a whole hold) */
     int log_level;                   /* cw_log_level */
 } cw_config;
 

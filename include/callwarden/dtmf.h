@@ -11,7 +11,10 @@
  * Per-stream receiver state for RFC 4733. A digit is reported once, when the first
  * packet with the end bit of an event arrives; the retransmitted end packets (same
  * RTP timestamp) are ignored. An event whose end packets were all lost is reported
- * when the next event (another timestamp) begins. Zero-initialise before use.
+ * when the next event (a later timestamp) begins. Packets of an earlier event that
+ * arrive late (up to 2 s behind) are ignored, and the segments of a key held past
+ * 0xFFFF units (RFC 4733 2.5.1.5) continue one event, whose duration then saturates
+ * at 0xFFFF units. Zero-initialise before use; zero again when the SSRC changes.
  */
 typedef struct cw_dtmf_rx {
     int in_event;          /* an event with timestamp ts is in progress */
@@ -29,8 +32,9 @@ typedef struct cw_dtmf_digit {
 
 /*
  * Feed one telephone-event RTP packet p (clock rate rate_hz, usually 8000).
- * Returns the number of digits written to out (0, 1 or 2; out has room for 2),
- * or -1 if the payload is malformed (too short, event > 15 is ignored and returns 0).
+ * Returns the number of digits written to out (0, 1 or 2; out has room for 2; two
+ * when an unreported event is flushed by a new one that is already ended), or -1 if
+ * the payload is shorter than 4 bytes. An event above 15 (not a key) returns 0.
  */
 int cw_dtmf_rfc4733_input(cw_dtmf_rx *rx, const cw_rtp_packet *p, uint32_t rate_hz,
                           cw_dtmf_digit out[2]);

@@ -128,6 +128,7 @@ struct cw_stream {
     const cw_prompt *playing;
     size_t play_pos;            /* next sample */
     int talkspurt_start;        /* set the marker bit on the next packet */
+    int in_tick;                /* cw_stream_tick is on the stack */
 
     cw_stream_stats stats;
     struct cw_stream *clock_next, *clock_prev;  /* in the media clock's list */

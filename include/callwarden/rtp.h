@@ -22,13 +22,15 @@ typedef struct cw_rtp_packet {
 /*
  * Parse and validate pkt (len bytes): version 2, CSRC list, header extension and
  * padding within len. Returns 0, or -1 for a packet that must be dropped.
- * RTCP packets (payload types 72-76 with the marker bit, RFC 5761) are rejected too.
+ * RTCP multiplexed on the port is rejected too: RFC 5761 tells it apart by a second
+ * byte of 192-223 (RTCP packet types; read as RTP, the marker bit and PT 64-95).
  */
 int cw_rtp_parse(const uint8_t *pkt, size_t len, cw_rtp_packet *out);
 
 /*
  * Write a 12-byte header (no CSRC, no extension) for p and copy p->payload after it
- * into buf (cap bytes). Returns the packet length, or 0 if it does not fit.
+ * into buf (cap bytes). Returns the packet length, or 0 if it does not fit (or
+ * p->payload is NULL with a non-zero payload_len).
  */
 size_t cw_rtp_write(uint8_t *buf, size_t cap, const cw_rtp_packet *p);
 

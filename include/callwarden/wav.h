@@ -13,12 +13,14 @@ typedef struct cw_audio {
 
 /*
  * Parse a WAV image in memory (buf, len) into out. Accepts format 1 (PCM, 16 bit),
- * 6 (A-law, 8 bit) and 7 (mu-law, 8 bit), 8000 Hz, one channel; skips unknown chunks.
+ * 6 (A-law, 8 bit) and 7 (mu-law, 8 bit), also as the subformat of 0xFFFE
+ * (WAVE_FORMAT_EXTENSIBLE), 8000 Hz, one channel; skips unknown chunks. err may be NULL.
  * Returns 0, or -1 with a clear reason in err (errlen bytes) and out untouched.
  */
 int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_t errlen);
 
-/* Read and parse the file at path; as cw_wav_parse, the reason names the file. */
+/* Read and parse the regular file at path (at most 64 MiB); as cw_wav_parse, the
+ * reason starts with "<path>: ". */
 int cw_wav_load(const char *path, cw_audio *out, char *err, size_t errlen);
 
 /* Free the samples of a; a may be zeroed or already freed. */

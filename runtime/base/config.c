@@ -143,6 +143,7 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         { "drain_timeout", &c->drain_timeout_ms, 86400, 1 },
         { "ring_ms", &c->ring_ms, 60000, 0 },
         { "digit_timeout_ms", &c->digit_timeout_ms, 600000, 0 },
+        { "demo_repeat_welcome", &c->demo_repeat_welcome, 1, 0 },
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         char dashed[64];

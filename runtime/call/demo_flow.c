@@ -33,8 +33,13 @@ static void got_key(cw_call *c, const char *digits)
 /* The wait for a key starts when the welcome has been heard in full. */
 static void welcome_done(cw_call *c, int completed)
 {
-    if (completed)
-        cw_call_gather(c, 1, c->rt->cfg.digit_timeout_ms, got_key);
+    if (!completed)
+        return;
+    /* --demo-repeat-welcome: keep the welcome going until a key or the caller's BYE
+     * (the gather armed at the start has no limit, so a key still ends the loop) */
+    if (c->rt->cfg.demo_repeat_welcome && cw_call_play(c, "en", "welcome", welcome_done) == 0)
+        return;
+    cw_call_gather(c, 1, c->rt->cfg.digit_timeout_ms, got_key);
 }
 
 void cw_demo_flow_start(cw_call *c)

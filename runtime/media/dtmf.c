@@ -5,7 +5,15 @@
  * on the first end packet; the repeats are recognised by their timestamp. If every end
  * packet was lost, the digit is reported when the next event (another timestamp)
  * begins, so a key is never lost and never counted twice. That is why one packet can
- * yield two digits: the old event that never ended, and a new one that starts ended. */
+ * yield two digits: the old event that never ended, and a new one that starts ended.
+ *
+ * Two more cases would count a key twice if "another timestamp" simply meant "a new
+ * event": a repeat of an earlier event that the network delivered after the next event
+ * began (its timestamp lies a little behind), and a key held past 65535 timestamp units,
+ * which RFC 4733 2.5.1.5 sends as segments, each with a timestamp 0xFFFF after the last.
+ * The first is ignored; the second continues the event, whose reported duration then
+ * stays at the 0xFFFF units the field can hold (a floor, not the full length). A jump
+ * far back in time is a sender that restarted its timeline: a new event, as before. */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +22,8 @@
 
 #define EVENT_MAX 15                /* 0-9 * # A-D; above are flash and tones */
 #define INFO_DURATION_MAX 600000u   /* ten minutes: more is a broken sender */
+#define SEGMENT_MAX 0xFFFFu         /* longest duration one event segment can carry */
+#define LATE_WINDOW_S 2             /* how far behind a late packet may lie, in seconds */
 
 /* event: an RFC 4733 event code. */
 char cw_dtmf_event_char(uint8_t event)
@@ -28,6 +38,19 @@ static void emit(const cw_dtmf_rx *rx, uint32_t rate_hz, cw_dtmf_digit *d)
     d->digit = cw_dtmf_event_char(rx->event);
     /* 65535 * 1000 still fits in 32 bits */
     d->duration_ms = rate_hz ? (unsigned)((uint32_t)rx->duration * 1000u / rate_hz) : 0;
+}
+
+/* Is a packet of event at ts a straggler of an event before the current one in rx? It
+ * is if ts lies at most LATE_WINDOW_S seconds behind (RTP serial arithmetic: a wrap of
+ * the 32-bit timestamp is no jump back), or is the previous segment of a long press. */
+static int is_late(const cw_dtmf_rx *rx, uint8_t event, uint32_t ts, uint32_t rate_hz)
+{
+    uint64_t window = (uint64_t)(rate_hz ? rate_hz : 8000) * LATE_WINDOW_S;
+    uint32_t behind = rx->ts - ts;
+    if (window > 0x7FFFFFFF)
+        window = 0x7FFFFFFF;    /* half the timestamp space: beyond that is ahead */
+    return (behind != 0 && behind <= window) ||
+           (behind == SEGMENT_MAX && event == rx->event);
 }
 
 /* rx: the stream's state; p: a telephone-event packet; rate_hz: its clock rate;
@@ -50,6 +73,19 @@ int cw_dtmf_rfc4733_input(cw_dtmf_rx *rx, const cw_rtp_packet *p, uint32_t rate_
             return 0;
         if (duration > rx->duration)
             rx->duration = duration;
+        if (end) {
+            emit(rx, rate_hz, &out[n++]);
+            rx->reported = 1;
+        }
+        return n;
+    }
+    if (rx->in_event && is_late(rx, event, p->ts, rate_hz))
+        return 0;   /* a straggler of an event before the current one */
+    if (rx->in_event && !rx->reported && event == rx->event &&
+        p->ts - rx->ts == SEGMENT_MAX) {
+        /* the next segment of a long key press: the same event goes on */
+        rx->ts = p->ts;
+        rx->duration = SEGMENT_MAX;
         if (end) {
             emit(rx, rate_hz, &out[n++]);
             rx->reported = 1;

@@ -84,15 +84,11 @@ static const int16_t alaw_table[256] = {
        944,    912,   1008,    976,    816,    784,    880,    848,
 };
 
-/* Position of the highest set bit of v, for v in 0..255 (0 for v == 0 or 1). */
-static int top_bit(unsigned v)
+/* Position of the highest set bit of v, v >= 1: the segment search of the reference
+ * code (a loop over the segment ends) as one instruction. */
+static inline int top_bit(unsigned v)
 {
-    int n = 0;
-    while (v > 1) {
-        v >>= 1;
-        n++;
-    }
-    return n;
+    return (int)(sizeof(unsigned) * 8 - 1) - __builtin_clz(v);
 }
 
 /* sample: a 16-bit linear sample. Returns its mu-law code. */

@@ -2,14 +2,16 @@
  *
  * Everything a packet claims (CSRC count, extension length, padding count) is checked
  * against the bytes that actually arrived before anything is read, so a hostile packet
- * can at worst be dropped. RTCP multiplexed on the RTP port (RFC 5761) is told apart by
- * its packet type 200-204 in the second byte, which RTP reads as marker + PT 72-76. */
+ * can at worst be dropped. RTCP multiplexed on the RTP port (RFC 5761 section 4) is told
+ * apart by its second byte: RTCP packet types 192-223 (SR, RR, SDES, BYE, APP, and the
+ * feedback and XR reports that muxing peers send most) read as marker + PT 64-95 in RTP,
+ * a range RFC 5761 forbids for RTP and RFC 3551 never assigns, so nothing real is lost. */
 #include <string.h>
 
 #include "callwarden/rtp.h"
 
-#define RTCP_PT_FIRST 200       /* SR */
-#define RTCP_PT_LAST 204        /* APP */
+#define RTCP_PT_FIRST 192       /* the RTCP types RFC 5761 reserves against RTP PT 64-95 */
+#define RTCP_PT_LAST 223
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -77,7 +79,8 @@ int cw_rtp_parse(const uint8_t *pkt, size_t len, cw_rtp_packet *out)
 /* buf, cap: where to write; p: header fields and payload (payload may be NULL if empty). */
 size_t cw_rtp_write(uint8_t *buf, size_t cap, const cw_rtp_packet *p)
 {
-    if (cap < CW_RTP_HEADER_LEN || p->payload_len > cap - CW_RTP_HEADER_LEN)
+    if (cap < CW_RTP_HEADER_LEN || p->payload_len > cap - CW_RTP_HEADER_LEN ||
+        (p->payload_len && !p->payload))
         return 0;
     buf[0] = 0x80;              /* version 2, no padding, no extension, no CSRC */
     buf[1] = (uint8_t)((p->marker ? 0x80 : 0) | (p->pt & 0x7F));

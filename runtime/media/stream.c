@@ -86,8 +86,11 @@ void cw_stream_play(cw_stream *s, const cw_prompt *p)
     s->talkspurt_start = 1;
     /* The first frame of a talkspurt goes out now rather than at the next clock period
      * (up to 20 ms away): the caller hears the answer sooner, and the marker bit tells
-     * the peer's jitter buffer to resynchronise. The timestamp advances with it. */
-    if (s->on_clock)
+     * the peer's jitter buffer to resynchronise. The timestamp advances with it. Not
+     * when the new prompt was started from inside a tick (a prompt chained in
+     * play_done): that period has sent its frame, and a second one would put the
+     * stream a frame ahead of the clock for every chained prompt. */
+    if (s->on_clock && !s->in_tick)
         cw_stream_tick(s);
 }
 
@@ -139,8 +142,11 @@ void cw_stream_tick(cw_stream *s)
         s->talkspurt_start = 0;
     }
 
-    if (s->play_pos >= p->nsamples)
+    if (s->play_pos >= p->nsamples) {
+        s->in_tick = 1;
         finish_play(s, 1);
+        s->in_tick = 0;
+    }
 }
 
 static int same_addr(const struct sockaddr *a, const struct sockaddr_storage *b)

@@ -6,6 +6,8 @@
  * the bytes present before it is used; files are read whole, so they are capped. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +43,17 @@ static uint32_t le32(const uint8_t *p)
 }
 
 /* Write the reason to err (which may be NULL) and fail. */
-static int fail(char *err, size_t errlen, const char *fmt, unsigned a, unsigned b)
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen)
-        snprintf(err, errlen, fmt, a, b);
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
     return -1;
 }
 
@@ -79,7 +88,7 @@ static void read_fmt(const uint8_t *body, uint32_t size, wav_fmt *f)
 int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_t errlen)
 {
     if (!buf || len < 12 || memcmp(buf, "RIFF", 4) != 0 || memcmp(buf + 8, "WAVE", 4) != 0)
-        return fail(err, errlen, "not a RIFF/WAVE file", 0, 0);
+        return fail(err, errlen, "not a RIFF/WAVE file");
 
     /* The RIFF size field is not trusted: writers that stream leave it wrong. */
     wav_fmt f = { 0 };
@@ -94,15 +103,15 @@ int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_
         size_t avail = len - pos - 8;
         if (memcmp(id, "fmt ", 4) == 0 && !have_fmt) {
             if (size > avail)
-                return fail(err, errlen, "truncated fmt chunk", 0, 0);
+                return fail(err, errlen, "truncated fmt chunk");
             if (size < FMT_MIN_LEN)
                 return fail(err, errlen, "fmt chunk of %u bytes, need at least 16",
-                            size, 0);
+                            (unsigned)size);
             read_fmt(body, size, &f);
             have_fmt = 1;
         } else if (memcmp(id, "data", 4) == 0 && !data) {
             if (size > avail)
-                return fail(err, errlen, "truncated data chunk", 0, 0);
+                return fail(err, errlen, "truncated data chunk");
             data = body;
             data_len = size;
         }
@@ -116,30 +125,32 @@ int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_
     }
 
     if (!have_fmt)
-        return fail(err, errlen, "no fmt chunk", 0, 0);
+        return fail(err, errlen, "no fmt chunk");
     if (f.unknown_subformat)
         return fail(err, errlen, "unsupported format 0x%X with an unknown subformat " NEED,
-                    FMT_EXTENSIBLE, 0);
+                    (unsigned)FMT_EXTENSIBLE);
     if (f.format != FMT_PCM && f.format != FMT_ALAW && f.format != FMT_MULAW)
-        return fail(err, errlen, "unsupported format %u " NEED, f.format, 0);
+        return fail(err, errlen, "unsupported format %u " NEED, f.format);
     if (f.format == FMT_PCM && f.bits != 16)
-        return fail(err, errlen, "unsupported format 1 with %u bits " NEED, f.bits, 0);
+        return fail(err, errlen, "unsupported format 1 with %u bits " NEED, f.bits);
     if (f.format != FMT_PCM && f.bits != 8)
         return fail(err, errlen, "unsupported format %u with %u bits " NEED, f.format,
                     f.bits);
     if (f.rate != 8000)
-        return fail(err, errlen, "sample rate %u Hz, need 8000 Hz", (unsigned)f.rate, 0);
+        return fail(err, errlen, "sample rate %u Hz, need 8000 Hz", (unsigned)f.rate);
     if (f.channels != 1)
-        return fail(err, errlen, "%u channels, need mono", f.channels, 0);
+        return fail(err, errlen, "%u channels, need mono", f.channels);
     if (!data)
-        return fail(err, errlen, "no data chunk", 0, 0);
+        return fail(err, errlen, "no data chunk");
 
     size_t n = f.format == FMT_PCM ? data_len / 2 : data_len;
     if (n == 0)
-        return fail(err, errlen, "empty audio", 0, 0);
+        return fail(err, errlen, "empty audio");
+    if (n > SIZE_MAX / sizeof(int16_t))
+        return fail(err, errlen, "too much audio");
     int16_t *s = malloc(n * sizeof *s);
     if (!s)
-        return fail(err, errlen, "out of memory", 0, 0);
+        return fail(err, errlen, "out of memory");
     if (f.format == FMT_PCM) {
         for (size_t i = 0; i < n; i++)
             s[i] = (int16_t)le16(data + 2 * i);
@@ -155,7 +166,8 @@ int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_
  * EFBIG for a file over the cap. */
 static int read_all(const char *path, uint8_t **bufp, size_t *lenp)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return errno;
     struct stat st;

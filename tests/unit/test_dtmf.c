@@ -119,6 +119,55 @@ int main(void)
     feed(8, 1, 400, 0x00000100u);
     CHECK_STR(heard, "88");
 
+    /* a repeat of an earlier event that arrives after the next event began is a
+     * straggler, not a third key: reported or not, the earlier key counts once */
+    reset();
+    feed(1, 1, 800, 100000);
+    feed(2, 0, 160, 102000);
+    CHECK_EQ_INT(feed(1, 1, 800, 100000), 0);
+    CHECK_EQ_INT(feed(2, 1, 480, 102000), 1);
+    CHECK_STR(heard, "12");
+    reset();
+    feed(3, 0, 160, 200000);
+    CHECK_EQ_INT(feed(4, 0, 160, 201000), 1);   /* 3's ends lost: reported here */
+    CHECK_EQ_INT(feed(3, 1, 480, 200000), 0);   /* ... and its late end is no new key */
+    CHECK_EQ_INT(feed(3, 0, 320, 200000), 0);
+    CHECK_EQ_INT(feed(4, 1, 480, 201000), 1);
+    CHECK_STR(heard, "34");
+    /* stragglers across the timestamp wrap, too */
+    reset();
+    feed(5, 1, 400, 0xFFFFFF00u);
+    feed(6, 1, 400, 0x00000100u);
+    CHECK_EQ_INT(feed(5, 1, 400, 0xFFFFFF00u), 0);
+    CHECK_STR(heard, "56");
+    /* a jump far back (more than 2 s at the rate) is a sender that restarted its
+     * timeline: a new key, not a straggler */
+    reset();
+    feed(7, 1, 400, 500000);
+    CHECK_EQ_INT(feed(8, 1, 400, 500000 - 16001), 1);
+    CHECK_EQ_INT(feed_at(48000, 9, 1, 400, 500000 - 16001 - 96000), 0);   /* 2 s at 48k */
+    CHECK_EQ_INT(feed_at(48000, 9, 1, 400, 500000 - 16001 - 96001), 1);
+    CHECK_STR(heard, "789");
+
+    /* a key held past 65535 units comes in segments (RFC 4733 2.5.1.5), each 0xFFFF
+     * after the last: one key, with the longest duration the field holds */
+    reset();
+    feed(9, 0, 160, 300000);
+    feed(9, 0, 0xFFFF, 300000);
+    CHECK_EQ_INT(feed(9, 0, 160, 300000 + 0xFFFF), 0);
+    CHECK_EQ_INT(feed(9, 0, 0xFFFF, 300000), 0);                  /* a late one */
+    CHECK_EQ_INT(feed(9, 0, 320, 300000 + 0xFFFF), 0);
+    CHECK_EQ_INT(feed(9, 1, 800, 300000 + 0xFFFF), 1);
+    CHECK_EQ_INT(last_ms, 8191);
+    CHECK_EQ_INT(feed(9, 1, 800, 300000 + 0xFFFF), 0);
+    CHECK_STR(heard, "9");
+    /* but a different key at that distance, or the same key further on, is a new key */
+    reset();
+    feed(1, 0, 0xFFFF, 400000);
+    CHECK_EQ_INT(feed(2, 0, 160, 400000 + 0xFFFF), 1);
+    feed(2, 0, 160, 400000 + 0xFFFF + 0x10000);
+    CHECK_STR(heard, "12");
+
     /* every key code maps */
     reset();
     for (int e = 0; e <= 15; e++)

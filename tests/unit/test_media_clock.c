@@ -37,6 +37,8 @@ static int cap_send(cw_media_io *io, const uint8_t *pkt, size_t len,
 }
 
 typedef struct owner {
+    cw_stream *stream;
+    const cw_prompt *chain;     /* play this next when a prompt completes, once */
     int play_done, completed;
     char digits[16];
     int frames_in;
@@ -56,6 +58,11 @@ static void on_play_done(void *o, int completed)
     owner *w = o;
     w->play_done++;
     w->completed = completed;
+    if (completed && w->chain) {
+        const cw_prompt *next = w->chain;
+        w->chain = NULL;
+        cw_stream_play(w->stream, next);
+    }
 }
 
 static void on_frame(void *o, const int16_t *pcm, size_t n)
@@ -211,6 +218,33 @@ int main(void)
     cw_media_clock_advance(&mc, 1000 * ms + 2000 * ms);
     CHECK_EQ_INT(cap.sent, sent);
     CHECK_EQ_INT(mc.nstreams, 0);
+
+    /* a prompt chained from play_done (inside a tick) waits for the next period: one
+     * packet per period, so the stream never runs ahead of the clock */
+    capture cap2 = { .io = { cap_send, NULL } };
+    owner w2 = { 0 };
+    cw_stream s2;
+    cw_stream_init(&s2, &w2, &events, &cap2.io, CW_CODEC_PCMU, 0, -1,
+                   (struct sockaddr *)&sdp_addr, NULL, 0x55, 1);
+    w2.stream = &s2;
+    cw_prompt *two = make_prompt(2 * 160), *three = make_prompt(3 * 160);
+    w2.chain = three;
+    uint64_t t = 1000 * ms + 3000 * ms;
+    cw_media_clock_advance(&mc, t);
+    cw_media_clock_add(&mc, &s2);
+    cw_stream_play(&s2, two);                       /* frame 1 now */
+    CHECK_EQ_INT(cap2.sent, 1);
+    cw_media_clock_advance(&mc, t + 20 * ms);       /* frame 2, "two" ends, "three" starts */
+    CHECK_EQ_INT(cap2.sent, 2);
+    CHECK_EQ_INT(w2.play_done, 1);
+    cw_media_clock_advance(&mc, t + 80 * ms);       /* three periods: "three" in full */
+    CHECK_EQ_INT(cap2.sent, 5);
+    CHECK_EQ_INT(w2.play_done, 2);
+    CHECK_EQ_INT(cap2.markers, 2);
+    CHECK_EQ_INT(cap2.last_pt, 0);
+    cw_media_clock_remove(&mc, &s2);
+    free_prompt(two);
+    free_prompt(three);
 
     free_prompt(p);
     return check_summary("media_clock");

@@ -139,20 +139,30 @@ int main(void)
     CHECK_EQ_INT(cw_rtp_parse(bad, n, &out), 0);
     CHECK_EQ_INT(out.payload_len, 0);
 
-    /* RTCP on the RTP port (RFC 5761): SR, RR, SDES, BYE, APP are not RTP ... */
+    /* RTCP on the RTP port (RFC 5761): SR, RR, SDES, BYE, APP, and also RTPFB, PSFB
+     * and XR (205-207), i.e. every second byte 192-223 (marker + PT 64-95), is not RTP */
     memcpy(bad, buf, n);
-    for (int pt = 200; pt <= 204; pt++) {
-        bad[1] = (uint8_t)pt;
-        CHECK_EQ_INT(cw_rtp_parse(bad, n, &out), -1);
+    int refused = 0;
+    for (int b1 = 192; b1 <= 223; b1++) {
+        bad[1] = (uint8_t)b1;
+        refused += cw_rtp_parse(bad, n, &out) == -1;
     }
-    /* ... but the neighbours, and PT 72-76 without the marker, are */
+    CHECK_EQ_INT(refused, 223 - 192 + 1);
+    bad[1] = 200;                                               /* an SR's real length */
+    CHECK_EQ_INT(cw_rtp_parse(bad, 28, &out), -1);
+    /* ... but the neighbours, and PT 64-95 without the marker, are */
     int accepted = 0;
-    const uint8_t ok_b1[] = { 199, 205, 72, 76, 0x80 | 71, 0x80 | 77 };
+    const uint8_t ok_b1[] = { 191, 224, 0, 64, 72, 76, 95, 127, 0x80 | 101, 0xFF };
     for (size_t i = 0; i < sizeof ok_b1; i++) {
         bad[1] = ok_b1[i];
-        accepted += cw_rtp_parse(bad, n, &out) == 0 && out.pt == (ok_b1[i] & 0x7F);
+        accepted += cw_rtp_parse(bad, n, &out) == 0 && out.pt == (ok_b1[i] & 0x7F) &&
+                    out.marker == (ok_b1[i] >> 7);
     }
     CHECK_EQ_INT(accepted, (int)sizeof ok_b1);
+
+    /* writing a payload length with no payload is refused, not a crash */
+    cw_rtp_packet nopayload = { 0, 0, 0, 0, 0, NULL, 10 };
+    CHECK_EQ_INT(cw_rtp_write(buf + 200, 100, &nopayload), 0);
 
     /* a header alone is a valid, empty packet; out is untouched on failure */
     n = cw_rtp_write(buf, sizeof buf, &in);
