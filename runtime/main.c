@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,8 @@ static int cmd_run(int argc, char **argv)
         return 2;
     }
     default_prompts_dir(&cfg, argv[0]);
+    /* a peer that closes its TCP/TLS connection must not kill the process */
+    signal(SIGPIPE, SIG_IGN);
     cw_log_set_level((cw_log_level)cfg.log_level);
 
     uv_loop_t loop;
