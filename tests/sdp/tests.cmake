@@ -8,6 +8,14 @@ add_test(NAME sdp_corpus_replay
          COMMAND $<TARGET_FILE:fuzz_sdp_replay> ${CMAKE_SOURCE_DIR}/tests/sdp/corpus)
 set_tests_properties(sdp_corpus_replay PROPERTIES TIMEOUT 120)
 
+# A short bounded fuzz run in every make test (also under ASan+UBSan): 1,000,000
+# deterministic mutations of the corpus through the same entry point. The long,
+# coverage-guided run is `make fuzz` (libFuzzer, clang).
+add_test(NAME sdp_mutation_smoke
+         COMMAND $<TARGET_FILE:fuzz_sdp_replay> --mutate 1000000
+                 ${CMAKE_SOURCE_DIR}/tests/sdp/corpus)
+set_tests_properties(sdp_mutation_smoke PROPERTIES TIMEOUT 300)
+
 # With -DCW_FUZZ=ON (clang), a short bounded libFuzzer run from the corpus. New inputs
 # go to a scratch directory in the build tree, never into the source corpus.
 if(CW_FUZZ AND TARGET fuzz_sdp)
