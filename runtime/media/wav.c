@@ -6,7 +6,6 @@
  * the bytes present before it is used; files are read whole, so they are capped. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callwarden/error.h"
 #include "callwarden/g711.h"
 #include "callwarden/wav.h"
 
@@ -40,21 +40,6 @@ static uint32_t le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
            ((uint32_t)p[3] << 24);
-}
-
-/* Write the reason to err (which may be NULL) and fail. */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
 }
 
 /* What the fmt chunk says; format is the subformat for WAVE_FORMAT_EXTENSIBLE. */
@@ -88,7 +73,7 @@ static void read_fmt(const uint8_t *body, uint32_t size, wav_fmt *f)
 int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_t errlen)
 {
     if (!buf || len < 12 || memcmp(buf, "RIFF", 4) != 0 || memcmp(buf + 8, "WAVE", 4) != 0)
-        return fail(err, errlen, "not a RIFF/WAVE file");
+        return cw_error(err, errlen, "not a RIFF/WAVE file");
 
     /* The RIFF size field is not trusted: writers that stream leave it wrong. */
     wav_fmt f = { 0 };
@@ -103,15 +88,15 @@ int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_
         size_t avail = len - pos - 8;
         if (memcmp(id, "fmt ", 4) == 0 && !have_fmt) {
             if (size > avail)
-                return fail(err, errlen, "truncated fmt chunk");
+                return cw_error(err, errlen, "truncated fmt chunk");
             if (size < FMT_MIN_LEN)
-                return fail(err, errlen, "fmt chunk of %u bytes, need at least 16",
+                return cw_error(err, errlen, "fmt chunk of %u bytes, need at least 16",
                             (unsigned)size);
             read_fmt(body, size, &f);
             have_fmt = 1;
         } else if (memcmp(id, "data", 4) == 0 && !data) {
             if (size > avail)
-                return fail(err, errlen, "truncated data chunk");
+                return cw_error(err, errlen, "truncated data chunk");
             data = body;
             data_len = size;
         }
@@ -125,32 +110,32 @@ int cw_wav_parse(const uint8_t *buf, size_t len, cw_audio *out, char *err, size_
     }
 
     if (!have_fmt)
-        return fail(err, errlen, "no fmt chunk");
+        return cw_error(err, errlen, "no fmt chunk");
     if (f.unknown_subformat)
-        return fail(err, errlen, "unsupported format 0x%X with an unknown subformat " NEED,
+        return cw_error(err, errlen, "unsupported format 0x%X with an unknown subformat " NEED,
                     (unsigned)FMT_EXTENSIBLE);
     if (f.format != FMT_PCM && f.format != FMT_ALAW && f.format != FMT_MULAW)
-        return fail(err, errlen, "unsupported format %u " NEED, f.format);
+        return cw_error(err, errlen, "unsupported format %u " NEED, f.format);
     if (f.format == FMT_PCM && f.bits != 16)
-        return fail(err, errlen, "unsupported format 1 with %u bits " NEED, f.bits);
+        return cw_error(err, errlen, "unsupported format 1 with %u bits " NEED, f.bits);
     if (f.format != FMT_PCM && f.bits != 8)
-        return fail(err, errlen, "unsupported format %u with %u bits " NEED, f.format,
+        return cw_error(err, errlen, "unsupported format %u with %u bits " NEED, f.format,
                     f.bits);
     if (f.rate != 8000)
-        return fail(err, errlen, "sample rate %u Hz, need 8000 Hz", (unsigned)f.rate);
+        return cw_error(err, errlen, "sample rate %u Hz, need 8000 Hz", (unsigned)f.rate);
     if (f.channels != 1)
-        return fail(err, errlen, "%u channels, need mono", f.channels);
+        return cw_error(err, errlen, "%u channels, need mono", f.channels);
     if (!data)
-        return fail(err, errlen, "no data chunk");
+        return cw_error(err, errlen, "no data chunk");
 
     size_t n = f.format == FMT_PCM ? data_len / 2 : data_len;
     if (n == 0)
-        return fail(err, errlen, "empty audio");
+        return cw_error(err, errlen, "empty audio");
     if (n > SIZE_MAX / sizeof(int16_t))
-        return fail(err, errlen, "too much audio");
+        return cw_error(err, errlen, "too much audio");
     int16_t *s = malloc(n * sizeof *s);
     if (!s)
-        return fail(err, errlen, "out of memory");
+        return cw_error(err, errlen, "out of memory");
     if (f.format == FMT_PCM) {
         for (size_t i = 0; i < n; i++)
             s[i] = (int16_t)le16(data + 2 * i);

@@ -14,12 +14,12 @@
  * The reasons returned go into a SIP Warning header: they echo only numbers and the
  * proto, which the parser has checked to be an RFC 4566 token (no quotes, no '\\').
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "callwarden/error.h"
 #include "callwarden/sdp.h"
 
 /* Which of our codecs format f is, or -1. */
@@ -73,20 +73,6 @@ static void list_formats(const cw_sdp_media *m, char *out, size_t cap)
     }
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /*
  * offer: a parsed offer (or the answer to our offer). choice: filled on success,
  * zeroed with media_index -1 on error. err/errlen: the reason on error.
@@ -119,7 +105,7 @@ int cw_sdp_negotiate(const cw_sdp *offer, cw_sdp_choice *ch, char *err, size_t e
             continue;
         }
         if (!m->addr[0])
-            return fail(err, errlen, "no connection address (c=) for the audio stream");
+            return cw_error(err, errlen, "no connection address (c=) for the audio stream");
 
         ch->media_index = (int)i;
         ch->codec = (cw_codec)codec;
@@ -149,9 +135,9 @@ int cw_sdp_negotiate(const cw_sdp *offer, cw_sdp_choice *ch, char *err, size_t e
     if (nocodec) {
         char pts[64];
         list_formats(nocodec, pts, sizeof pts);
-        return fail(err, errlen, "no common codec (offered: %s; we take PCMU, PCMA)", pts);
+        return cw_error(err, errlen, "no common codec (offered: %s; we take PCMU, PCMA)", pts);
     }
     if (noavp)
-        return fail(err, errlen, "no audio stream over RTP/AVP (offered: %s)", noavp->proto);
-    return fail(err, errlen, "no audio stream");
+        return cw_error(err, errlen, "no audio stream over RTP/AVP (offered: %s)", noavp->proto);
+    return cw_error(err, errlen, "no audio stream");
 }
