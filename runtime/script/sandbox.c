@@ -1,0 +1,309 @@
+/* sandbox.c  A tenant's Lua state: memory cap, instruction budget, library whitelist.
+ *
+ * G10 (a script never takes the runtime down) and G8 (tenants are isolated) start
+ * here. Each tenant gets its own lua_State whose allocator counts every byte and
+ * refuses to grow past the cap, and whose count hook charges every run with the VM
+ * instructions it executes. Either violation marks the run killed: from then on the
+ * hook raises again at once, and the wrappers of pcall, xpcall and coroutine.resume
+ * re-raise instead of returning false, so no script can catch its own end.
+ *
+ * The libraries are a whitelist: base without dofile/loadfile and with a load that
+ * takes text only, string without dump, table, math, utf8, coroutine, and os.time,
+ * os.clock, os.date. No io, no debug, no package: require loads the tenant's own .lua
+ * files from its directory, as text. print goes to the log with the tenant's name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "callwarden/error.h"
+#include "callwarden/log.h"
+#include "callwarden/script.h"
+
+#define HOOK_EVERY 1000          /* instructions between two budget checks */
+#define REQUIRE_NAME_MAX 128
+#define LOADED_KEY "callwarden.loaded"
+
+const char *cw_script_kill_reason(cw_script_kill k)
+{
+    switch (k) {
+    case CW_SCRIPT_KILLED_BUDGET: return "instruction budget exceeded";
+    case CW_SCRIPT_KILLED_MEMORY: return "memory limit exceeded";
+    default: return "";
+    }
+}
+
+static cw_script_state *state_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* The allocator: counts, and refuses growth past the cap (Lua then raises a memory
+ * error, which the kill mark makes uncatchable). */
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    cw_script_state *st = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        st->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old && st->mem_used - old + nsize > st->mem_limit) {
+        if (st->L)                    /* not while the state itself is being made */
+            st->killed = CW_SCRIPT_KILLED_MEMORY;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p)
+        st->mem_used = st->mem_used - old + nsize;
+    return p;
+}
+
+/* [-0, +0, v] Raise the kill reason if the run is killed. */
+static void raise_if_killed(lua_State *L)
+{
+    cw_script_state *st = state_of(L);
+    if (st->killed != CW_SCRIPT_OK)
+        luaL_error(L, "%s", cw_script_kill_reason(st->killed));
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    cw_script_state *st = state_of(L);
+    st->used += HOOK_EVERY;
+    if (st->used > st->budget && st->killed == CW_SCRIPT_OK)
+        st->killed = CW_SCRIPT_KILLED_BUDGET;
+    raise_if_killed(L);
+}
+
+/* pcall(f, ...) that cannot swallow a kill. [-n, +r, v] */
+static int safe_pcall(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    raise_if_killed(L);
+    lua_pushboolean(L, status == LUA_OK);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
+/* xpcall(f, handler, ...) likewise. */
+static int safe_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 1);          /* f */
+    lua_copy(L, 2, 1);            /* handler at 1 */
+    lua_replace(L, 2);            /* f at 2 */
+    int status = lua_pcall(L, n - 2, LUA_MULTRET, 1);
+    raise_if_killed(L);
+    lua_pushboolean(L, status == LUA_OK);
+    lua_replace(L, 1);            /* over the handler */
+    return lua_gettop(L);
+}
+
+/* coroutine.resume(co, ...) likewise: the original is upvalue 1. */
+static int safe_resume(lua_State *L)
+{
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    raise_if_killed(L);
+    return lua_gettop(L);
+}
+
+/* load(chunk, name, mode, env): text only, whatever mode the script asks for. */
+static int text_load(lua_State *L)
+{
+    int n = lua_gettop(L);
+    if (n < 3)
+        lua_settop(L, 3);
+    lua_pushliteral(L, "t");
+    lua_replace(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n < 3 ? 3 : n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* print(...) to the log, tagged with the tenant. */
+static int log_print(lua_State *L)
+{
+    cw_script_state *st = state_of(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    cw_log(CW_LOG_INFO, "script", "tenant=%s print: %s", st->tenant, lua_tostring(L, -1));
+    return 0;
+}
+
+/* require(name): the tenant's own dir/name.lua ("a.b" -> a/b.lua), loaded as text
+ * once and cached. No C modules, no paths outside the directory. */
+static int tenant_require(lua_State *L)
+{
+    cw_script_state *st = state_of(L);
+    size_t len;
+    const char *name = luaL_checklstring(L, 1, &len);
+    if (len == 0 || len > REQUIRE_NAME_MAX)
+        return luaL_error(L, "require: bad module name");
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || (c == '.' && i > 0 && i + 1 < len && name[i - 1] != '.');
+        if (!ok)
+            return luaL_error(L, "require: bad module name \"%s\"", name);
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
+    lua_getfield(L, -1, name);
+    if (!lua_isnil(L, -1))
+        return 1;
+    lua_pop(L, 1);
+
+    char rel[REQUIRE_NAME_MAX + 8], path[sizeof st->dir + sizeof rel + 8];
+    snprintf(rel, sizeof rel, "%s", name);
+    for (char *p = rel; *p; p++)
+        if (*p == '.')
+            *p = '/';
+    snprintf(path, sizeof path, "%s/%s.lua", st->dir, rel);
+    if (luaL_loadfilex(L, path, "t") != LUA_OK)
+        return luaL_error(L, "require \"%s\": %s", name, lua_tostring(L, -1));
+    lua_pushstring(L, name);
+    lua_call(L, 1, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    return 1;
+}
+
+/* Open one standard library under name as a global, then keep only keep[] of it
+ * (all of it when keep is NULL). [-0, +0] */
+static void open_lib(lua_State *L, const char *name, lua_CFunction open,
+                     const char *const *keep)
+{
+    luaL_requiref(L, name, open, 1);
+    if (keep) {
+        lua_newtable(L);
+        for (const char *const *k = keep; *k; k++) {
+            lua_getfield(L, -2, *k);
+            lua_setfield(L, -2, *k);
+        }
+        lua_setglobal(L, name);
+    }
+    lua_pop(L, 1);
+}
+
+static void build_sandbox(lua_State *L)
+{
+    luaL_requiref(L, "_G", luaopen_base, 1);
+    lua_pop(L, 1);
+    open_lib(L, LUA_STRLIBNAME, luaopen_string, NULL);
+    open_lib(L, LUA_TABLIBNAME, luaopen_table, NULL);
+    open_lib(L, LUA_MATHLIBNAME, luaopen_math, NULL);
+    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8, NULL);
+    open_lib(L, LUA_COLIBNAME, luaopen_coroutine, NULL);
+    static const char *const os_keep[] = { "time", "clock", "date", NULL };
+    open_lib(L, LUA_OSLIBNAME, luaopen_os, os_keep);
+
+    /* base: what must not be there */
+    static const char *const removed[] = { "dofile", "loadfile", "collectgarbage", NULL };
+    for (const char *const *r = removed; *r; r++) {
+        lua_pushnil(L);
+        lua_setglobal(L, *r);
+    }
+    lua_getglobal(L, LUA_STRLIBNAME);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+
+    /* base: what is replaced */
+    lua_getglobal(L, "load");
+    lua_pushcclosure(L, text_load, 1);
+    lua_setglobal(L, "load");
+    lua_pushcfunction(L, safe_pcall);
+    lua_setglobal(L, "pcall");
+    lua_pushcfunction(L, safe_xpcall);
+    lua_setglobal(L, "xpcall");
+    lua_pushcfunction(L, log_print);
+    lua_setglobal(L, "print");
+    lua_pushcfunction(L, tenant_require);
+    lua_setglobal(L, "require");
+    lua_getglobal(L, LUA_COLIBNAME);
+    lua_getfield(L, -1, "resume");
+    lua_pushcclosure(L, safe_resume, 1);
+    lua_setfield(L, -2, "resume");
+    lua_pop(L, 1);
+
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
+}
+
+int cw_script_open(cw_script_state *st, const char *tenant, const char *dir,
+                   size_t mem_limit, uint64_t budget, char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    snprintf(st->tenant, sizeof st->tenant, "%s", tenant);
+    snprintf(st->dir, sizeof st->dir, "%s", dir);
+    st->mem_limit = mem_limit ? mem_limit : CW_SCRIPT_DEFAULT_MEM;
+    st->budget = budget ? budget : CW_SCRIPT_DEFAULT_BUDGET;
+    lua_State *L = lua_newstate(limited_alloc, st);
+    if (!L)
+        return cw_error(err, errlen, "tenant %s: cannot create a Lua state within %zu bytes",
+                        tenant, st->mem_limit);
+    build_sandbox(L);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    st->L = L;
+    return 0;
+}
+
+void cw_script_close(cw_script_state *st)
+{
+    if (st->L)
+        lua_close(st->L);
+    st->L = NULL;
+}
+
+int cw_script_run(cw_script_state *st, const char *code, const char *chunkname, char *err,
+                  size_t errlen)
+{
+    lua_State *L = st->L;
+    st->used = 0;
+    st->killed = CW_SCRIPT_OK;
+    int top = lua_gettop(L);
+    char name[256];
+    snprintf(name, sizeof name, "@%s", chunkname);   /* messages say "flow.lua:3:" */
+    int status = luaL_loadbufferx(L, code, strlen(code), name, "t");
+    if (status == LUA_OK)
+        status = lua_pcall(L, 0, 0, 0);
+    int rc = 0;
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        if (st->killed != CW_SCRIPT_OK)
+            cw_error(err, errlen, "%s: %s", chunkname, cw_script_kill_reason(st->killed));
+        else
+            cw_error(err, errlen, "%s", msg ? msg : "error object is not a string");
+        rc = -1;
+    }
+    lua_settop(L, top);
+    st->killed = CW_SCRIPT_OK;
+    if (rc != 0)
+        lua_gc(L, LUA_GCCOLLECT);   /* give back what a killed run grabbed */
+    return rc;
+}
