@@ -52,6 +52,15 @@ void cw_script_close(cw_script_state *st);
 int cw_script_run(cw_script_state *st, const char *code, const char *chunkname, char *err,
                   size_t errlen);
 
+/*
+ * Resume co, a coroutine of st->L (a call's flow), with nargs values pushed on it and a
+ * fresh instruction budget for this resume. Returns LUA_YIELD (it waits: *nres values
+ * it yielded are on co), LUA_OK (it finished: *nres results), or -1 with
+ * "file:line: message" or the kill reason in err: the flow is over and co is dead.
+ */
+int cw_script_resume(cw_script_state *st, lua_State *co, int nargs, int *nres, char *err,
+                     size_t errlen);
+
 /* "instruction budget exceeded" / "memory limit exceeded" / "" */
 const char *cw_script_kill_reason(cw_script_kill k);
 

@@ -83,15 +83,29 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     raise_if_killed(L);
 }
 
-/* pcall(f, ...) that cannot swallow a kill. [-n, +r, v] */
+/* The end of pcall and xpcall, also when the protected call yielded and was resumed
+ * (lua_pcallk continuation): a kill is raised on, an error becomes false + message,
+ * success returns true and the results. 'base' is the stack slot below the results. */
+static int finish_protected(lua_State *L, int status, lua_KContext base)
+{
+    raise_if_killed(L);
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - (int)base;
+}
+
+/* pcall(f, ...) that cannot swallow a kill; a flow may yield inside it (a call API
+ * that waits for media). [-n, +r, v] */
 static int safe_pcall(lua_State *L)
 {
     luaL_checkany(L, 1);
-    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
-    raise_if_killed(L);
-    lua_pushboolean(L, status == LUA_OK);
+    lua_pushboolean(L, 1);        /* the first result, if all goes well */
     lua_insert(L, 1);
-    return lua_gettop(L);
+    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, finish_protected);
+    return finish_protected(L, status, 0);
 }
 
 /* xpcall(f, handler, ...) likewise. */
@@ -99,14 +113,11 @@ static int safe_xpcall(lua_State *L)
 {
     int n = lua_gettop(L);
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushboolean(L, 1);        /* the first result */
     lua_pushvalue(L, 1);          /* f */
-    lua_copy(L, 2, 1);            /* handler at 1 */
-    lua_replace(L, 2);            /* f at 2 */
-    int status = lua_pcall(L, n - 2, LUA_MULTRET, 1);
-    raise_if_killed(L);
-    lua_pushboolean(L, status == LUA_OK);
-    lua_replace(L, 1);            /* over the handler */
-    return lua_gettop(L);
+    lua_rotate(L, 3, 2);          /* true and f below the arguments */
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_protected);
+    return finish_protected(L, status, 2);
 }
 
 /* coroutine.resume(co, ...) likewise: the original is upvalue 1. */
@@ -278,6 +289,29 @@ void cw_script_close(cw_script_state *st)
     if (st->L)
         lua_close(st->L);
     st->L = NULL;
+}
+
+int cw_script_resume(cw_script_state *st, lua_State *co, int nargs, int *nres, char *err,
+                     size_t errlen)
+{
+    st->used = 0;
+    st->killed = CW_SCRIPT_OK;
+    *nres = 0;
+    int status = lua_resume(co, st->L, nargs, nres);
+    if (status == LUA_OK || status == LUA_YIELD) {
+        /* a kill raised where nothing could catch it always ends in an error; a run
+         * that still finished normally was not killed */
+        return status;
+    }
+    const char *msg = lua_tostring(co, -1);
+    if (st->killed != CW_SCRIPT_OK)
+        cw_error(err, errlen, "%s", cw_script_kill_reason(st->killed));
+    else
+        cw_error(err, errlen, "%s", msg ? msg : "error object is not a string");
+    lua_resetthread(co);          /* close its to-be-closed variables; it is dead */
+    st->killed = CW_SCRIPT_OK;
+    lua_gc(st->L, LUA_GCCOLLECT);
+    return -1;
 }
 
 int cw_script_run(cw_script_state *st, const char *code, const char *chunkname, char *err,

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lauxlib.h>
+
 #include "callwarden/script.h"
 #include "check.h"
 
@@ -103,6 +105,50 @@ int main(void)
     CHECK(strstr(err, "flow.lua:2: boom") != NULL);
     CHECK_EQ_INT(run("this is not lua"), -1);
     CHECK(strstr(err, "flow.lua:1:") != NULL);
+
+    /* a flow is a coroutine the host resumes: it may yield inside pcall (a call API
+     * waiting for media), and every resume has its own budget */
+    lua_State *L = st.L;
+    CHECK_EQ_INT(run("function flow(n)\n"
+                     "  local ok, got = pcall(function() return coroutine.yield('play') end)\n"
+                     "  assert(ok and got == 'done')\n"
+                     "  local ok2, e = xpcall(function() return coroutine.yield('gather') end,\n"
+                     "                        function(m) return m end)\n"
+                     "  for i = 1, n do local x = i * 2 end\n"
+                     "  return e\n"
+                     "end"), 0);
+    lua_State *co = lua_newthread(L);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    int nres = 0;
+    lua_getglobal(co, "flow");
+    lua_pushinteger(co, 300000);     /* ~ 1.5 M instructions: under one budget */
+    CHECK_EQ_INT(cw_script_resume(&st, co, 1, &nres, err, sizeof err), LUA_YIELD);
+    CHECK_EQ_INT(nres, 1);
+    CHECK_STR(lua_tostring(co, -1), "play");
+    lua_pop(co, nres);
+    lua_pushstring(co, "done");
+    CHECK_EQ_INT(cw_script_resume(&st, co, 1, &nres, err, sizeof err), LUA_YIELD);
+    CHECK_STR(lua_tostring(co, -1), "gather");
+    lua_pop(co, nres);
+    lua_pushstring(co, "7");
+    CHECK_EQ_INT(cw_script_resume(&st, co, 1, &nres, err, sizeof err), LUA_OK);
+    CHECK_EQ_INT(nres, 1);
+    CHECK_STR(lua_tostring(co, -1), "7");
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
+
+    /* a resume that runs away is ended, even while a pcall waits around it */
+    CHECK_EQ_INT(run("function bad() pcall(function() coroutine.yield() while true do end end) end"),
+                 0);
+    co = lua_newthread(L);
+    ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_getglobal(co, "bad");
+    CHECK_EQ_INT(cw_script_resume(&st, co, 0, &nres, err, sizeof err), LUA_YIELD);
+    lua_pop(co, nres);
+    CHECK_EQ_INT(cw_script_resume(&st, co, 0, &nres, err, sizeof err), -1);
+    CHECK_STR(err, "instruction budget exceeded");
+    CHECK_EQ_INT(lua_status(co), LUA_OK);   /* reset: dead, nothing pending */
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    CHECK_EQ_INT(run("assert(true)"), 0);
 
     /* another tenant's state shares nothing */
     cw_script_state other;
