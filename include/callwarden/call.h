@@ -69,7 +69,6 @@ struct cw_call {
 
     /* timing (uv_hrtime ns) for the latency figures */
     uint64_t t_invite;
-    uint64_t t_first_rtp;
 
     /* the flow's pending operations (one of each at a time) */
     uv_timer_t timer;               /* ringing, then the gather timeout */
@@ -78,7 +77,6 @@ struct cw_call {
     char digits[32];                /* collected, not yet consumed */
     size_t max_digits;
     int flow_started;
-    char lang[8];
 
     cw_call *next, *prev;           /* the runtime's list of calls */
 };

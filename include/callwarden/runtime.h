@@ -44,7 +44,6 @@ struct cw_runtime {
     int stopping;                   /* SIP shutdown under way */
     uv_timer_t drain_timer;
     uv_signal_t sigterm, sigint;
-    uv_timer_t ready_timer;
 };
 
 /* Set up rt from cfg on loop: prompt cache, port pool, media clock, SIP agent, signal

@@ -189,7 +189,6 @@ static cw_call *call_new(cw_runtime *rt, const cw_signaling *sig, void *sig_hand
     c->t_invite = uv_hrtime();
     c->sdp_version = 1;
     snprintf(c->tenant, sizeof c->tenant, "%s", tenant);
-    snprintf(c->lang, sizeof c->lang, "en");
     uv_timer_init(rt->loop, &c->timer);
     c->timer.data = c;
     c->next = rt->calls;
@@ -238,13 +237,14 @@ static void ring_done(uv_timer_t *t)
 cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_handle,
                           const char *tenant, const char *sdp, size_t sdp_len)
 {
-    cw_call *c = call_new(rt, sig, sig_handle, tenant && *tenant ? tenant : "demo");
+    /* Until routing lands (issue 3) every call reaches the demo tenant, whatever the
+     * request-URI user says. */
+    (void)tenant;
+    cw_call *c = call_new(rt, sig, sig_handle, "demo");
     if (!c)
         return NULL;   /* the SIP side answers 503 */
-    cw_log(CW_LOG_INFO, "call", "call=%llu incoming tenant=demo", (unsigned long long)c->id);
-
-    /* Until routing lands every call reaches the demo tenant (issue 2). */
-    snprintf(c->tenant, sizeof c->tenant, "demo");
+    cw_log(CW_LOG_INFO, "call", "call=%llu incoming tenant=%s", (unsigned long long)c->id,
+           c->tenant);
 
     if (rt->draining) {
         reject(c, 503, "Service Unavailable", "draining", 30);
