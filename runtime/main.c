@@ -1,4 +1,5 @@
 /* main.c  The callwarden command line: `callwarden run`, --help, --version. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 
 #include <uv.h>
 
+#include "callwarden/check.h"
 #include "callwarden/config.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
@@ -18,26 +20,48 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "usage: callwarden run [options]\n"
+        "       callwarden check [DIR...]\n"
+        "       callwarden reload [--data DIR] [--scripts DIR]\n"
         "       callwarden --help | --version\n"
         "\n"
-        "run: answer SIP calls and run the demo tenant's call flow.\n"
+        "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
         "  --listen ADDR:PORT       SIP on UDP and TCP (IPv6: [::1]:5060); default 127.0.0.1:5060\n"
         "  --listen tls:ADDR:PORT   SIP over TLS as well (needs --tls-cert-dir)\n"
         "  --tls-cert-dir DIR       directory with agent.pem (key + certificate) and cafile.pem\n"
         "  --rtp-ports LO-HI        RTP/RTCP port range; default 20000-29999\n"
         "  --media-address ADDR     address for RTP and the SDP; default the listen address\n"
         "  --data DIR               data directory; default ./data\n"
+        "  --scripts DIR            tenants' flows, DIR/<tenant>/flow.lua; default the repo's scripts/\n"
+        "  --policies DIR           tenants' policies, DIR/<tenant>/; default the repo's policies/\n"
+        "  --route \"NUMBER TENANT\"  calls to NUMBER reach TENANT (repeatable); otherwise the\n"
+        "                           request-URI user names the tenant\n"
+        "  --default-tenant NAME    the tenant for unknown numbers; default none (404)\n"
+        "  --lua-memory-mb N        memory cap of a tenant's Lua state; default 256\n"
+        "  --lua-call-memory-kb N   memory one call's flow may hold; default 4096\n"
+        "  --lua-budget N           VM instructions a flow may run between two waits; default 10000000\n"
+        "  --reload-debounce-ms MS  a change under scripts/ or policies/ reloads MS after it; default 200\n"
+        "  --c-demo-flow 0|1        the demo tenant runs the built-in C flow (bench peer); default 0\n"
         "  --prompts DIR            rendered prompts; default <binary dir>/prompts\n"
         "  --config FILE            settings as \"key = value\" lines (same names, with _)\n"
         "  --max-calls N            more concurrent calls get 503; default 4000\n"
         "  --drain-timeout SEC      after SIGTERM, BYE to calls still up; default 30\n"
         "  --ring-ms MS             send 180 Ringing and answer after MS; default 0\n"
         "  --digit-timeout-ms MS    how long the demo waits for a key; default 10000\n"
-        "  --demo-repeat-welcome 0|1  replay the welcome until a key or BYE; default 0\n"
+        "  --demo-repeat-welcome 0|1  the C demo flow replays its welcome until a key or BYE\n"
         "  --log-level LEVEL        error, warn, info or debug; default info\n"
         "\n"
         "SIGTERM or SIGINT drains: new INVITEs get 503, calls end by themselves or get a\n"
-        "BYE after the drain timeout, then the process exits 0. A second signal hangs up at once.\n");
+        "BYE after the drain timeout, then the process exits 0. A second signal hangs up at once.\n"
+        "SIGHUP, `callwarden reload` or a change under --scripts/--policies reloads the tenants:\n"
+        "a tenant that fails to load keeps its running version; calls in progress keep theirs.\n"
+        "\n"
+        "check: validate tenants without running them (each DIR a tenant directory or a\n"
+        "  directory of tenants; default the repo's scripts/): flow.lua loaded as the runtime\n"
+        "  loads it, every module compiled, reads of undefined globals reported. Prints\n"
+        "  \"tenant/file:line: message\" for each problem and exits 1 if there was one.\n"
+        "\n"
+        "reload: check the tenants in --scripts (default the repo's scripts/), then send SIGHUP\n"
+        "  to the runtime whose pid is in DIR/callwarden.pid (--data, default ./data).\n");
 }
 
 static void default_prompts_dir(cw_config *cfg, const char *argv0)
@@ -76,6 +100,15 @@ static int cmd_run(int argc, char **argv)
         { "ring-ms", required_argument, NULL, 'R' },
         { "digit-timeout-ms", required_argument, NULL, 'T' },
         { "demo-repeat-welcome", required_argument, NULL, 'W' },
+        { "scripts", required_argument, NULL, 's' },
+        { "policies", required_argument, NULL, 'P' },
+        { "route", required_argument, NULL, 'o' },
+        { "default-tenant", required_argument, NULL, 'u' },
+        { "lua-memory-mb", required_argument, NULL, 'M' },
+        { "lua-call-memory-kb", required_argument, NULL, 'K' },
+        { "lua-budget", required_argument, NULL, 'B' },
+        { "c-demo-flow", required_argument, NULL, 'C' },
+        { "reload-debounce-ms", required_argument, NULL, 'H' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -146,6 +179,70 @@ static int cmd_run(int argc, char **argv)
     return status;
 }
 
+static int cmd_check(int argc, char **argv)
+{
+    cw_config cfg;
+    cw_config_defaults(&cfg);
+    int problems = 0, tenants = 0;
+    if (argc < 2) {
+        problems = cw_check_path(cfg.scripts_dir, stdout, &tenants);
+    } else {
+        for (int i = 1; i < argc; i++)
+            problems += cw_check_path(argv[i], stdout, &tenants);
+    }
+    if (tenants == 0 && problems == 0) {
+        fprintf(stderr, "callwarden check: no tenant found (a tenant is a directory with "
+                        "a flow.lua)\n");
+        return 1;
+    }
+    if (problems)
+        printf("%d problem%s in %d tenant%s\n", problems, problems == 1 ? "" : "s", tenants,
+               tenants == 1 ? "" : "s");
+    return problems ? 1 : 0;
+}
+
+static int cmd_reload(int argc, char **argv)
+{
+    cw_config cfg;
+    cw_config_defaults(&cfg);
+    char err[512];
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && (strcmp(argv[i], "--data") == 0 ||
+                             strcmp(argv[i], "--scripts") == 0)) {
+            if (cw_config_set(&cfg, argv[i] + 2, argv[i + 1], err, sizeof err) != 0) {
+                fprintf(stderr, "callwarden reload: %s\n", err);
+                return 2;
+            }
+            i++;
+            continue;
+        }
+        fprintf(stderr, "callwarden reload: unexpected argument \"%s\"\n", argv[i]);
+        return 2;
+    }
+    int tenants = 0;
+    int problems = cw_check_path(cfg.scripts_dir, stdout, &tenants);
+    if (problems)
+        printf("these tenants keep their running version\n");
+    char pidfile[CW_PATH_LEN + 32];
+    snprintf(pidfile, sizeof pidfile, "%s/callwarden.pid", cfg.data_dir);
+    FILE *f = fopen(pidfile, "r");
+    long pid = 0;
+    if (!f || fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+        fprintf(stderr, "callwarden reload: no runtime pid in %s\n", pidfile);
+        if (f)
+            fclose(f);
+        return 2;
+    }
+    fclose(f);
+    if (kill((pid_t)pid, SIGHUP) != 0) {
+        fprintf(stderr, "callwarden reload: pid %ld (from %s): %s\n", pid, pidfile,
+                strerror(errno));
+        return 2;
+    }
+    printf("reload signalled to pid %ld\n", pid);
+    return problems ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -162,6 +259,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    if (strcmp(argv[1], "reload") == 0)
+        return cmd_reload(argc - 1, argv + 1);
     fprintf(stderr, "callwarden: unknown command \"%s\"\n", argv[1]);
     usage(stderr);
     return 2;

@@ -14,6 +14,7 @@
 
 #include <uv.h>
 
+#include "callwarden/flow.h"
 #include "callwarden/media.h"
 #include "callwarden/sdp.h"
 
@@ -32,6 +33,11 @@ typedef struct cw_signaling {
                    unsigned retry_after);
     /* send BYE */
     void (*bye)(cw_call *c);
+    /* send REFER to target with extra headers (also put into the Refer-To URI, so the
+     * transferee's INVITE carries them); cw_call_refer_result reports the answer.
+     * Returns 0, or -1 with a reason in err. */
+    int (*refer)(cw_call *c, const char *target, const cw_header *h, size_t nh,
+                 char *err, size_t errlen);
     /* the call is about to be freed: forget it and release the dialog */
     void (*release)(cw_call *c);
 } cw_signaling;
@@ -46,6 +52,15 @@ typedef enum cw_call_state {
 typedef void (*cw_play_cb)(cw_call *c, int completed);
 typedef void (*cw_gather_cb)(cw_call *c, const char *digits);   /* "" = timeout */
 
+/* What the SIP side knows of a new INVITE. */
+typedef struct cw_call_params {
+    const char *user;               /* request-URI user: a tenant name or a number */
+    const char *caller;             /* From user ("" if none or anonymous) */
+    const char *call_id;            /* the Call-ID */
+    const char *sdp;                /* the offer, NULL for an INVITE without SDP */
+    size_t sdp_len;
+} cw_call_params;
+
 struct cw_call {
     cw_runtime *rt;
     uint64_t id;                    /* "call=<id>" in logs; no number is ever logged */
@@ -53,6 +68,9 @@ struct cw_call {
     void *sig_handle;               /* the SIP side's dialog (a nua handle) */
     cw_call_state state;
     char tenant[64];
+    char caller[64];                /* From user; never logged */
+    char callee[64];                /* request-URI user */
+    char call_id[128];
     int signaling_done;
     int media_open;
     int pending_handles;            /* uv handles still to be closed before free */
@@ -76,17 +94,31 @@ struct cw_call {
     cw_gather_cb gather_cb;
     char digits[32];                /* collected, not yet consumed */
     size_t max_digits;
+    char terminators[17];           /* keys that end a gather early */
+    int gather_barge;               /* a key stops the gather's prompt */
+    unsigned flow_gather_timeout;   /* ms, armed when the gather's prompt ended */
     int flow_started;
+
+    /* the tenant's Lua flow (NULL version: the built-in C demo flow) */
+    cw_flow_run flow;
+    cw_flow_version *version;       /* taken at the INVITE, handed to the flow */
+    int in_fallback;                /* the fallback plays: the flow is over */
+    int answer_waits;               /* call:answer() waits for the ACK */
+    int refer_pending;
 
     cw_call *next, *prev;           /* the runtime's list of calls */
 };
 
 /* ---- from the signalling side ---------------------------------------------------- */
 
-/* A new INVITE (sdp may be NULL/0 for an INVITE without SDP). Creates the call, or
- * rejects the INVITE through sig and returns NULL. tenant is the request-URI user. */
+/* A new INVITE. Routes it to a tenant and creates the call (which may reject it at
+ * once, through sig: unknown number 404, limits 503, bad SDP 488); NULL only when out
+ * of memory (the SIP side answers 503). */
 cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_handle,
-                          const char *tenant, const char *sdp, size_t sdp_len);
+                          const cw_call_params *p);
+
+/* The answer to our REFER: status 2xx accepted, anything else refused. */
+void cw_call_refer_result(cw_call *c, int status, const char *phrase);
 
 /* A re-INVITE on an answered call (sdp may be NULL: we re-offer in the 200). */
 void cw_call_reinvite(cw_call *c, const char *sdp, size_t sdp_len);
@@ -112,7 +144,8 @@ int cw_call_answer(cw_call *c);
  * -1 if the prompt cannot be loaded (logged; cb is not called). */
 int cw_call_play(cw_call *c, const char *lang, const char *id, cw_play_cb cb);
 
-/* Collect up to max digits (keys pressed during a prompt count), ending early on '#';
+/* Collect up to max digits (keys pressed during a prompt count), ending early on a
+ * terminator (c->terminators, '#' unless a flow said otherwise);
  * cb(c, digits) runs with what was collected, "" after timeout_ms without a key;
  * timeout_ms 0 waits without a limit (call again with a limit to arm it). */
 void cw_call_gather(cw_call *c, size_t max, unsigned timeout_ms, cw_gather_cb cb);

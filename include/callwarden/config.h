@@ -8,6 +8,14 @@
 #define CW_PATH_LEN 1024
 #define CW_ADDR_LEN 128
 
+#define CW_MAX_ROUTES 256
+
+/* "route = NUMBER TENANT": calls to NUMBER (the request-URI user) reach TENANT. */
+typedef struct cw_route {
+    char number[32];
+    char tenant[64];
+} cw_route;
+
 typedef struct cw_config {
     char listen[CW_ADDR_LEN];        /* "127.0.0.1:5060" or "[::1]:5060": UDP and TCP */
     char listen_tls[CW_ADDR_LEN];    /* "" or "127.0.0.1:5061": SIP over TLS */
@@ -24,6 +32,18 @@ typedef struct cw_config {
     unsigned demo_repeat_welcome;    /* 1: the demo replays its welcome until a key or BYE
                                       * (make bench: RTP both ways for a whole hold) */
     int log_level;                   /* cw_log_level */
+
+    /* tenants (issue 3) */
+    char scripts_dir[CW_PATH_LEN];   /* scripts/<tenant>/flow.lua; default the repo's */
+    char policies_dir[CW_PATH_LEN];  /* policies/<tenant>/; default the repo's */
+    char default_tenant[64];         /* "" = an unknown number gets 404 */
+    cw_route routes[CW_MAX_ROUTES];
+    size_t nroutes;
+    unsigned lua_memory_mb;          /* per tenant state */
+    unsigned lua_call_memory_kb;     /* one call's share */
+    unsigned lua_budget;             /* VM instructions per resume of a flow */
+    unsigned reload_debounce_ms;     /* a change reloads this long after its first event */
+    unsigned c_demo_flow;            /* 1: the demo tenant runs the built-in C flow */
 } cw_config;
 
 /* Fill c with the defaults (listen 127.0.0.1:5060, RTP 20000-29999, data ./data, ...). */

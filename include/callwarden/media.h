@@ -29,7 +29,9 @@
 /* A prompt loaded once and shared by every call that plays it; never freed while a
  * stream may still play it (the cache owns it until cw_prompt_cache_free). */
 typedef struct cw_prompt {
-    char key[192];          /* "<tenant>/<lang>/<id>" */
+    char key[1200];         /* "<tenant>/<lang>/<id>", or the file's path */
+    int64_t mtime_ns;       /* of the file when it was loaded: a changed file reloads */
+    int64_t size;
     size_t nsamples;
     int16_t *pcm;           /* linear, 8 kHz mono */
     uint8_t *pcmu;          /* the same, pre-encoded */
@@ -48,6 +50,12 @@ void cw_prompt_cache_init(cw_prompt_cache *pc, const char *dir);
 /* Return the prompt, loading it on first use; NULL with a reason in err on failure. */
 cw_prompt *cw_prompt_get(cw_prompt_cache *pc, const char *tenant, const char *lang,
                          const char *id, char *err, size_t errlen);
+
+/* Return the prompt in the WAV file at path, loading it on first use and again when the
+ * file changed since (the old one stays for the streams that play it); NULL with a
+ * reason in err. */
+cw_prompt *cw_prompt_get_file(cw_prompt_cache *pc, const char *path, char *err,
+                              size_t errlen);
 
 /* Free every prompt. No stream may be playing one. */
 void cw_prompt_cache_free(cw_prompt_cache *pc);
@@ -175,6 +183,11 @@ int cw_gate_outbound(cw_stream *s, const uint8_t *payload, size_t len);
 
 /* The inbound half of the gate: pcm is one decoded frame of the caller's audio. */
 void cw_gate_inbound(cw_stream *s, const int16_t *pcm, size_t n);
+
+/* May the caller's audio of stream s be recorded for purpose? 0 yes, or -1 with the
+ * reason in err. G2: only with a committed consent covering the purpose; until the
+ * consent core exists no call has one, so this refuses. */
+int cw_gate_may_record(cw_stream *s, const char *purpose, char *err, size_t errlen);
 
 /* ---- the media clock ------------------------------------------------------------ */
 

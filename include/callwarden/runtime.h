@@ -13,8 +13,20 @@
 #include "callwarden/call.h"
 #include "callwarden/config.h"
 #include "callwarden/media.h"
+#include "callwarden/tenant.h"
 
 typedef struct cw_sip cw_sip;
+typedef struct cw_watch cw_watch;
+
+/* Hot reload (runtime/node/reload.c): directory watches, SIGHUP, a debounce timer. */
+typedef struct cw_reloader {
+    cw_runtime *rt;
+    uv_timer_t debounce;
+    uv_signal_t sighup;
+    unsigned debounce_ms;
+    cw_watch *watches;
+    uint64_t reloads;
+} cw_reloader;
 
 typedef struct cw_runtime_stats {
     uint64_t calls_total;
@@ -34,6 +46,8 @@ struct cw_runtime {
     cw_port_pool ports;
     cw_media_clock clock;
     cw_sip *sip;
+    cw_tenants tenants;
+    cw_reloader reloader;
 
     cw_call *calls;
     size_t ncalls;
@@ -41,6 +55,7 @@ struct cw_runtime {
     cw_runtime_stats stats;
 
     int draining;                   /* SIGTERM seen: new INVITEs get 503 */
+    int pid_file_written;
     int stopping;                   /* SIP shutdown under way */
     uv_timer_t drain_timer;
     uv_signal_t sigterm, sigint;
@@ -60,6 +75,13 @@ void cw_runtime_call_freed(cw_runtime *rt);
 
 /* Free what cw_runtime_start allocated, after uv_run returned. */
 void cw_runtime_free(cw_runtime *rt);
+
+/* Watch the tenants' directories and SIGHUP; a change reloads them debounce_ms after
+ * the first event of a burst. */
+int cw_reloader_start(cw_reloader *rl, cw_runtime *rt, unsigned debounce_ms);
+
+/* Stop watching; cb runs for each of the reloader's own handles as it closes. */
+void cw_reloader_stop(cw_reloader *rl, uv_close_cb cb);
 
 /* ---- the SIP part (runtime/sip) ---------------------------------------------------- */
 

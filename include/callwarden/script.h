@@ -14,7 +14,8 @@
 
 #include <lua.h>
 
-#define CW_SCRIPT_DEFAULT_MEM (64u * 1024 * 1024)   /* per tenant state */
+#define CW_SCRIPT_DEFAULT_MEM (256u * 1024 * 1024)  /* per tenant state */
+#define CW_SCRIPT_DEFAULT_CALL_MEM (4u * 1024 * 1024) /* one call's share of it */
 #define CW_SCRIPT_DEFAULT_BUDGET 10000000u          /* VM instructions per run */
 
 typedef enum cw_script_kill {
@@ -32,6 +33,12 @@ typedef struct cw_script_state {
     uint64_t budget;                /* instructions per run */
     uint64_t used;                  /* instructions of the current run */
     cw_script_kill killed;          /* why the current run must end, if it must */
+
+    /* The per-call share: while a call's flow runs, what it allocates (net of what is
+     * freed meanwhile) is added to *charge, and passing charge_limit kills the run as
+     * the memory cap does. NULL outside a call's run. */
+    size_t *charge;
+    size_t charge_limit;
 } cw_script_state;
 
 /*
@@ -60,6 +67,13 @@ int cw_script_run(cw_script_state *st, const char *code, const char *chunkname, 
  */
 int cw_script_resume(cw_script_state *st, lua_State *co, int nargs, int *nres, char *err,
                      size_t errlen);
+
+/*
+ * Call the function below the nargs values on top of st->L in protected mode, with a
+ * fresh budget: host work that allocates (a call's setup, a hook) never panics the
+ * state. [-(nargs+1), +0] Returns 0, or -1 with the message or kill reason in err.
+ */
+int cw_script_pcall(cw_script_state *st, int nargs, char *err, size_t errlen);
 
 /* "instruction budget exceeded" / "memory limit exceeded" / "" */
 const char *cw_script_kill_reason(cw_script_kill k);

@@ -22,6 +22,41 @@ void cw_config_defaults(cw_config *c)
     c->ring_ms = 0;
     c->digit_timeout_ms = 10000;
     c->log_level = CW_LOG_INFO;
+    snprintf(c->scripts_dir, sizeof c->scripts_dir, "%s/scripts", CW_SOURCE_DIR);
+    snprintf(c->policies_dir, sizeof c->policies_dir, "%s/policies", CW_SOURCE_DIR);
+    c->lua_memory_mb = 256;
+    c->lua_call_memory_kb = 4096;
+    c->lua_budget = 10000000;
+    c->reload_debounce_ms = 200;
+}
+
+/* "NUMBER TENANT" */
+static int add_route(cw_config *c, const char *value, char *err, size_t errlen)
+{
+    char number[64], tenant[128], extra;
+    if (sscanf(value, "%63s %127s %c", number, tenant, &extra) != 2) {
+        snprintf(err, errlen, "route: \"%s\" is not \"NUMBER TENANT\"", value);
+        return -1;
+    }
+
+    for (size_t i = 0; i < c->nroutes; i++) {
+        if (strcmp(c->routes[i].number, number) == 0) {
+            snprintf(err, errlen, "route: %s is routed twice", number);
+            return -1;
+        }
+    }
+    if (c->nroutes == CW_MAX_ROUTES) {
+        snprintf(err, errlen, "route: more than %d routes", CW_MAX_ROUTES);
+        return -1;
+    }
+    cw_route *r = &c->routes[c->nroutes];
+    if ((size_t)snprintf(r->number, sizeof r->number, "%s", number) >= sizeof r->number ||
+        (size_t)snprintf(r->tenant, sizeof r->tenant, "%s", tenant) >= sizeof r->tenant) {
+        snprintf(err, errlen, "route: number or tenant name too long in \"%s\"", value);
+        return -1;
+    }
+    c->nroutes++;
+    return 0;
 }
 
 int cw_config_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
@@ -110,6 +145,22 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         c->rtp_port_max = (uint16_t)hi;
         return 0;
     }
+    if (strcmp(key, "route") == 0)
+        return add_route(c, value, err, errlen);
+    if (strcmp(key, "scripts") == 0)
+        return set_path(c->scripts_dir, sizeof c->scripts_dir, value) == 0
+                   ? 0 : (snprintf(err, errlen, "scripts: bad directory \"%s\"", value), -1);
+    if (strcmp(key, "policies") == 0)
+        return set_path(c->policies_dir, sizeof c->policies_dir, value) == 0
+                   ? 0 : (snprintf(err, errlen, "policies: bad directory \"%s\"", value), -1);
+    if (strcmp(key, "default_tenant") == 0 || strcmp(key, "default-tenant") == 0) {
+        if (strlen(value) >= sizeof c->default_tenant) {
+            snprintf(err, errlen, "default_tenant: name too long");
+            return -1;
+        }
+        snprintf(c->default_tenant, sizeof c->default_tenant, "%s", value);
+        return 0;
+    }
     if (strcmp(key, "data") == 0)
         return set_path(c->data_dir, sizeof c->data_dir, value) == 0
                    ? 0 : (snprintf(err, errlen, "data: bad directory \"%s\"", value), -1);
@@ -144,6 +195,11 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         { "ring_ms", &c->ring_ms, 60000, 0 },
         { "digit_timeout_ms", &c->digit_timeout_ms, 600000, 0 },
         { "demo_repeat_welcome", &c->demo_repeat_welcome, 1, 0 },
+        { "c_demo_flow", &c->c_demo_flow, 1, 0 },
+        { "reload_debounce_ms", &c->reload_debounce_ms, 60000, 0 },
+        { "lua_memory_mb", &c->lua_memory_mb, 65536, 0 },
+        { "lua_call_memory_kb", &c->lua_call_memory_kb, 4194304, 0 },
+        { "lua_budget", &c->lua_budget, 4000000000ul, 0 },
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         char dashed[64];

@@ -33,6 +33,10 @@ static void maybe_free(cw_call *c)
     if (c->next)
         c->next->prev = c->prev;
     rt->ncalls--;
+    if (c->flow.v)
+        cw_flow_free(&c->flow);        /* releases the version */
+    else if (c->version)
+        cw_flow_version_release(&rt->tenants, c->version);
     cw_log(CW_LOG_DEBUG, "call", "call=%llu freed", (unsigned long long)c->id);
     free(c);
     cw_runtime_call_freed(rt);
@@ -93,6 +97,8 @@ void cw_call_end(cw_call *c, const char *reason)
            (unsigned long long)c->stream.stats.ssrc_changes,
            c->stream.stats.first_sent_ns
                ? (long long)((c->stream.stats.first_sent_ns - c->t_invite) / 1000) : -1LL);
+    if (c->flow.v)
+        cw_flow_ended(&c->flow, reason);
 }
 
 static void begin_closing(cw_call *c)
@@ -211,9 +217,9 @@ static int prepare_local_sdp(cw_call *c, const cw_sdp *offer)
     return n < 0 ? -1 : 0;
 }
 
-/* The flow starts once the caller can hear it: at the answer, or, when our offer went
- * in the 200, at the ACK that tells us where to send. */
-static void start_flow(cw_call *c)
+/* The built-in C demo flow starts once the caller can hear it: at the answer, or,
+ * when our offer went in the 200, at the ACK that tells us where to send. */
+static void start_c_flow(cw_call *c)
 {
     if (c->flow_started || c->state != CW_CALL_ANSWERED)
         return;
@@ -221,31 +227,54 @@ static void start_flow(cw_call *c)
     cw_demo_flow_start(c);
 }
 
-static void answer_and_start(cw_call *c)
+/* The INVITE is accepted: a Lua flow starts now (it answers when it wants to); the
+ * C demo flow is answered for. */
+static void accept_call(cw_call *c)
 {
+    if (c->version) {
+        cw_flow_version *v = c->version;
+        c->version = NULL;             /* the run owns the reference now */
+        c->flow_started = 1;
+        cw_call_start_flow(c, v);
+        return;
+    }
     if (cw_call_answer(c) == 0 && !c->offer_in_answer)
-        start_flow(c);
+        start_c_flow(c);
 }
 
 static void ring_done(uv_timer_t *t)
 {
     cw_call *c = t->data;
     if (c->state == CW_CALL_NEW)
-        answer_and_start(c);
+        accept_call(c);
 }
 
 cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_handle,
-                          const char *tenant, const char *sdp, size_t sdp_len)
+                          const cw_call_params *p)
 {
-    /* Until routing lands (issue 3) every call reaches the demo tenant, whatever the
-     * request-URI user says. */
-    (void)tenant;
-    cw_call *c = call_new(rt, sig, sig_handle, "demo");
+    const char *sdp = p->sdp;
+    size_t sdp_len = p->sdp_len;
+    char why[128];
+    cw_tenant *t = cw_route_find(rt, p->user, why, sizeof why);
+    cw_call *c = call_new(rt, sig, sig_handle, t ? t->name : "");
     if (!c)
         return NULL;   /* the SIP side answers 503 */
+    snprintf(c->caller, sizeof c->caller, "%s", p->caller ? p->caller : "");
+    snprintf(c->callee, sizeof c->callee, "%s", p->user ? p->user : "");
+    snprintf(c->call_id, sizeof c->call_id, "%s", p->call_id ? p->call_id : "");
     cw_log(CW_LOG_INFO, "call", "call=%llu incoming tenant=%s", (unsigned long long)c->id,
-           c->tenant);
+           t ? t->name : "-");
 
+    if (!t) {
+        reject(c, 404, "Not Found", why, 0);
+        return c;
+    }
+    int c_flow = rt->cfg.c_demo_flow && strcmp(t->name, "demo") == 0;
+    if (!c_flow && !(c->version = cw_tenant_acquire(t))) {
+        /* its flow never loaded: the reason was logged at load */
+        reject(c, 503, "Service Unavailable", "the tenant's flow did not load", 30);
+        return c;
+    }
     if (rt->draining) {
         reject(c, 503, "Service Unavailable", "draining", 30);
         return c;
@@ -299,7 +328,7 @@ cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_han
         uv_timer_start(&c->timer, ring_done, rt->cfg.ring_ms, 0);
         return c;
     }
-    answer_and_start(c);
+    accept_call(c);
     return c;
 }
 
@@ -358,7 +387,10 @@ void cw_call_ack(cw_call *c, const char *sdp, size_t sdp_len)
         snprintf(reason, sizeof reason, "no SDP answer in the ACK");
     } else if (negotiate(c, sdp, sdp_len, &answer, &ch, reason, sizeof reason) == 0) {
         apply_choice(c, &ch, 0);
-        start_flow(c);
+        if (c->flow.v)
+            cw_call_media_ready(c);
+        else
+            start_c_flow(c);
         return;
     }
     /* Our offer went unanswered or the answer is unusable: the call cannot carry
@@ -440,7 +472,7 @@ static int gather_check(cw_call *c)
     size_t n = strlen(c->digits);
     if (!c->gather_cb || n == 0)
         return 0;
-    if (n < c->max_digits && c->digits[n - 1] != '#')
+    if (n < c->max_digits && !strchr(c->terminators, c->digits[n - 1]))
         return 0;
     char got[sizeof c->digits];
     snprintf(got, sizeof got, "%s", c->digits);
@@ -455,6 +487,8 @@ void cw_call_gather(cw_call *c, size_t max, unsigned timeout_ms, cw_gather_cb cb
         return;
     c->gather_cb = cb;
     c->max_digits = max ? max : 1;
+    if (!c->terminators[0])
+        snprintf(c->terminators, sizeof c->terminators, "#");
     if (gather_check(c))
         return;
     if (timeout_ms > 0)
@@ -477,7 +511,13 @@ static void on_digit(void *owner, const cw_dtmf_digit *d, const char *method)
         c->digits[n] = d->digit;
         c->digits[n + 1] = 0;
     }
+    if (c->gather_cb && c->gather_barge && c->stream.playing) {
+        c->gather_barge = 0;
+        cw_stream_stop(&c->stream);    /* barge-in: the gather's prompt gives way */
+    }
     gather_check(c);
+    if (c->flow.v && c->state == CW_CALL_ANSWERED)
+        cw_flow_dtmf(&c->flow, d->digit);
 }
 
 static void on_play_done(void *owner, int completed)

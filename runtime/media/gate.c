@@ -6,6 +6,8 @@
  * audio from cw_gate_inbound and from nowhere else, and the outbound path sends only
  * what cw_gate_outbound admits. Until the policy core lands both admit everything.
  */
+#include <stdio.h>
+
 #include "callwarden/media.h"
 
 int cw_gate_outbound(cw_stream *s, const uint8_t *payload, size_t len)
@@ -20,4 +22,12 @@ void cw_gate_inbound(cw_stream *s, const int16_t *pcm, size_t n)
 {
     if (s->ev && s->ev->inbound_frame)
         s->ev->inbound_frame(s->owner, pcm, n);
+}
+
+int cw_gate_may_record(cw_stream *s, const char *purpose, char *err, size_t errlen)
+{
+    (void)s;
+    snprintf(err, errlen, "refused by the media gate (G2): no committed consent covers "
+             "the purpose \"%s\" on this call", purpose);
+    return -1;
 }

@@ -98,6 +98,21 @@ static int prepare_data_dir(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+/* DATA/callwarden.pid: how `callwarden reload` finds us. */
+static void write_pid_file(cw_runtime *rt)
+{
+    char path[CW_PATH_LEN + 32];
+    snprintf(path, sizeof path, "%s/callwarden.pid", rt->cfg.data_dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cw_log(CW_LOG_WARN, "main", "cannot write %s: %s", path, strerror(errno));
+        return;
+    }
+    fprintf(f, "%ld\n", (long)getpid());
+    fclose(f);
+    rt->pid_file_written = 1;
+}
+
 int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
                      size_t errlen)
 {
@@ -120,14 +135,29 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     }
     cw_prompt_cache_init(&rt->prompts, cfg->prompts_dir);
 
-    /* Load the demo prompts now: a missing prompt is a start-up error, not a silent
-     * call later. */
-    static const char *const demo[][2] = {
-        { "en", "welcome" }, { "en", "press1" }, { "de", "press2" }, { "en", "goodbye" },
+    /* The fallback prompt must be there before any flow can fail (G10): a missing one
+     * is a start-up error, not a silent call later. */
+    if (!cw_prompt_get(&rt->prompts, "_callwarden", "en", "fallback", err, errlen))
+        return -1;
+
+    cw_tenant_limits lim = {
+        .mem_limit = (size_t)cfg->lua_memory_mb * 1024 * 1024,
+        .call_mem = (size_t)cfg->lua_call_memory_kb * 1024,
+        .budget = cfg->lua_budget,
     };
-    for (size_t i = 0; i < sizeof demo / sizeof demo[0]; i++)
-        if (!cw_prompt_get(&rt->prompts, "demo", demo[i][0], demo[i][1], err, errlen))
-            return -1;
+    if (cw_tenants_open(&rt->tenants, cfg->scripts_dir, cfg->policies_dir, &lim, err,
+                        errlen) != 0)
+        return -1;
+    size_t ntenants = 0, nloaded = 0;
+    for (cw_tenant *t = rt->tenants.head; t; t = t->next, ntenants++)
+        nloaded += t->current != NULL;
+    cw_log(CW_LOG_INFO, "main", "tenants=%zu loaded=%zu scripts=%s", ntenants, nloaded,
+           cfg->scripts_dir);
+    if (cfg->default_tenant[0] && !cw_tenants_find(&rt->tenants, cfg->default_tenant)) {
+        snprintf(err, errlen, "default_tenant %s: no such tenant in %s", cfg->default_tenant,
+                 cfg->scripts_dir);
+        return -1;
+    }
 
     cw_media_clock_init(&rt->clock, uv_hrtime());
     if (cw_media_clock_start(&rt->clock, loop) != 0) {
@@ -142,6 +172,8 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     uv_signal_start(&rt->sigterm, on_signal, SIGTERM);
     uv_signal_start(&rt->sigint, on_signal, SIGINT);
 
+    cw_reloader_start(&rt->reloader, rt, cfg->reload_debounce_ms);
+    write_pid_file(rt);
     if (cw_sip_start(rt, &rt->sip, err, errlen) != 0)
         return -1;
     return 0;
@@ -161,6 +193,7 @@ static void sip_stopped(cw_runtime *rt)
     uv_close((uv_handle_t *)&rt->drain_timer, close_cb);
     uv_close((uv_handle_t *)&rt->sigterm, close_cb);
     uv_close((uv_handle_t *)&rt->sigint, close_cb);
+    cw_reloader_stop(&rt->reloader, close_cb);
     cw_log(CW_LOG_INFO, "main", "stopped calls_total=%llu calls_rejected=%llu",
            (unsigned long long)rt->stats.calls_total,
            (unsigned long long)rt->stats.calls_rejected);
@@ -213,6 +246,12 @@ void cw_runtime_free(cw_runtime *rt)
     if (rt->sip)
         cw_sip_free(rt->sip);
     rt->sip = NULL;
+    cw_tenants_close(&rt->tenants);
+    if (rt->pid_file_written) {
+        char path[CW_PATH_LEN + 32];
+        snprintf(path, sizeof path, "%s/callwarden.pid", rt->cfg.data_dir);
+        unlink(path);
+    }
     cw_prompt_cache_free(&rt->prompts);
     cw_port_pool_free(&rt->ports);
 }

@@ -22,6 +22,7 @@
 #include "callwarden/error.h"
 #include "callwarden/log.h"
 #include "callwarden/script.h"
+#include "script_int.h"
 
 #define HOOK_EVERY 1000          /* instructions between two budget checks */
 #define REQUIRE_NAME_MAX 128
@@ -52,16 +53,26 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (nsize == 0) {
         free(ptr);
         st->mem_used -= old;
+        if (st->charge)
+            *st->charge = *st->charge > old ? *st->charge - old : 0;
         return NULL;
     }
-    if (nsize > old && st->mem_used - old + nsize > st->mem_limit) {
+    if (nsize > old && (st->mem_used - old + nsize > st->mem_limit ||
+                        (st->charge && *st->charge + (nsize - old) > st->charge_limit))) {
         if (st->L)                    /* not while the state itself is being made */
             st->killed = CW_SCRIPT_KILLED_MEMORY;
         return NULL;
     }
     void *p = realloc(ptr, nsize);
-    if (p)
+    if (p) {
         st->mem_used = st->mem_used - old + nsize;
+        if (st->charge) {
+            if (nsize > old)
+                *st->charge += nsize - old;
+            else
+                *st->charge = *st->charge > old - nsize ? *st->charge - (old - nsize) : 0;
+        }
+    }
     return p;
 }
 
@@ -163,6 +174,46 @@ static int log_print(lua_State *L)
     return 0;
 }
 
+/* [-0, +1] Load the module file at path as text, named "<tenant>/<rel>.lua" in
+ * messages. Once the state is frozen (a loaded version), the module gets an _ENV of
+ * its own that reads through to the globals, as a call does. */
+static int load_module(lua_State *L, cw_script_state *st, const char *path, const char *rel)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        lua_pushfstring(L, "cannot open %s.lua", rel);
+        return LUA_ERRFILE;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        luaL_addlstring(&b, buf, n);
+    fclose(f);
+    luaL_pushresult(&b);
+    char chunk[sizeof st->tenant + REQUIRE_NAME_MAX + 16];
+    snprintf(chunk, sizeof chunk, "@%s/%s.lua", st->tenant, rel);
+    size_t len;
+    const char *src = lua_tolstring(L, -1, &len);
+    int status = luaL_loadbufferx(L, src, len, chunk, "t");
+    lua_remove(L, -2);
+    if (status != LUA_OK)
+        return status;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CW_ENV_MT_KEY) == LUA_TTABLE) {
+        lua_createtable(L, 0, 1);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -2, "_G");
+        lua_rotate(L, -2, 1);
+        lua_setmetatable(L, -2);
+        if (!lua_setupvalue(L, -2, 1))
+            lua_pop(L, 1);
+    } else {
+        lua_pop(L, 1);
+    }
+    return LUA_OK;
+}
+
 /* require(name): the tenant's own dir/name.lua ("a.b" -> a/b.lua), loaded as text
  * once and cached. No C modules, no paths outside the directory. */
 static int tenant_require(lua_State *L)
@@ -191,7 +242,7 @@ static int tenant_require(lua_State *L)
         if (*p == '.')
             *p = '/';
     snprintf(path, sizeof path, "%s/%s.lua", st->dir, rel);
-    if (luaL_loadfilex(L, path, "t") != LUA_OK)
+    if (load_module(L, st, path, rel) != LUA_OK)
         return luaL_error(L, "require \"%s\": %s", name, lua_tostring(L, -1));
     lua_pushstring(L, name);
     lua_call(L, 1, 1);
@@ -291,6 +342,20 @@ void cw_script_close(cw_script_state *st)
     st->L = NULL;
 }
 
+/* Where a killed coroutine was: its stack is not unwound after an error, so the
+ * innermost Lua function's file:line is still there. Returns 1 if found. */
+static int kill_site(lua_State *co, char *where, size_t len)
+{
+    lua_Debug ar;
+    for (int level = 0; lua_getstack(co, level, &ar); level++) {
+        if (lua_getinfo(co, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(where, len, "%s:%d", ar.short_src, ar.currentline);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int cw_script_resume(cw_script_state *st, lua_State *co, int nargs, int *nres, char *err,
                      size_t errlen)
 {
@@ -304,7 +369,10 @@ int cw_script_resume(cw_script_state *st, lua_State *co, int nargs, int *nres, c
         return status;
     }
     const char *msg = lua_tostring(co, -1);
-    if (st->killed != CW_SCRIPT_OK)
+    char where[256];
+    if (st->killed != CW_SCRIPT_OK && kill_site(co, where, sizeof where))
+        cw_error(err, errlen, "%s: %s", where, cw_script_kill_reason(st->killed));
+    else if (st->killed != CW_SCRIPT_OK)
         cw_error(err, errlen, "%s", cw_script_kill_reason(st->killed));
     else
         cw_error(err, errlen, "%s", msg ? msg : "error object is not a string");
@@ -312,6 +380,26 @@ int cw_script_resume(cw_script_state *st, lua_State *co, int nargs, int *nres, c
     st->killed = CW_SCRIPT_OK;
     lua_gc(st->L, LUA_GCCOLLECT);
     return -1;
+}
+
+int cw_script_pcall(cw_script_state *st, int nargs, char *err, size_t errlen)
+{
+    lua_State *L = st->L;
+    st->used = 0;
+    st->killed = CW_SCRIPT_OK;
+    int base = lua_gettop(L) - nargs - 1;
+    int rc = 0;
+    if (lua_pcall(L, nargs, 0, 0) != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        if (st->killed != CW_SCRIPT_OK)
+            cw_error(err, errlen, "%s", cw_script_kill_reason(st->killed));
+        else
+            cw_error(err, errlen, "%s", msg ? msg : "error object is not a string");
+        rc = -1;
+    }
+    lua_settop(L, base);
+    st->killed = CW_SCRIPT_OK;
+    return rc;
 }
 
 int cw_script_run(cw_script_state *st, const char *code, const char *chunkname, char *err,

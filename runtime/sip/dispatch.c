@@ -48,8 +48,13 @@ static void new_invite(cw_sip *s, nua_handle_t *nh, const sip_t *sip, uint64_t t
     const char *user = sip && sip->sip_request && sip->sip_request->rq_url->url_user
                            ? sip->sip_request->rq_url->url_user : "";
 
+    const char *from = sip && sip->sip_from && sip->sip_from->a_url->url_user
+                           ? sip->sip_from->a_url->url_user : "";
+    const char *call_id = sip && sip->sip_call_id ? sip->sip_call_id->i_id : "";
+    cw_call_params p = { .user = user, .caller = from, .call_id = call_id, .sdp = sdp,
+                         .sdp_len = len };
     /* nua keeps the handle alive until we nua_handle_destroy it (on release) */
-    cw_call *c = cw_call_incoming(s->rt, &cw_sip_signaling, nh, user, sdp, len);
+    cw_call *c = cw_call_incoming(s->rt, &cw_sip_signaling, nh, &p);
     if (!c) {
         nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("5"),
                     TAG_END());
@@ -115,6 +120,10 @@ void cw_sip_dispatch(cw_sip *s, cw_sip_event *ev)
     case nua_i_cancel:
         if (c)
             cw_call_remote_end(c, "cancel");
+        break;
+    case nua_r_refer:
+        if (c && e->e_status >= 200)
+            cw_call_refer_result(c, e->e_status, e->e_phrase);
         break;
     case nua_i_info:
         on_info(c, nh, sip, ev);

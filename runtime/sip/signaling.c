@@ -1,5 +1,6 @@
 /* signaling.c  The call core's requests carried out in SIP (cw_signaling over nua). */
 #include <stdio.h>
+#include <string.h>
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/nua.h>
@@ -40,6 +41,58 @@ static void sig_bye(cw_call *c)
     nua_bye(c->sig_handle, TAG_END());
 }
 
+/* Append s to out, %-escaped as a URI header value needs (RFC 3261 19.1.1). */
+static int uri_escape(char *out, size_t cap, size_t *len, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        int plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || strchr("-_.!~*'()", ch);
+        if (*len + 4 >= cap)
+            return -1;
+        if (plain) {
+            out[(*len)++] = (char)ch;
+        } else {
+            out[(*len)++] = '%';
+            out[(*len)++] = hex[ch >> 4];
+            out[(*len)++] = hex[ch & 15];
+        }
+    }
+    out[*len] = 0;
+    return 0;
+}
+
+static int sig_refer(cw_call *c, const char *target, const cw_header *h, size_t nh,
+                     char *err, size_t errlen)
+{
+    char refer_to[2048], extra[2048];
+    size_t rl = 0, el = 0;
+    rl = (size_t)snprintf(refer_to, sizeof refer_to, "<%s", target);
+    extra[0] = 0;
+    for (size_t i = 0; i < nh && rl < sizeof refer_to; i++) {
+        /* the headers travel in the Refer-To URI, so that the transferee's INVITE to
+         * the target carries them (RFC 3515 2.1), and on the REFER itself */
+        rl += (size_t)snprintf(refer_to + rl, sizeof refer_to - rl, "%s%s=",
+                               i == 0 ? "?" : "&", h[i].name);
+        if (rl >= sizeof refer_to || uri_escape(refer_to, sizeof refer_to, &rl, h[i].value))
+            break;
+        el += (size_t)snprintf(extra + el, el < sizeof extra ? sizeof extra - el : 0,
+                               "%s: %s\r\n", h[i].name, h[i].value);
+    }
+    if (rl + 2 >= sizeof refer_to || el >= sizeof extra) {
+        snprintf(err, errlen, "the transfer headers are too long");
+        return -1;
+    }
+    refer_to[rl++] = '>';
+    refer_to[rl] = 0;
+    if (el >= 2)
+        extra[el - 2] = 0;             /* nua adds the last line break */
+    nua_refer(c->sig_handle, SIPTAG_REFER_TO_STR(refer_to),
+              TAG_IF(el > 0, SIPTAG_HEADER_STR(extra)), TAG_END());
+    return 0;
+}
+
 static void sig_release(cw_call *c)
 {
     nua_handle_t *nh = c->sig_handle;
@@ -55,5 +108,6 @@ const cw_signaling cw_sip_signaling = {
     .answer = sig_answer,
     .reject = sig_reject,
     .bye = sig_bye,
+    .refer = sig_refer,
     .release = sig_release,
 };

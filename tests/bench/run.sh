@@ -636,7 +636,7 @@ media_level() {
 
     RTP_LO=$M_RTP_LO
     RTP_HI=$M_RTP_HI
-    if [ "$REPEAT" = 1 ]; then set -- --demo-repeat-welcome 1; else set --; fi
+    if [ "$REPEAT" = 1 ]; then set -- --c-demo-flow 1 --demo-repeat-welcome 1; else set --; fi
     cw_start "$tag" --max-calls $((N + 100)) --digit-timeout-ms $((HOLD_MS + 60000)) "$@"
     sleep 1
     RSS0=$(rss_kb "$CW_PID")

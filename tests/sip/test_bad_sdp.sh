@@ -36,7 +36,7 @@ cw_sipp_ok nosdp "$CW_SCEN/no_sdp.xml"
 cw_rtppeer_wait peer 10
 c=$((nbad + 2))
 cw_expect_log "call=$c dtmf digit=1 method=info" "the INFO key was not heard"
-cw_expect_log "call=$c demo key=\"1\" plays=en/press1" "the flow did not choose press1"
+cw_expect_log "call=$c tenant=demo demo key=\"1\" plays=en/press1" "the flow did not choose press1"
 cw_expect_log "call=$c ended reason=flow-done " "the no-SDP call did not end by the flow"
 # the welcome was cut by the key about a second in; press1 in full, in PCMU
 cw_near "welcome packets before the key" "$(cw_kv "$T/peer.out" '^talkspurt=1 ' packets)" 50 15

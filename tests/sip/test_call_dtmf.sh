@@ -34,7 +34,7 @@ cw_eq "DTMF packets sent" "$(cw_kv "$out" '^total ' dtmf_sent)" 10
 
 # what the runtime heard
 cw_expect_log 'call=1 dtmf digit=1 method=rfc4733' "no RFC 4733 digit 1 in the log"
-cw_expect_log 'call=1 demo key="1" plays=en/press1' "the flow did not choose press1"
+cw_expect_log 'call=1 tenant=demo demo key="1" plays=en/press1' "the flow did not choose press1"
 cw_expect_log 'call=1 ended reason=flow-done ' "the call did not end by the flow"
 cw_expect_log 'call=1 freed' "call 1 was not freed"
 sent=$(cw_kv "$out" '^total ' sent)

@@ -20,7 +20,7 @@ cw_rtppeer peer --duration 20 --expect-talkspurts 2
 cw_sipp_ok info "$CW_SCEN/info_dtmf.xml"
 cw_rtppeer_wait peer 10
 cw_expect_log 'call=1 dtmf digit=1 method=info' "the INFO key was not heard"
-cw_expect_log 'call=1 demo key="1" plays=en/press1' "the flow did not choose press1"
+cw_expect_log 'call=1 tenant=demo demo key="1" plays=en/press1' "the flow did not choose press1"
 cw_expect_log 'call=1 ended reason=flow-done ' "the call did not end by the flow"
 cw_eq "digits" "$(cw_call_field 1 digits)" 1
 cw_near "welcome packets before the key" "$(cw_kv "$T/peer.out" '^talkspurt=1 ' packets)" 50 15

@@ -1,5 +1,5 @@
 #!/bin/sh
-# --demo-repeat-welcome 1 (what make bench uses for media both ways): the welcome plays
+# --demo-repeat-welcome 1 with the built-in C demo flow (--c-demo-flow 1; what make bench uses for media both ways): the welcome plays
 # again and again, each time in full, one packet per 20 ms period with a marker bit at
 # each start, until the caller hangs up 14 s in (two whole welcomes and part of a third).
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
@@ -10,7 +10,7 @@ sed 's/<pause milliseconds="2000"\/>/<pause milliseconds="14000"\/>/' \
 grep -q 'milliseconds="14000"' "$T/call_bye_14s.xml" || cw_fail "could not set the pause"
 
 cw_pick_ports
-cw_start --demo-repeat-welcome 1
+cw_start --c-demo-flow 1 --demo-repeat-welcome 1
 cw_rtppeer peer --duration 18
 cw_sipp_ok call "$T/call_bye_14s.xml"
 cw_rtppeer_wait peer 22

@@ -145,7 +145,7 @@ int main(void)
     CHECK_EQ_INT(cw_script_resume(&st, co, 0, &nres, err, sizeof err), LUA_YIELD);
     lua_pop(co, nres);
     CHECK_EQ_INT(cw_script_resume(&st, co, 0, &nres, err, sizeof err), -1);
-    CHECK_STR(err, "instruction budget exceeded");
+    CHECK_STR(err, "flow.lua:1: instruction budget exceeded");   /* where it ran away */
     CHECK_EQ_INT(lua_status(co), LUA_OK);   /* reset: dead, nothing pending */
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     CHECK_EQ_INT(run("assert(true)"), 0);

@@ -1,0 +1,128 @@
+/*
+ * flow.h  A call's flow: one coroutine of its tenant version's lua_State running
+ * flow.lua with a `call` object. The call API's waiting methods (answer, play, say,
+ * gather, sleep, transfer) start an operation through cw_flow_ops and yield; the call
+ * core wakes the flow with the operation's result. After the call ended every waiting
+ * method raises "call ended".
+ *
+ * G10: a Lua error, a spent instruction budget or the call's memory share ends the
+ * flow, never the process; ops->finished(call, error) then lets the call core run the
+ * tenant's fallback. The Lua host never calls the call core but through these ops
+ * (DESIGN.md: call -> script, never script -> call).
+ */
+#ifndef CALLWARDEN_FLOW_H
+#define CALLWARDEN_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "callwarden/tenant.h"
+
+#define CW_FLOW_MAX_DIGITS 31
+#define CW_FLOW_MAX_HEADERS 16
+#define CW_FLOW_CALL_ENDED "call ended"
+
+/* call:gather{...} as the flow asked for it, checked. */
+typedef struct cw_gather_args {
+    unsigned max;                   /* 1..CW_FLOW_MAX_DIGITS */
+    int timeout_ms;                 /* after the prompt; -1: the configured default */
+    char terminators[17];           /* keys that end the input early ("" none) */
+    const char *prompt;             /* NULL, or played with barge-in while collecting */
+    const char *language;
+} cw_gather_args;
+
+typedef struct cw_header {
+    const char *name, *value;
+} cw_header;
+
+/*
+ * What the Lua host asks of the call core. A waiting op returns 0 once started and
+ * the core later calls one cw_flow_wake_* (it may do so before the op returns); or -1
+ * with a reason in err. The flow sees -1 as a Lua error, except for record and
+ * transfer, which return nil and the reason (a refusal, not a bug).
+ */
+typedef struct cw_flow_ops {
+    int (*answer)(void *call, char *err, size_t errlen);          /* wake: none */
+    int (*play)(void *call, const char *what, const char *lang,   /* wake: bool */
+                char *err, size_t errlen);
+    int (*say)(void *call, const char *text, const char *lang,    /* wake: bool */
+               char *err, size_t errlen);
+    int (*gather)(void *call, const cw_gather_args *g,            /* wake: string */
+                  char *err, size_t errlen);
+    int (*sleep)(void *call, unsigned ms, char *err, size_t errlen);  /* wake: none */
+    int (*transfer)(void *call, const char *target, const cw_header *h,  /* wake: bool */
+                    size_t nh, char *err, size_t errlen);
+    int (*record)(void *call, const char *purpose, char *err, size_t errlen);  /* now */
+    int (*stop_record)(void *call, char *err, size_t errlen);                   /* now */
+    void (*hangup)(void *call, const char *cause);                              /* now */
+    /* the flow is over: error NULL when it returned (or ended with the call), else
+     * "file:line: message" or the kill reason; the core runs the fallback then */
+    void (*finished)(void *call, const char *error);
+} cw_flow_ops;
+
+/* The fixed facts of a call, copied into the run. */
+typedef struct cw_flow_info {
+    uint64_t id;
+    const char *caller, *callee, *call_id, *language;
+} cw_flow_info;
+
+typedef struct cw_flow_result {
+    int kind;                       /* CW_FLOW_WAKE_* */
+    int ok;
+    char text[256];
+} cw_flow_result;
+
+/* One call's flow. The call core owns it (embedded in the call); start it once,
+ * free it once, when the call is freed. */
+typedef struct cw_flow_run {
+    cw_tenants *ts;
+    cw_flow_version *v;             /* a reference, released by cw_flow_free */
+    const cw_flow_ops *ops;
+    void *call;
+    lua_State *co;                  /* the flow's coroutine; NULL once it is over */
+    int co_ref;                     /* registry references: the coroutine, */
+    int obj_ref;                    /* the `call` object, */
+    int on_hangup_ref, on_dtmf_ref; /* and the hooks */
+    size_t mem;                     /* the memory the flow holds (its share) */
+    int running;                    /* inside a resume */
+    int waiting;                    /* yielded in a call API method */
+    int ended;                      /* the call ended */
+    int woken_ended;                /* woken because the call ended: raise */
+    int hangup_hook_due;
+    cw_flow_result pending;         /* a result that arrived while running */
+    int has_pending;
+    uint64_t id;
+    char tenant[CW_TENANT_NAME_LEN];
+    char caller[64], callee[64], call_id[128], language[16], end_cause[32];
+} cw_flow_run;
+
+/* Start call's flow on version v (the run takes over the caller's reference).
+ * Runs it until it first waits; on failure to start ops->finished reports it. */
+void cw_flow_start(cw_flow_run *r, cw_tenants *ts, cw_flow_version *v,
+                   const cw_flow_ops *ops, void *call, const cw_flow_info *info);
+
+/* Wake a waiting flow with no value, a boolean (+ a reason when false), a string. */
+void cw_flow_wake_none(cw_flow_run *r);
+void cw_flow_wake_bool(cw_flow_run *r, int ok, const char *why);
+void cw_flow_wake_string(cw_flow_run *r, const char *s);
+
+/* A key the caller pressed: runs the flow's on_dtmf hook, if it set one. */
+void cw_flow_dtmf(cw_flow_run *r, char digit);
+
+/* The call ended (either side): on_hangup runs, a waiting method raises "call ended". */
+void cw_flow_ended(cw_flow_run *r, const char *cause);
+
+/* Is the flow still running (started and not finished)? */
+int cw_flow_active(const cw_flow_run *r);
+
+/* Free what the run holds (its coroutine, hooks, the version reference). */
+void cw_flow_free(cw_flow_run *r);
+
+/* The names of the call object's methods and fields (NULL-terminated), for the API
+ * description test and `callwarden check`. */
+extern const char *const cw_flow_api_methods[];
+extern const char *const cw_flow_api_fields[];
+
+#endif

@@ -1,0 +1,293 @@
+/* flow_ops.c  What a Lua flow's call API does to a call: the cw_flow_ops the Lua host
+ * calls, and the fallback when a flow fails (G10: never a crash, never silence).
+ *
+ * Each waiting op starts media or signalling work and wakes the flow from that work's
+ * completion. Ops that need the caller to hear something answer the call first, as
+ * FreeSWITCH's playback does. The fallback plays the tenant's "fallback" prompt (or
+ * callwarden's own) and hangs up; the flow is over by then and cannot interfere.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "callwarden/log.h"
+#include "callwarden/runtime.h"
+#include "call_int.h"
+
+#define SYSTEM_PROMPTS "_callwarden"     /* callwarden's own prompts, beside tenants' */
+
+static cw_call *call_of(void *call)
+{
+    return call;
+}
+
+/* Answer if not yet answered; 0 if the caller can hear us now (or will at the ACK). */
+static int ensure_answered(cw_call *c, char *err, size_t errlen)
+{
+    if (c->state == CW_CALL_ANSWERED)
+        return 0;
+    if (c->state != CW_CALL_NEW || cw_call_answer(c) != 0) {
+        snprintf(err, errlen, "the call cannot be answered");
+        return -1;
+    }
+    return 0;
+}
+
+/* Find a prompt: a file of the tenant ("prompts/x.wav"), or an id looked up in the
+ * tenant's prompts/<lang>/<id>.wav, then in the rendered prompts <prompts>/<tenant>/. */
+static cw_prompt *find_prompt(cw_call *c, const char *what, const char *lang, char *err,
+                              size_t errlen)
+{
+    cw_prompt_cache *pc = &c->rt->prompts;
+    const char *dir = c->flow.v ? c->flow.v->st.dir : "";
+    char path[CW_PATH_LEN + 256];
+    if (strchr(what, '/') || strstr(what, ".wav")) {
+        snprintf(path, sizeof path, "%s/%s", dir, what);
+        return cw_prompt_get_file(pc, path, err, errlen);
+    }
+    snprintf(path, sizeof path, "%s/prompts/%s/%s.wav", dir, lang, what);
+    struct stat sb;
+    if (dir[0] && stat(path, &sb) == 0)
+        return cw_prompt_get_file(pc, path, err, errlen);
+    return cw_prompt_get(pc, c->tenant, lang, what, err, errlen);
+}
+
+/* ---- waiting ops ------------------------------------------------------------ */
+
+static int op_answer(void *call, char *err, size_t errlen)
+{
+    cw_call *c = call_of(call);
+    if (ensure_answered(c, err, errlen) != 0)
+        return -1;
+    if (c->offer_in_answer)
+        c->answer_waits = 1;           /* resumes at the ACK (cw_call_media_ready) */
+    else
+        cw_flow_wake_none(&c->flow);
+    return 0;
+}
+
+void cw_call_media_ready(cw_call *c)
+{
+    if (c->answer_waits) {
+        c->answer_waits = 0;
+        cw_flow_wake_none(&c->flow);
+    }
+}
+
+static void play_done(cw_call *c, int completed)
+{
+    cw_flow_wake_bool(&c->flow, completed, NULL);
+}
+
+static int start_play(cw_call *c, cw_prompt *p, cw_play_cb cb, char *err, size_t errlen)
+{
+    if (ensure_answered(c, err, errlen) != 0)
+        return -1;
+    c->play_cb = NULL;                 /* a replaced prompt does not call its old callback */
+    cw_stream_play(&c->stream, p);
+    c->play_cb = cb;
+    return 0;
+}
+
+static int op_play(void *call, const char *what, const char *lang, char *err,
+                   size_t errlen)
+{
+    cw_call *c = call_of(call);
+    cw_prompt *p = find_prompt(c, what, lang, err, errlen);
+    if (!p)
+        return -1;
+    return start_play(c, p, play_done, err, errlen);
+}
+
+static int op_say(void *call, const char *text, const char *lang, char *err,
+                  size_t errlen)
+{
+    (void)call;
+    (void)text;
+    (void)lang;
+    snprintf(err, errlen, "no text-to-speech is configured");
+    return -1;
+}
+
+static void gather_done(cw_call *c, const char *digits)
+{
+    c->gather_barge = 0;
+    cw_flow_wake_string(&c->flow, digits);
+}
+
+/* The gather's prompt ended (or a key stopped it): now the timeout runs. */
+static void gather_prompt_done(cw_call *c, int completed)
+{
+    (void)completed;
+    if (c->gather_cb)
+        cw_call_gather(c, c->max_digits, (unsigned)c->flow_gather_timeout, gather_done);
+}
+
+static int op_gather(void *call, const cw_gather_args *g, char *err, size_t errlen)
+{
+    cw_call *c = call_of(call);
+    unsigned timeout = g->timeout_ms > 0 ? (unsigned)g->timeout_ms
+                                         : c->rt->cfg.digit_timeout_ms;
+    snprintf(c->terminators, sizeof c->terminators, "%s", g->terminators);
+    c->flow_gather_timeout = timeout;
+    c->gather_barge = 0;
+    if (g->prompt) {
+        cw_prompt *p = find_prompt(c, g->prompt, g->language, err, errlen);
+        if (!p)
+            return -1;
+        /* keys typed ahead may complete it at once, before the prompt starts */
+        cw_call_gather(c, g->max, 0, gather_done);
+        if (!c->gather_cb)
+            return 0;
+        if (start_play(c, p, gather_prompt_done, err, errlen) != 0) {
+            c->gather_cb = NULL;
+            return -1;
+        }
+        c->gather_barge = 1;
+        return 0;
+    }
+    if (ensure_answered(c, err, errlen) != 0)
+        return -1;
+    cw_call_gather(c, g->max, timeout, gather_done);
+    return 0;
+}
+
+static void sleep_done(uv_timer_t *t)
+{
+    cw_call *c = t->data;
+    cw_flow_wake_none(&c->flow);
+}
+
+static int op_sleep(void *call, unsigned ms, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    cw_call *c = call_of(call);
+    uv_timer_start(&c->timer, sleep_done, ms, 0);
+    return 0;
+}
+
+static int op_transfer(void *call, const char *target, const cw_header *h, size_t nh,
+                       char *err, size_t errlen)
+{
+    cw_call *c = call_of(call);
+    if (c->state != CW_CALL_ANSWERED) {
+        snprintf(err, errlen, "only an answered call can be transferred");
+        return -1;
+    }
+    if (!c->sig->refer || c->sig->refer(c, target, h, nh, err, errlen) != 0)
+        return -1;
+    c->refer_pending = 1;
+    cw_log(CW_LOG_INFO, "call", "call=%llu transfer REFER sent headers=%zu",
+           (unsigned long long)c->id, nh);
+    return 0;
+}
+
+void cw_call_refer_result(cw_call *c, int status, const char *phrase)
+{
+    if (!c->refer_pending)
+        return;
+    c->refer_pending = 0;
+    cw_log(CW_LOG_INFO, "call", "call=%llu transfer status=%d", (unsigned long long)c->id,
+           status);
+    if (status >= 200 && status < 300) {
+        cw_flow_wake_bool(&c->flow, 1, NULL);
+    } else {
+        char why[128];
+        snprintf(why, sizeof why, "REFER refused: %d %s", status, phrase ? phrase : "");
+        cw_flow_wake_bool(&c->flow, 0, why);
+    }
+}
+
+/* ---- immediate ops ---------------------------------------------------------- */
+
+static int op_record(void *call, const char *purpose, char *err, size_t errlen)
+{
+    cw_call *c = call_of(call);
+    return cw_gate_may_record(&c->stream, purpose, err, errlen);
+}
+
+static int op_stop_record(void *call, char *err, size_t errlen)
+{
+    (void)call;
+    snprintf(err, errlen, "not recording");
+    return -1;
+}
+
+static void op_hangup(void *call, const char *cause)
+{
+    cw_call_hangup(call_of(call), cause);
+}
+
+/* ---- the end of a flow, and the fallback ------------------------------------ */
+
+static void fallback_done(cw_call *c, int completed)
+{
+    (void)completed;
+    cw_call_hangup(c, "fallback");
+}
+
+/* G10: the flow failed; the caller hears a polite goodbye, never silence. */
+static void run_fallback(cw_call *c)
+{
+    if (c->state >= CW_CALL_ENDING)
+        return;
+    c->in_fallback = 1;
+    c->gather_cb = NULL;
+    c->answer_waits = 0;
+    c->refer_pending = 0;
+    uv_timer_stop(&c->timer);
+    char err[512];
+    if (c->state == CW_CALL_NEW && c->offer_in_answer) {
+        cw_call_hangup(c, "fallback");     /* nowhere to send audio yet: 480 */
+        return;
+    }
+    const char *lang = c->flow.language[0] ? c->flow.language : "en";
+    cw_prompt *p = find_prompt(c, "fallback", lang, err, sizeof err);
+    if (!p)
+        p = cw_prompt_get(&c->rt->prompts, SYSTEM_PROMPTS, lang, "fallback", err, sizeof err);
+    if (!p)
+        p = cw_prompt_get(&c->rt->prompts, SYSTEM_PROMPTS, "en", "fallback", err, sizeof err);
+    if (!p || start_play(c, p, fallback_done, err, sizeof err) != 0) {
+        cw_log(CW_LOG_ERROR, "call", "call=%llu fallback prompt: %s", (unsigned long long)c->id,
+               err);
+        cw_call_hangup(c, "fallback");
+        return;
+    }
+    cw_log(CW_LOG_INFO, "call", "call=%llu fallback plays=%s", (unsigned long long)c->id,
+           p->key);
+}
+
+static void op_finished(void *call, const char *error)
+{
+    cw_call *c = call_of(call);
+    if (error) {
+        run_fallback(c);
+        return;
+    }
+    cw_call_hangup(c, "flow-done");
+}
+
+static const cw_flow_ops flow_ops = {
+    .answer = op_answer,
+    .play = op_play,
+    .say = op_say,
+    .gather = op_gather,
+    .sleep = op_sleep,
+    .transfer = op_transfer,
+    .record = op_record,
+    .stop_record = op_stop_record,
+    .hangup = op_hangup,
+    .finished = op_finished,
+};
+
+void cw_call_start_flow(cw_call *c, cw_flow_version *v)
+{
+    cw_flow_info info = {
+        .id = c->id, .caller = c->caller, .callee = c->callee, .call_id = c->call_id,
+        .language = "en",
+    };
+    cw_log(CW_LOG_DEBUG, "call", "call=%llu flow tenant=%s version=%.12s",
+           (unsigned long long)c->id, c->tenant, v->hash);
+    cw_flow_start(&c->flow, &c->rt->tenants, v, &flow_ops, c, &info);
+}

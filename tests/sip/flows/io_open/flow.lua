@@ -1,0 +1,3 @@
+-- attack: read a file
+call:answer()
+local f = io.open("/etc/passwd")

@@ -1,0 +1,3 @@
+-- attack: a runaway loop
+call:answer()
+while true do end

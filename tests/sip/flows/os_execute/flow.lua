@@ -1,0 +1,3 @@
+-- attack: run a shell command
+call:answer()
+os.execute("touch /tmp/callwarden-pwned")

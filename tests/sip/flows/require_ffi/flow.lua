@@ -1,0 +1,3 @@
+-- attack: load a C module
+call:answer()
+local ffi = require("ffi")
