@@ -15,6 +15,10 @@
 #include "callwarden/config.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
+#include "callwarden/sim.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
 
 static void usage(FILE *out)
 {
@@ -22,6 +26,7 @@ static void usage(FILE *out)
         "usage: callwarden run [options]\n"
         "       callwarden check [DIR...]\n"
         "       callwarden reload [--data DIR] [--scripts DIR]\n"
+        "       callwarden busted [BUSTED OPTIONS] SPEC...\n"
         "       callwarden --help | --version\n"
         "\n"
         "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
@@ -59,6 +64,10 @@ static void usage(FILE *out)
         "  directory of tenants; default the repo's scripts/): flow.lua loaded as the runtime\n"
         "  loads it, every module compiled, reads of undefined globals reported. Prints\n"
         "  \"tenant/file:line: message\" for each problem and exits 1 if there was one.\n"
+        "\n"
+        "busted: run busted specs inside the runtime; require(\"callwarden\") gives\n"
+        "  tenant(dir):call{keys = {...}}: a tenant's real flow in its sandbox, with a\n"
+        "  simulated caller on a virtual clock (see README, \"Testing a flow\").\n"
         "\n"
         "reload: check the tenants in --scripts (default the repo's scripts/), then send SIGHUP\n"
         "  to the runtime whose pid is in DIR/callwarden.pid (--data, default ./data).\n");
@@ -243,6 +252,39 @@ static int cmd_reload(int argc, char **argv)
     return problems ? 1 : 0;
 }
 
+/* callwarden busted SPEC...: busted in a plain Lua 5.4 state of this binary, with the
+ * module `callwarden` (simulated calls on tenants' real flows) preloaded. */
+static int cmd_busted(int argc, char **argv)
+{
+    lua_State *L = luaL_newstate();
+    if (!L) {
+        fprintf(stderr, "callwarden busted: cannot create a Lua state\n");
+        return 1;
+    }
+    luaL_openlibs(L);
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "preload");
+    lua_pushcfunction(L, cw_sim_open);
+    lua_setfield(L, -2, "callwarden");
+    lua_pop(L, 2);
+    lua_createtable(L, argc, 1);
+    lua_pushstring(L, "busted");
+    lua_rawseti(L, -2, 0);
+    for (int i = 1; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i);
+    }
+    lua_setglobal(L, "arg");
+    /* busted exits the process itself (os.exit) when a spec failed */
+    int rc = 0;
+    if (luaL_dostring(L, "require('busted.runner')({ standalone = false })") != LUA_OK) {
+        fprintf(stderr, "callwarden busted: %s\n", lua_tostring(L, -1));
+        rc = 1;
+    }
+    lua_close(L);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -259,6 +301,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "busted") == 0)
+        return cmd_busted(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "reload") == 0)

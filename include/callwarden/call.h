@@ -17,6 +17,7 @@
 #include "callwarden/flow.h"
 #include "callwarden/media.h"
 #include "callwarden/sdp.h"
+#include "callwarden/tts.h"
 
 typedef struct cw_runtime cw_runtime;
 typedef struct cw_call cw_call;
@@ -105,6 +106,7 @@ struct cw_call {
     int in_fallback;                /* the fallback plays: the flow is over */
     int answer_waits;               /* call:answer() waits for the ACK */
     int refer_pending;
+    cw_tts_wait tts_wait;           /* call:say() waiting for its rendering */
 
     cw_call *next, *prev;           /* the runtime's list of calls */
 };
@@ -145,7 +147,7 @@ int cw_call_answer(cw_call *c);
 int cw_call_play(cw_call *c, const char *lang, const char *id, cw_play_cb cb);
 
 /* Collect up to max digits (keys pressed during a prompt count), ending early on a
- * terminator (c->terminators, '#' unless a flow said otherwise);
+ * terminator (c->terminators, '#' unless a flow said otherwise; not part of the result);
  * cb(c, digits) runs with what was collected, "" after timeout_ms without a key;
  * timeout_ms 0 waits without a limit (call again with a limit to arm it). */
 void cw_call_gather(cw_call *c, size_t max, unsigned timeout_ms, cw_gather_cb cb);

@@ -66,6 +66,9 @@ typedef struct cw_flow_ops {
 typedef struct cw_flow_info {
     uint64_t id;
     const char *caller, *callee, *call_id, *language;
+    /* where call:log() lines go; NULL: the runtime's log */
+    void (*log)(void *ud, const char *msg);
+    void *log_ud;
 } cw_flow_info;
 
 typedef struct cw_flow_result {
@@ -93,7 +96,11 @@ typedef struct cw_flow_run {
     int hangup_hook_due;
     cw_flow_result pending;         /* a result that arrived while running */
     int has_pending;
+    char dtmf_queue[16];            /* keys that came while the flow ran, for on_dtmf */
+    size_t ndtmf;
     uint64_t id;
+    void (*log)(void *ud, const char *msg);
+    void *log_ud;
     char tenant[CW_TENANT_NAME_LEN];
     char caller[64], callee[64], call_id[128], language[16], end_cause[32];
 } cw_flow_run;

@@ -14,6 +14,7 @@
 #include "callwarden/config.h"
 #include "callwarden/media.h"
 #include "callwarden/tenant.h"
+#include "callwarden/tts.h"
 
 typedef struct cw_sip cw_sip;
 typedef struct cw_watch cw_watch;
@@ -48,6 +49,7 @@ struct cw_runtime {
     cw_sip *sip;
     cw_tenants tenants;
     cw_reloader reloader;
+    cw_tts tts;
 
     cw_call *calls;
     size_t ncalls;

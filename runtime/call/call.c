@@ -64,6 +64,7 @@ static void stop_media(cw_call *c)
     c->stream.playing = NULL;
     c->play_cb = NULL;
     c->gather_cb = NULL;
+    cw_tts_cancel(&c->tts_wait);
     uv_timer_stop(&c->timer);
     if (c->media_open) {
         c->media_open = 0;
@@ -194,6 +195,7 @@ static cw_call *call_new(cw_runtime *rt, const cw_signaling *sig, void *sig_hand
     c->sig_handle = sig_handle;
     c->t_invite = uv_hrtime();
     c->sdp_version = 1;
+    snprintf(c->terminators, sizeof c->terminators, "#");
     snprintf(c->tenant, sizeof c->tenant, "%s", tenant);
     uv_timer_init(rt->loop, &c->timer);
     c->timer.data = c;
@@ -477,6 +479,8 @@ static int gather_check(cw_call *c)
     char got[sizeof c->digits];
     snprintf(got, sizeof got, "%s", c->digits);
     c->digits[0] = 0;
+    if (strchr(c->terminators, got[n - 1]))
+        got[n - 1] = 0;                /* the terminator ends the input, it is not in it */
     gather_finish(c, got);
     return 1;
 }
@@ -487,8 +491,6 @@ void cw_call_gather(cw_call *c, size_t max, unsigned timeout_ms, cw_gather_cb cb
         return;
     c->gather_cb = cb;
     c->max_digits = max ? max : 1;
-    if (!c->terminators[0])
-        snprintf(c->terminators, sizeof c->terminators, "#");
     if (gather_check(c))
         return;
     if (timeout_ms > 0)
@@ -511,13 +513,16 @@ static void on_digit(void *owner, const cw_dtmf_digit *d, const char *method)
         c->digits[n] = d->digit;
         c->digits[n + 1] = 0;
     }
+    /* the flow's on_dtmf sees the key before a gather it completes returns */
+    if (c->flow.v)
+        cw_flow_dtmf(&c->flow, d->digit);
+    if (c->state != CW_CALL_ANSWERED)
+        return;                        /* on_dtmf hung up */
     if (c->gather_cb && c->gather_barge && c->stream.playing) {
         c->gather_barge = 0;
         cw_stream_stop(&c->stream);    /* barge-in: the gather's prompt gives way */
     }
     gather_check(c);
-    if (c->flow.v && c->state == CW_CALL_ANSWERED)
-        cw_flow_dtmf(&c->flow, d->digit);
 }
 
 static void on_play_done(void *owner, int completed)

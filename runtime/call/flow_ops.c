@@ -99,14 +99,29 @@ static int op_play(void *call, const char *what, const char *lang, char *err,
     return start_play(c, p, play_done, err, errlen);
 }
 
+/* The rendering of call:say() is there (or failed): play it. */
+static void said(void *ud, const char *path, const char *why)
+{
+    cw_call *c = ud;
+    char err[512];
+    cw_prompt *p = path ? cw_prompt_get_file(&c->rt->prompts, path, err, sizeof err) : NULL;
+    if (!p) {
+        cw_log(CW_LOG_WARN, "call", "call=%llu say failed: %s", (unsigned long long)c->id,
+               path ? err : why);
+        cw_flow_wake_bool(&c->flow, 0, "text-to-speech failed");
+        return;
+    }
+    if (start_play(c, p, play_done, err, sizeof err) != 0)
+        cw_flow_wake_bool(&c->flow, 0, err);
+}
+
 static int op_say(void *call, const char *text, const char *lang, char *err,
                   size_t errlen)
 {
-    (void)call;
-    (void)text;
-    (void)lang;
-    snprintf(err, errlen, "no text-to-speech is configured");
-    return -1;
+    cw_call *c = call_of(call);
+    if (ensure_answered(c, err, errlen) != 0)
+        return -1;
+    return cw_tts_render(&c->rt->tts, lang, text, &c->tts_wait, said, c, err, errlen);
 }
 
 static void gather_done(cw_call *c, const char *digits)
@@ -236,6 +251,7 @@ static void run_fallback(cw_call *c)
     c->gather_cb = NULL;
     c->answer_waits = 0;
     c->refer_pending = 0;
+    cw_tts_cancel(&c->tts_wait);
     uv_timer_stop(&c->timer);
     char err[512];
     if (c->state == CW_CALL_NEW && c->offer_in_answer) {

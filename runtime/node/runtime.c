@@ -134,6 +134,8 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
         return -1;
     }
     cw_prompt_cache_init(&rt->prompts, cfg->prompts_dir);
+    if (cw_tts_init(&rt->tts, loop, cfg->data_dir, err, errlen) != 0)
+        return -1;
 
     /* The fallback prompt must be there before any flow can fail (G10): a missing one
      * is a start-up error, not a silent call later. */
@@ -194,6 +196,7 @@ static void sip_stopped(cw_runtime *rt)
     uv_close((uv_handle_t *)&rt->sigterm, close_cb);
     uv_close((uv_handle_t *)&rt->sigint, close_cb);
     cw_reloader_stop(&rt->reloader, close_cb);
+    cw_tts_close(&rt->tts);
     cw_log(CW_LOG_INFO, "main", "stopped calls_total=%llu calls_rejected=%llu",
            (unsigned long long)rt->stats.calls_total,
            (unsigned long long)rt->stats.calls_rejected);

@@ -8,6 +8,7 @@
  * be called only from the flow itself, not from a hook or a coroutine the flow made.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -227,6 +228,11 @@ static int header_name_ok(const char *s)
     return 1;
 }
 
+static int by_header_name(const void *a, const void *b)
+{
+    return strcmp(((const cw_header *)a)->name, ((const cw_header *)b)->name);
+}
+
 static int l_transfer(lua_State *L)
 {
     cw_flow_run *r = check_waitable(L, "transfer");
@@ -255,6 +261,7 @@ static int l_transfer(lua_State *L)
             lua_pop(L, 1);
         }
     }
+    qsort(h, nh, sizeof h[0], by_header_name);   /* the same order on every run */
     char err[512];
     if (r->ops->transfer(r->call, target, h, nh, err, sizeof err) != 0) {
         lua_pushnil(L);

@@ -25,6 +25,10 @@ enum { WAKE_NONE = 0, WAKE_BOOL, WAKE_STRING };
 
 void cw_flow_log(cw_flow_run *r, const char *msg)
 {
+    if (r->log) {
+        r->log(r->log_ud, msg);
+        return;
+    }
     cw_log(CW_LOG_INFO, "flow", "call=%llu tenant=%s %s", (unsigned long long)r->id,
            r->tenant, msg);
 }
@@ -115,6 +119,8 @@ static void run_hangup_hook(cw_flow_run *r)
 
 /* ---- the resume loop -------------------------------------------------------- */
 
+static void flush_dtmf(cw_flow_run *r);
+
 static void drive(cw_flow_run *r, int nargs)
 {
     char err[512];
@@ -129,6 +135,10 @@ static void drive(cw_flow_run *r, int nargs)
         nargs = 0;
         if (status == LUA_YIELD) {
             lua_pop(r->co, nres);
+            if (r->ndtmf && r->waiting)
+                flush_dtmf(r);
+            if (!r->co)
+                break;                 /* on_dtmf failed: the flow is over */
             if (!r->waiting) {
                 /* coroutine.yield at the flow's own level: nothing would wake it */
                 lua_resetthread(r->co);
@@ -176,6 +186,8 @@ void cw_flow_start(cw_flow_run *r, cw_tenants *ts, cw_flow_version *v,
     r->call = call;
     r->co_ref = r->obj_ref = r->on_hangup_ref = r->on_dtmf_ref = LUA_NOREF;
     r->id = info->id;
+    r->log = info->log;
+    r->log_ud = info->log_ud;
     snprintf(r->tenant, sizeof r->tenant, "%s", v->st.tenant);
     snprintf(r->caller, sizeof r->caller, "%s", info->caller ? info->caller : "");
     snprintf(r->callee, sizeof r->callee, "%s", info->callee ? info->callee : "");
@@ -250,10 +262,10 @@ int cw_flow_push_pending(lua_State *L, cw_flow_run *r)
     }
 }
 
-void cw_flow_dtmf(cw_flow_run *r, char digit)
+/* Run on_dtmf for one key; the flow's coroutine is suspended (not running). */
+static void dtmf_hook(cw_flow_run *r, char digit)
 {
-    if (!r->co || r->ended || r->running || r->on_dtmf_ref == LUA_NOREF ||
-        r->on_dtmf_ref == LUA_REFNIL)
+    if (!r->co || r->ended || r->on_dtmf_ref == LUA_NOREF || r->on_dtmf_ref == LUA_REFNIL)
         return;
     char key[2] = { digit, 0 }, err[512];
     if (run_hook(r, r->on_dtmf_ref, key, err, sizeof err) != 0) {
@@ -263,6 +275,24 @@ void cw_flow_dtmf(cw_flow_run *r, char digit)
         lua_resetthread(r->co);
         finish(r, msg);
     }
+}
+
+/* Keys that came while the flow ran go to on_dtmf once it is suspended again. */
+static void flush_dtmf(cw_flow_run *r)
+{
+    for (size_t i = 0; i < r->ndtmf && r->co; i++)
+        dtmf_hook(r, r->dtmf_queue[i]);
+    r->ndtmf = 0;
+}
+
+void cw_flow_dtmf(cw_flow_run *r, char digit)
+{
+    if (!r->running) {
+        dtmf_hook(r, digit);
+        return;
+    }
+    if (r->ndtmf < sizeof r->dtmf_queue)
+        r->dtmf_queue[r->ndtmf++] = digit;
 }
 
 void cw_flow_ended(cw_flow_run *r, const char *cause)

@@ -282,6 +282,12 @@ static int compile_flow(lua_State *L, const char *src, size_t len, const char *c
         src += 3;
         len -= 3;
     }
+    /* first as it is, so that a syntax error names the line as the file has it (the
+     * wrapper's "end" would otherwise be where an unfinished flow fails) */
+    int status = luaL_loadbufferx(L, src, len, chunkname, "t");
+    if (status != LUA_OK)
+        return status;
+    lua_pop(L, 1);
     static const char head[] = "return function(_ENV, call, ...) ";
     static const char tail[] = "\nend";
     luaL_Buffer b;
@@ -297,7 +303,7 @@ static int compile_flow(lua_State *L, const char *src, size_t len, const char *c
     luaL_pushresult(&b);
     size_t wlen;
     const char *wrapped = lua_tolstring(L, -1, &wlen);
-    int status = luaL_loadbufferx(L, wrapped, wlen, chunkname, "t");
+    status = luaL_loadbufferx(L, wrapped, wlen, chunkname, "t");
     lua_remove(L, -2);
     if (status == LUA_OK)
         status = lua_pcall(L, 0, 1, 0);  /* returns the flow function */

@@ -1,0 +1,47 @@
+/* tts.h  Local text-to-speech (espeak-ng + sox) with a cache by text hash, for
+ * call:say(). All of it on the loop thread; rendering runs in child processes. */
+#ifndef CALLWARDEN_TTS_H
+#define CALLWARDEN_TTS_H
+
+#include <stddef.h>
+
+#include <uv.h>
+
+#define CW_TTS_PATH_LEN 1200
+
+typedef struct cw_tts_job cw_tts_job;
+
+/* path of the rendered WAV, or NULL with why */
+typedef void (*cw_tts_cb)(void *ud, const char *path, const char *why);
+
+/* A request; the caller owns it (in its call) until the callback ran or it cancelled. */
+typedef struct cw_tts_wait {
+    cw_tts_cb cb;
+    void *ud;
+    cw_tts_job *job;                /* NULL once done or cancelled */
+    struct cw_tts_wait *next;
+} cw_tts_wait;
+
+typedef struct cw_tts {
+    uv_loop_t *loop;
+    char dir[1100];                 /* DATA/tts */
+    cw_tts_job *jobs;               /* rendering or queued */
+    int running;
+} cw_tts;
+
+/* Set up the cache in data_dir/tts (created 0700). Returns 0, or -1 with err. */
+int cw_tts_init(cw_tts *t, uv_loop_t *loop, const char *data_dir, char *err, size_t errlen);
+
+/* Render text with voice (a language such as "de"); cb(ud, path, "") runs once it
+ * is there (at once if cached), or cb(ud, NULL, why). Returns 0, or -1 with err (then
+ * cb never runs). */
+int cw_tts_render(cw_tts *t, const char *voice, const char *text, cw_tts_wait *w,
+                  cw_tts_cb cb, void *ud, char *err, size_t errlen);
+
+/* Forget a request: its callback will not run. */
+void cw_tts_cancel(cw_tts_wait *w);
+
+/* Drop queued renders and kill running ones (at shutdown). */
+void cw_tts_close(cw_tts *t);
+
+#endif
