@@ -375,11 +375,14 @@ static int l_index(lua_State *L)
         lua_pushstring(L, s);
         return 1;
     }
-    int ref = strcmp(k, "on_hangup") == 0 ? r->on_hangup_ref
-            : strcmp(k, "on_dtmf") == 0 ? r->on_dtmf_ref : -2;
-    if (ref == -2)
+    const int *ref = strcmp(k, "on_hangup") == 0 ? &r->on_hangup_ref
+                   : strcmp(k, "on_dtmf") == 0 ? &r->on_dtmf_ref : NULL;
+    if (!ref)
         return luaL_error(L, "call has no field '%s'", k);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);  /* LUA_NOREF gives nil */
+    if (*ref == LUA_NOREF || *ref == LUA_REFNIL)
+        lua_pushnil(L);
+    else
+        lua_rawgeti(L, LUA_REGISTRYINDEX, *ref);
     return 1;
 }
 

@@ -1,0 +1,91 @@
+---@meta callwarden
+-- The call API of callwarden flows, for the Lua language server (LuaLS): editors that
+-- open scripts/ complete and type-check flow.lua with it (see scripts/.luarc.json).
+-- tests/spec/api_meta_spec.lua keeps it in step with the runtime.
+--
+-- A tenant's flow.lua runs from the top for every call, with `call` in scope. Waiting
+-- methods (answer, play, say, gather, sleep, transfer) pause the flow until the media
+-- or signalling work is done; after the call ended each of them raises "call ended".
+
+---@class CallPlayOptions
+---@field language? string  language of the prompt ("de"); default call.language
+
+---@class CallGatherOptions
+---@field max? integer          keys to collect, 1 to 31; default 1
+---@field timeout? integer      ms to wait for keys after the prompt; default the runtime's digit timeout
+---@field terminators? string   keys that end the input early and are not returned; default "#"
+---@field prompt? string        prompt id or tenant file played while waiting; a key stops it
+---@field language? string      language of the prompt; default call.language
+
+---@class CallRecordOptions
+---@field purpose string        what the recording is for; it must be covered by the caller's consent
+
+---@class Call
+---@field caller string         the caller's number (From user), "" if withheld
+---@field callee string         the number called (request-URI user)
+---@field call_id string        the SIP Call-ID
+---@field tenant string         this tenant's name
+---@field language string       the call's language for prompts ("en" unless the flow sets it)
+---@field ended boolean         true once either side hung up
+---@field on_hangup? fun(call: Call, cause: string)  runs when the call ends; cannot wait
+---@field on_dtmf? fun(call: Call, key: string)      runs for every key the caller presses; cannot wait
+local Call = {}
+
+---Answer the call (200 OK); waits until the caller can hear us.
+function Call:answer() end
+
+---Play a prompt: an id looked up as prompts/<language>/<id>.wav in the tenant's
+---directory (then in the rendered prompts), or a WAV file of the tenant ("prompts/x.wav").
+---Answers the call first if needed.
+---@param prompt string
+---@param opts? CallPlayOptions
+---@return boolean completed  false if it was cut short
+function Call:play(prompt, opts) end
+
+---Speak text with the local text-to-speech (espeak-ng), rendered once and cached.
+---@param text string
+---@param opts? CallPlayOptions
+---@return boolean completed
+---@return string? why  when it could not be spoken
+function Call:say(text, opts) end
+
+---Collect keys (RFC 4733 or SIP INFO); keys pressed before the call count.
+---@param opts? CallGatherOptions
+---@return string digits  "" when no key came in time
+function Call:gather(opts) end
+
+---Wait ms milliseconds (0 to 3600000).
+---@param ms integer
+function Call:sleep(ms) end
+
+---Record the caller's audio for a purpose. Refused (nil, reason) unless a committed
+---consent covers the purpose (G2).
+---@param opts CallRecordOptions
+---@return boolean? ok
+---@return string? why
+function Call:record(opts) end
+
+---Stop recording.
+---@return boolean? ok
+---@return string? why
+function Call:stop_record() end
+
+---Transfer the call by SIP REFER to target (sip:, sips: or tel:); headers travel on the
+---REFER and inside the Refer-To URI. Waits for the answer to the REFER.
+---@param target string
+---@param headers? table<string, string>
+---@return boolean? ok
+---@return string? why
+function Call:transfer(target, headers) end
+
+---Hang up (BYE, or 480 before the answer); cause appears in the log as the end reason.
+---@param cause? string
+function Call:hangup(cause) end
+
+---Write one line to the runtime's log, tagged with the call and tenant.
+---@param ... any
+function Call:log(...) end
+
+---The current call.
+---@type Call
+call = nil
