@@ -41,6 +41,8 @@ static void usage(FILE *out)
         "  --route \"NUMBER TENANT\"  calls to NUMBER reach TENANT (repeatable); otherwise the\n"
         "                           request-URI user names the tenant\n"
         "  --default-tenant NAME    the tenant for unknown numbers; default none (404)\n"
+        "  --fallback-transfer \"TENANT URI\"  when TENANT's flow fails, transfer the call to URI\n"
+        "                           (a human) instead of the goodbye prompt (repeatable)\n"
         "  --lua-memory-mb N        memory cap of a tenant's Lua state; default 256\n"
         "  --lua-call-memory-kb N   memory one call's flow may hold; default 4096\n"
         "  --lua-budget N           VM instructions a flow may run between two waits; default 10000000\n"
@@ -113,6 +115,7 @@ static int cmd_run(int argc, char **argv)
         { "policies", required_argument, NULL, 'P' },
         { "route", required_argument, NULL, 'o' },
         { "default-tenant", required_argument, NULL, 'u' },
+        { "fallback-transfer", required_argument, NULL, 'F' },
         { "lua-memory-mb", required_argument, NULL, 'M' },
         { "lua-call-memory-kb", required_argument, NULL, 'K' },
         { "lua-budget", required_argument, NULL, 'B' },

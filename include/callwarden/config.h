@@ -16,6 +16,15 @@ typedef struct cw_route {
     char tenant[64];
 } cw_route;
 
+#define CW_MAX_FALLBACKS 256
+
+/* "fallback_transfer = TENANT URI": when TENANT's flow fails, the call is transferred
+ * to URI (a human) instead of hearing the goodbye prompt. */
+typedef struct cw_fallback_target {
+    char tenant[64];
+    char uri[256];
+} cw_fallback_target;
+
 typedef struct cw_config {
     char listen[CW_ADDR_LEN];        /* "127.0.0.1:5060" or "[::1]:5060": UDP and TCP */
     char listen_tls[CW_ADDR_LEN];    /* "" or "127.0.0.1:5061": SIP over TLS */
@@ -39,6 +48,8 @@ typedef struct cw_config {
     char default_tenant[64];         /* "" = an unknown number gets 404 */
     cw_route routes[CW_MAX_ROUTES];
     size_t nroutes;
+    cw_fallback_target fallbacks[CW_MAX_FALLBACKS];
+    size_t nfallbacks;
     unsigned lua_memory_mb;          /* per tenant state */
     unsigned lua_call_memory_kb;     /* one call's share */
     unsigned lua_budget;             /* VM instructions per resume of a flow */

@@ -59,6 +59,30 @@ static int add_route(cw_config *c, const char *value, char *err, size_t errlen)
     return 0;
 }
 
+/* "TENANT URI" */
+static int add_fallback(cw_config *c, const char *value, char *err, size_t errlen)
+{
+    char tenant[128], uri[512], extra;
+    if (sscanf(value, "%127s %511s %c", tenant, uri, &extra) != 2 ||
+        (strncmp(uri, "sip:", 4) != 0 && strncmp(uri, "sips:", 5) != 0 &&
+         strncmp(uri, "tel:", 4) != 0) || strpbrk(uri, "<>\"")) {
+        snprintf(err, errlen, "fallback_transfer: \"%s\" is not \"TENANT sip:URI\"", value);
+        return -1;
+    }
+    if (c->nfallbacks == CW_MAX_FALLBACKS) {
+        snprintf(err, errlen, "fallback_transfer: more than %d", CW_MAX_FALLBACKS);
+        return -1;
+    }
+    cw_fallback_target *f = &c->fallbacks[c->nfallbacks];
+    if ((size_t)snprintf(f->tenant, sizeof f->tenant, "%s", tenant) >= sizeof f->tenant ||
+        (size_t)snprintf(f->uri, sizeof f->uri, "%s", uri) >= sizeof f->uri) {
+        snprintf(err, errlen, "fallback_transfer: tenant or URI too long in \"%s\"", value);
+        return -1;
+    }
+    c->nfallbacks++;
+    return 0;
+}
+
 int cw_config_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
 {
     const char *colon;
@@ -147,6 +171,8 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
     }
     if (strcmp(key, "route") == 0)
         return add_route(c, value, err, errlen);
+    if (strcmp(key, "fallback_transfer") == 0 || strcmp(key, "fallback-transfer") == 0)
+        return add_fallback(c, value, err, errlen);
     if (strcmp(key, "scripts") == 0)
         return set_path(c->scripts_dir, sizeof c->scripts_dir, value) == 0
                    ? 0 : (snprintf(err, errlen, "scripts: bad directory \"%s\"", value), -1);

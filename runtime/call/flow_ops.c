@@ -198,6 +198,8 @@ static int op_transfer(void *call, const char *target, const cw_header *h, size_
     return 0;
 }
 
+static void fallback_goodbye(cw_call *c);
+
 void cw_call_refer_result(cw_call *c, int status, const char *phrase)
 {
     if (!c->refer_pending)
@@ -205,6 +207,14 @@ void cw_call_refer_result(cw_call *c, int status, const char *phrase)
     c->refer_pending = 0;
     cw_log(CW_LOG_INFO, "call", "call=%llu transfer status=%d", (unsigned long long)c->id,
            status);
+    if (c->in_fallback) {
+        /* the fallback's transfer: done, or the goodbye after all */
+        if (status >= 200 && status < 300)
+            cw_call_hangup(c, "fallback-transfer");
+        else
+            fallback_goodbye(c);
+        return;
+    }
     if (status >= 200 && status < 300) {
         cw_flow_wake_bool(&c->flow, 1, NULL);
     } else {
@@ -242,22 +252,10 @@ static void fallback_done(cw_call *c, int completed)
     cw_call_hangup(c, "fallback");
 }
 
-/* G10: the flow failed; the caller hears a polite goodbye, never silence. */
-static void run_fallback(cw_call *c)
+/* The polite goodbye: the tenant's fallback prompt, else callwarden's own. */
+static void fallback_goodbye(cw_call *c)
 {
-    if (c->state >= CW_CALL_ENDING)
-        return;
-    c->in_fallback = 1;
-    c->gather_cb = NULL;
-    c->answer_waits = 0;
-    c->refer_pending = 0;
-    cw_tts_cancel(&c->tts_wait);
-    uv_timer_stop(&c->timer);
     char err[512];
-    if (c->state == CW_CALL_NEW && c->offer_in_answer) {
-        cw_call_hangup(c, "fallback");     /* nowhere to send audio yet: 480 */
-        return;
-    }
     const char *lang = c->flow.language[0] ? c->flow.language : "en";
     cw_prompt *p = find_prompt(c, "fallback", lang, err, sizeof err);
     if (!p)
@@ -272,6 +270,49 @@ static void run_fallback(cw_call *c)
     }
     cw_log(CW_LOG_INFO, "call", "call=%llu fallback plays=%s", (unsigned long long)c->id,
            p->key);
+}
+
+static const char *fallback_target(cw_call *c)
+{
+    const cw_config *cfg = &c->rt->cfg;
+    for (size_t i = 0; i < cfg->nfallbacks; i++)
+        if (strcmp(cfg->fallbacks[i].tenant, c->tenant) == 0)
+            return cfg->fallbacks[i].uri;
+    return NULL;
+}
+
+/* G10: the flow failed; the caller reaches a human if the tenant has one configured,
+ * else hears a polite goodbye: never silence. */
+static void run_fallback(cw_call *c)
+{
+    if (c->state >= CW_CALL_ENDING)
+        return;
+    c->in_fallback = 1;
+    c->gather_cb = NULL;
+    c->answer_waits = 0;
+    c->refer_pending = 0;
+    cw_tts_cancel(&c->tts_wait);
+    uv_timer_stop(&c->timer);
+    if (c->state == CW_CALL_NEW && c->offer_in_answer) {
+        cw_call_hangup(c, "fallback");     /* nowhere to send audio yet: 480 */
+        return;
+    }
+    char err[512];
+    const char *target = fallback_target(c);
+    if (target && ensure_answered(c, err, sizeof err) == 0 && c->sig->refer) {
+        cw_header h = { "X-Callwarden-Fallback", "flow-failed" };
+        c->play_cb = NULL;
+        cw_stream_stop(&c->stream);        /* whatever the flow played stops */
+        if (c->sig->refer(c, target, &h, 1, err, sizeof err) == 0) {
+            c->refer_pending = 1;
+            cw_log(CW_LOG_INFO, "call", "call=%llu fallback transfer REFER sent",
+                   (unsigned long long)c->id);
+            return;
+        }
+        cw_log(CW_LOG_WARN, "call", "call=%llu fallback transfer: %s", (unsigned long long)c->id,
+               err);
+    }
+    fallback_goodbye(c);
 }
 
 static void op_finished(void *call, const char *error)

@@ -479,7 +479,8 @@ static int l_tenant(lua_State *L)
     sim_tenant *st = lua_newuserdatauv(L, sizeof *st, 0);
     memset(st, 0, sizeof *st);
     st->ts.lim = lim;
-    snprintf(st->t.name, sizeof st->t.name, "%s", name);
+    /* the name was checked (cw_tenant_name_ok: shorter than the field) */
+    memcpy(st->t.name, name, strlen(name) + 1);
     snprintf(st->t.dir, sizeof st->t.dir, "%s", clean);
     snprintf(st->prompts_dir, sizeof st->prompts_dir, "%s", pdir);
     v->tenant = &st->t;

@@ -52,7 +52,8 @@
 # Knobs: BENCH_QUICK=1, BENCH_CALLS (stage 2 levels, default "2000 3000"), BENCH_HOLD_RATE
 # (stage 2 ramp, calls/s; default half the max CPS, at most 200), BENCH_RATES (stage 1
 # ladder, "50 100 ..."), BENCH_SIP_PORT (9060; +2 the peer, +4 SIPp's caller, +10 the sink),
-# BENCH_STAGES (default "cps peer media": stage 1, stage 5, stages 2-4).
+# BENCH_STAGES (default "cps cpsc peer media": stage 1, stage 1b (the same ladder with the
+# built-in C demo flow, the peer of the Lua flow), stage 5, stages 2-4).
 set -eu
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -95,7 +96,7 @@ fi
 RTP_LO=61000
 RTP_HI=65535
 MAX_LEVEL=$(echo "$HOLD_LEVELS" | tr ' ' '\n' | sort -n | tail -1)
-STAGES=${BENCH_STAGES:-"cps peer media"}
+STAGES=${BENCH_STAGES:-"cps cpsc peer media"}
 WIN_START=7              # s after all calls are up: the welcomes (6 s) are over
 WIN_S=$((FULL_S - WIN_START - 2))
 
@@ -400,7 +401,7 @@ cps_step() {
     [ "$target" = peer ] && port=$PEER_PORT
     off=0
     sut=$PEER_PID
-    if [ "$target" = cw ]; then
+    if is_cw "$target"; then
         off=$(wc -l <"$CW_LOG")
         sut=$CW_PID
     fi
@@ -451,7 +452,7 @@ cps_step() {
     good=$ok_sipp
     lat="- -"
     extra=""
-    if [ "$target" = cw ]; then
+    if is_cw "$target"; then
         cw_alive || return 0
         cw_settle "$off" 15 || say "  some calls of the step had not ended after 15 s"
         cw_calls "$off" "$W/calls-$tag.txt"
@@ -478,11 +479,12 @@ cps_step() {
     if [ "$STEP_PASS" = 0 ]; then
         # an overloaded SUT keeps retransmitting the answers of the calls SIPp gave up on
         # (for 32 s): a fresh one, so that the next step starts clean
-        if [ "$target" = cw ]; then
+        if is_cw "$target"; then
             cw_stop
             [ -z "$BROKEN" ] || return 0
             CPS_RUN=$((CPS_RUN + 1))
-            cw_start "cps-$CPS_RUN" --max-calls 2200
+            # shellcheck disable=SC2086
+            cw_start "cps-$CPS_RUN" --max-calls 2200 $CPS_ARGS
         else
             kill_pid "$PEER_PID"
             peer_start
@@ -536,6 +538,10 @@ CPS_RUN=0
 
 has_stage() { case " $STAGES " in *" $1 "*) return 0 ;; esac; return 1; }
 
+# is_cw TARGET: cw (the Lua demo flow) and cwc (the built-in C demo flow) are runtimes
+is_cw() { [ "$1" = cw ] || [ "$1" = cwc ]; }
+CPS_ARGS=""
+
 stage_cps() {
     say "stage 1: calls per second against callwarden ($STEP_S s a step; answer + prompt + INFO DTMF + BYE)"
     "$RTPLOAD" --bind "$HOST" --base-port "$SINK_PORT" --count 1 --hold-ms 0 --linger-ms 0 \
@@ -555,6 +561,28 @@ stage_cps() {
     sent=$(cat "$W"/calls-cw-*.txt 2>/dev/null | awk '{ s += $2 } END { print s + 0 }')
     got=$(awk '!/^#/ { print $5 + 0 }' "$W/sink.report" 2>/dev/null)
     say "  stage 1 prompt RTP: the runtime sent $sent packets, the sink received ${got:-?}"
+}
+
+# stage 1b: the same ladder with the built-in C demo flow (--c-demo-flow 1), the peer of
+# the Lua flow's cost (issue 3: Lua / C)
+stage_cps_c() {
+    say "stage 1b: calls per second with the C demo flow (--c-demo-flow 1), the Lua flow's peer"
+    "$RTPLOAD" --bind "$HOST" --base-port "$SINK_PORT" --count 1 --hold-ms 0 --linger-ms 0 \
+        --duration-s 1800 --report "$W/sink-c.report" >"$W/sink-c.out" 2>&1 </dev/null &
+    SINK_PID=$!
+    BG_PIDS="$BG_PIDS $SINK_PID"
+    CPS_ARGS="--c-demo-flow 1"
+    CPS_RUN=$((CPS_RUN + 1))
+    # shellcheck disable=SC2086
+    cw_start "cps-$CPS_RUN" --max-calls 2200 $CPS_ARGS
+    # shellcheck disable=SC2086
+    ladder cwc $RATES
+    CWC_BEST=$BEST
+    CWC_BEST_TOP=$BEST_TOP
+    cw_stop
+    CPS_ARGS=""
+    kill -TERM "$SINK_PID" 2>/dev/null || true
+    wait_pid "$SINK_PID" 10 || true
 }
 
 # ---- stage 5: the SIP-only peer ---------------------------------------------------------
@@ -808,9 +836,12 @@ stage_media() {
 
 CW_BEST=0
 CW_BEST_TOP=0
+CWC_BEST=0
+CWC_BEST_TOP=0
 PEER_BEST=0
 PEER_BEST_TOP=0
 : >"$W/steps-cw.txt"
+: >"$W/steps-cwc.txt"
 : >"$W/steps-peer.txt"
 : >"$W/levels.txt"
 MEDIA_HEAD=""
@@ -821,6 +852,8 @@ for v in L_ACTIVE IN_LOSS IN_LOST L_SENT OUT_LOSS OUT_LOST OUT_EXPECTED CPU_PER_
     eval "$v=-"
 done
 if has_stage cps; then stage_cps; fi
+[ -z "$BROKEN" ] || exit 1
+if has_stage cpsc; then stage_cps_c; fi
 [ -z "$BROKEN" ] || exit 1
 if has_stage peer; then stage_peer; fi
 if has_stage media; then stage_media; fi
@@ -867,6 +900,7 @@ elif [ "$PEER_BEST_TOP" = 1 ]; then
 elif [ "$CW_BEST_TOP" = 1 ]; then
     RATIO=">= $RATIO"
 fi
+LUA_RATIO=$(awk -v a="$CW_BEST" -v b="$CWC_BEST" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }')
 CONC_OK=$(awk -v a="$L_ACTIVE" -v n="$N" -v i="$IN_LOSS" -v o="$OUT_LOSS" \
     'BEGIN { print (a != "-" && a >= 2000 && a >= n && i != "-" && i < 0.1 && o != "-" && o < 0.1) ? "ok" : "below target" }')
 CPU_OK=$(awk -v c="$F_CPU_PER_CALL" 'BEGIN { print c == "-" ? "-" : (c <= 0.05 ? "ok (stretch too)" : (c <= 0.08 ? "ok" : "above target")) }')
@@ -882,6 +916,8 @@ row() { printf '%-52s %-32s %s\n' "$1" "$2" "$3"; }
     row "figure" "value" "target"
     row "1 max calls/s, answer+prompt+DTMF+BYE, <0.1% failed" "$(rate_fig "$CW_BEST" "$CW_BEST_TOP" cps)" "(steps of $STEP_S s)"
     row "  INVITE -> first prompt RTP at that rate (runtime)" "p50 $CPS_P50 ms, p99 $CPS_P99 ms" ""
+    row "1b the same with the built-in C demo flow" "$(rate_fig "$CWC_BEST" "$CWC_BEST_TOP" cpsc)" ""
+    row "  Lua flow / C flow" "$LUA_RATIO" "(Lua costs <= 20 % extra CPU: see lua.sh)"
     row "2 concurrent calls with RTP both ways, held ${FULL_S} s" "$L_ACTIVE of $N" ">= 2000: $CONC_OK"
     row "  inbound loss (the whole hold)" "$IN_LOSS % ($IN_LOST of $L_SENT)" "< 0.1 %"
     row "  outbound loss (${OUT_WHAT%%,*})" "$OUT_LOSS % ($OUT_LOST of $OUT_EXPECTED)" "< 0.1 %"
@@ -902,6 +938,7 @@ row() { printf '%-52s %-32s %s\n' "$1" "$2" "$3"; }
     echo "  steps (target rate/s, calls, achieved/s, failed, fail %, first-RTP p50 p99 ms, CPU % of a core of"
     echo "  the SUT and of the SIPp caller, machine idle % of $(nproc) cores, pass):"
     sed 's/^/    callwarden /' "$W/steps-cw.txt"
+    sed 's/^/    C flow     /' "$W/steps-cwc.txt"
     sed 's/^/    peer       /' "$W/steps-peer.txt"
     echo "  stage 2 levels (calls, calls with media, inbound loss %, outbound loss %, CPU % of a core per"
     echo "  call, RSS KiB per call, first-RTP p50 p99 ms, machine idle %, pass):"

@@ -15,7 +15,8 @@ cp -r "$flows"/* "$T/scripts/"
 rm -f /tmp/callwarden-pwned
 
 cw_pick_ports 400
-cw_start --scripts "$T/scripts" --lua-call-memory-kb 2048 --lua-budget 2000000
+cw_start --scripts "$T/scripts" --lua-call-memory-kb 2048 --lua-budget 2000000 \
+    --fallback-transfer "to_human sip:human@example.org"
 
 # the demo keeps being called throughout: 40 calls at 8/s, 3 s each
 timeout -k 5 60 sipp "$CW_TARGET" -sn uac -s demo -i "$CW_HOST" -r 8 -m 40 -d 3000 \
@@ -36,6 +37,8 @@ for pa in $pids; do
     cw_wait_pid "${pa%%:*}" 60 || rc=$?
     [ $rc -eq 0 ] || cw_fail "the call to ${pa#*:} did not end with the runtime's BYE (SIPp status $rc)"
 done
+# a tenant whose fallback is a human: the failed flow's call is transferred by REFER
+cw_sipp_ok to_human "$CW_SCEN/refer_fallback.xml" -s to_human
 # after cross_a set its global: two calls in a row to cross_b
 cw_sipp_ok cross_b1 "$CW_SCEN/tenant_wait_bye.xml" -s cross_b
 cw_sipp_ok cross_b2 "$CW_SCEN/tenant_wait_bye.xml" -s cross_b
@@ -76,6 +79,12 @@ expect_fallback string_dump "string_dump/flow.lua:3: attempt to call a nil value
 expect_fallback yield_pcall "the flow yielded outside a call method"
 [ "$(cw_log_count 'survived')" = 0 ] || cw_fail "an attack survived its end: $(grep survived "$T/runtime.log")"
 [ ! -e /tmp/callwarden-pwned ] || cw_fail "os.execute ran"
+
+c=$(call_of to_human)
+cw_expect_log "call=$c tenant=to_human version=[0-9a-f]{12} error: to_human/flow.lua:3: call:play\(\): .*none.wav" \
+    "tenant to_human: no error log"
+cw_expect_log "call=$c fallback transfer REFER sent" "tenant to_human: the fallback did not transfer"
+cw_expect_log "call=$c ended reason=fallback-transfer " "tenant to_human: the call did not end by the transfer"
 
 # refused inside the flow, which then ends normally
 c=$(call_of metatables)

@@ -46,6 +46,31 @@ int main(void)
     CHECK_EQ_INT(cw_config_set(&c, "no_such_thing", "1", err, sizeof err), -1);
     CHECK(strstr(err, "no_such_thing") != NULL);
 
+    /* tenants: routes, fallbacks, Lua limits */
+    cw_config_defaults(&c);
+    CHECK(strstr(c.scripts_dir, "/scripts") != NULL);
+    CHECK_EQ_INT(c.lua_budget, 10000000);
+    CHECK_EQ_INT(cw_config_set(&c, "route", "4930123 acme", err, sizeof err), 0);
+    CHECK_EQ_INT(cw_config_set(&c, "route", "4930999   town-hall", err, sizeof err), 0);
+    CHECK_EQ_INT(c.nroutes, 2);
+    CHECK_STR(c.routes[1].tenant, "town-hall");
+    CHECK_EQ_INT(cw_config_set(&c, "route", "4930123 other", err, sizeof err), -1);
+    CHECK(strstr(err, "routed twice") != NULL);
+    CHECK_EQ_INT(cw_config_set(&c, "route", "4930555", err, sizeof err), -1);
+    CHECK_EQ_INT(cw_config_set(&c, "route", "1 a b", err, sizeof err), -1);
+    CHECK_EQ_INT(c.nroutes, 2);
+    CHECK_EQ_INT(cw_config_set(&c, "fallback-transfer", "acme sip:desk@pbx.example", err,
+                               sizeof err), 0);
+    CHECK_STR(c.fallbacks[0].uri, "sip:desk@pbx.example");
+    CHECK_EQ_INT(cw_config_set(&c, "fallback_transfer", "acme http://x", err, sizeof err), -1);
+    CHECK_EQ_INT(cw_config_set(&c, "fallback_transfer", "acme", err, sizeof err), -1);
+    CHECK_EQ_INT(c.nfallbacks, 1);
+    CHECK_EQ_INT(cw_config_set(&c, "lua-budget", "500000", err, sizeof err), 0);
+    CHECK_EQ_INT(c.lua_budget, 500000);
+    CHECK_EQ_INT(cw_config_set(&c, "lua_call_memory_kb", "lots", err, sizeof err), -1);
+    CHECK_EQ_INT(cw_config_set(&c, "default_tenant", "demo", err, sizeof err), 0);
+    CHECK_STR(c.default_tenant, "demo");
+
     /* a config file: comments, blanks, and an error that names file and line */
     char path[] = "/tmp/cw_config_test_XXXXXX";
     int fd = mkstemp(path);
