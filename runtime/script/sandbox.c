@@ -377,8 +377,13 @@ int cw_script_resume(cw_script_state *st, lua_State *co, int nargs, int *nres, c
     else
         cw_error(err, errlen, "%s", msg ? msg : "error object is not a string");
     lua_resetthread(co);          /* close its to-be-closed variables; it is dead */
+    /* Only a memory kill calls for a full collection now (to give the bomb back at
+     * once): an ordinary error, such as "call ended" when the caller hangs up during a
+     * wait, is every other call's end, and a full collection of a state with thousands
+     * of live calls each time would cost the loop more than the call itself. */
+    if (st->killed == CW_SCRIPT_KILLED_MEMORY)
+        lua_gc(st->L, LUA_GCCOLLECT);
     st->killed = CW_SCRIPT_OK;
-    lua_gc(st->L, LUA_GCCOLLECT);
     return -1;
 }
 
@@ -424,8 +429,8 @@ int cw_script_run(cw_script_state *st, const char *code, const char *chunkname, 
         rc = -1;
     }
     lua_settop(L, top);
+    if (st->killed == CW_SCRIPT_KILLED_MEMORY)
+        lua_gc(L, LUA_GCCOLLECT);   /* give back what the bomb grabbed */
     st->killed = CW_SCRIPT_OK;
-    if (rc != 0)
-        lua_gc(L, LUA_GCCOLLECT);   /* give back what a killed run grabbed */
     return rc;
 }
