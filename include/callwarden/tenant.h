@@ -107,4 +107,8 @@ int cw_tenant_hash_dir(const char *dir, char hex[CW_SHA256_HEX_LEN], char *err,
 /* A valid tenant name: 1-63 of [A-Za-z0-9_-], not starting with '_' or '-'. */
 int cw_tenant_name_ok(const char *name);
 
+/* A tenant directory's path without trailing slashes into clean (cap bytes); returns
+ * its last part, the tenant's name (inside clean). */
+const char *cw_tenant_name_of_dir(const char *dir, char *clean, size_t cap);
+
 #endif

@@ -141,12 +141,7 @@ int cw_check_path(const char *path, FILE *out, int *tenants)
     if (stat(flow, &sb) == 0) {
         /* a tenant directory: its name is the last part of the path */
         char copy[CW_PATH_LEN];
-        snprintf(copy, sizeof copy, "%s", path);
-        size_t len = strlen(copy);
-        while (len > 1 && copy[len - 1] == '/')
-            copy[--len] = 0;
-        const char *slash = strrchr(copy, '/');
-        const char *name = slash ? slash + 1 : copy;
+        const char *name = cw_tenant_name_of_dir(path, copy, sizeof copy);
         (*tenants)++;
         return cw_check_tenant(name, copy, out);
     }

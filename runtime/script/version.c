@@ -46,6 +46,16 @@ int cw_tenant_name_ok(const char *name)
     return 1;
 }
 
+const char *cw_tenant_name_of_dir(const char *dir, char *clean, size_t cap)
+{
+    snprintf(clean, cap, "%s", dir);
+    size_t len = strlen(clean);
+    while (len > 1 && clean[len - 1] == '/')
+        clean[--len] = 0;
+    const char *slash = strrchr(clean, '/');
+    return slash ? slash + 1 : clean;
+}
+
 /* ---- the version hash --------------------------------------------------------- */
 
 /* Files that are not the tenant's: hidden files (.swp, .git) and editor backups. */

@@ -445,12 +445,7 @@ static int l_tenant(lua_State *L)
 {
     const char *dir = luaL_checkstring(L, 1);
     char clean[CW_PATH_LEN];
-    snprintf(clean, sizeof clean, "%s", dir);
-    size_t len = strlen(clean);
-    while (len > 1 && clean[len - 1] == '/')
-        clean[--len] = 0;
-    const char *slash = strrchr(clean, '/');
-    const char *name = slash ? slash + 1 : clean;
+    const char *name = cw_tenant_name_of_dir(dir, clean, sizeof clean);
     if (!cw_tenant_name_ok(name))
         return luaL_error(L, "%s: not a tenant directory name", dir);
 
