@@ -2,11 +2,13 @@
 # The call API over real SIP: call:say renders with espeak-ng once and plays from the
 # cache the second time; call:transfer sends a REFER with the flow's headers; gather
 # with a terminator and on_dtmf over SIP INFO; routing: a configured number reaches its
-# tenant, an unknown one gets 404, or the default tenant when one is set.
+# tenant, an unknown one gets 404, or the default tenant when one is set; a tenant whose
+# flow does not load gets 503 while the others serve.
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 
-mkdir -p "$T/scripts"
+mkdir -p "$T/scripts/broken"
 cp -r "$CW_SOURCE_DIR/scripts/demo" "$CW_SOURCE_DIR/tests/sip/api_flows/"* "$T/scripts/"
+printf 'call:answer()\ncall:play(\n' >"$T/scripts/broken/flow.lua"   # never loads
 
 cw_pick_ports
 cw_start --scripts "$T/scripts" --route "4930123456 keys"
@@ -32,8 +34,10 @@ cw_sipp_ok keys "$CW_SCEN/info_keys.xml" -s 4930123456
 cw_expect_log 'tenant=keys keys digits=12 seen=12# callee=4930123456 caller_set=true' \
     "gather or on_dtmf did not see the keys"
 
-# an unknown number: 404 with the reason
+# an unknown number: 404 with the reason; a tenant whose flow never loaded: 503
 cw_sipp_ok unknown "$CW_SCEN/not_found_404.xml" -s 4900000
+cw_expect_log 'tenant=broken version rejected: broken/flow.lua:3: ' "the broken tenant's error was not logged"
+cw_sipp_ok broken "$CW_SCEN/unavailable_503.xml" -s broken
 cw_stop
 
 # with a default tenant, the unknown number reaches it
