@@ -38,6 +38,7 @@ run: build
 bench: build
 	sh tests/bench/run.sh
 	sh tests/bench/lua.sh
+	sh tests/bench/ledger.sh
 
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCW_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -1,0 +1,222 @@
+/* sqlite_ledger.c  The ledger's SQLite back end: one append-only table per tenant file.
+ *
+ * Durability (G2's "durably committed", G4) rests on three settings: WAL, so that a
+ * commit is one sequential append; synchronous=FULL, so that COMMIT returns only after
+ * the WAL was fsync'd; and BEGIN IMMEDIATE, so that a batch takes the write lock at
+ * once instead of failing half-way. secure_delete overwrites freed pages, so that an
+ * erased row (issue 4) leaves nothing readable in the main file. A batch is one
+ * transaction: many records, one fsync (group commit).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "callwarden/error.h"
+#include "callwarden/store.h"
+
+#define SCHEMA_VERSION 1
+
+struct cw_store {
+    sqlite3 *db;
+    sqlite3_stmt *insert;
+    char path[1024];
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ledger ("
+    "  seq INTEGER PRIMARY KEY,"          /* the log position, assigned in order */
+    "  ts_ms INTEGER NOT NULL,"
+    "  event_type TEXT NOT NULL,"
+    "  consent_id TEXT NOT NULL,"
+    "  header BLOB NOT NULL,"
+    "  body BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS ledger_by_consent ON ledger (consent_id);";
+
+static int fail(cw_store *s, char *err, size_t errlen, const char *what)
+{
+    return cw_error(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int exec(cw_store *s, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        cw_error(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* WAL or nothing: the pragma answers with the mode it got, which is not WAL on a file
+ * system without shared memory, and then commits would not be what we promise. A file
+ * that is no database fails here ("file is not a database") and is left as it was. */
+static int set_wal(cw_store *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "journal_mode");
+    int rc = sqlite3_step(st);
+    const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    int ok = mode && strcmp((const char *)mode, "wal") == 0;
+    if (!ok) {
+        if (rc == SQLITE_ROW)
+            cw_error(err, errlen, "%s: cannot use WAL (journal mode %s)", s->path,
+                     mode ? (const char *)mode : "?");
+        else
+            fail(s, err, errlen, "journal_mode");
+    }
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
+/* The file is ours: a ledger of our schema version, or new. */
+static int check_version(cw_store *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM ledger_meta WHERE key = 'schema'", -1,
+                           &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "reading the schema version");
+    int rc = sqlite3_step(st);
+    int ok = 0;
+    if (rc == SQLITE_DONE) {
+        sqlite3_finalize(st);
+        char sql[128];
+        snprintf(sql, sizeof sql, "INSERT INTO ledger_meta VALUES ('schema', '%d')",
+                 SCHEMA_VERSION);
+        return exec(s, sql, err, errlen);
+    }
+    if (rc == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        ok = v && atoi((const char *)v) == SCHEMA_VERSION;
+        if (!ok)
+            cw_error(err, errlen, "%s: ledger schema version %s, this build reads %d", s->path,
+                     v ? (const char *)v : "?", SCHEMA_VERSION);
+    } else {
+        fail(s, err, errlen, "reading the schema version");
+    }
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
+int cw_store_ledger_open(const char *path, cw_store **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    cw_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return cw_error(err, errlen, "%s: out of memory", path);
+    snprintf(s->path, sizeof s->path, "%s", path);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        cw_error(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        cw_store_close(s);
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    int rc = set_wal(s, err, errlen);
+    if (rc == 0)
+        rc = exec(s, "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON", err, errlen);
+    if (rc == 0)
+        rc = exec(s, schema, err, errlen);
+    if (rc == 0)
+        rc = check_version(s, err, errlen);
+    if (rc == 0 && sqlite3_prepare_v2(s->db, "INSERT INTO ledger (ts_ms, event_type, "
+                                             "consent_id, header, body) VALUES (?, ?, ?, ?, ?)",
+                                      -1, &s->insert, NULL) != SQLITE_OK)
+        rc = fail(s, err, errlen, "preparing the append");
+    if (rc != 0) {
+        cw_store_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+int cw_store_ledger_append(cw_store *s, cw_store_record *recs, size_t n, char *err,
+                           size_t errlen)
+{
+    if (exec(s, "BEGIN IMMEDIATE", err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        cw_store_record *r = &recs[i];
+        sqlite3_stmt *st = s->insert;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, r->ts_ms);
+        sqlite3_bind_text(st, 2, r->event_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, r->consent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, r->header ? (const void *)r->header : "", (int)r->header_len,
+                          SQLITE_STATIC);
+        sqlite3_bind_blob(st, 5, r->body ? (const void *)r->body : "", (int)r->body_len,
+                          SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            fail(s, err, errlen, "append");
+            sqlite3_reset(st);
+            exec(s, "ROLLBACK", NULL, 0);
+            return -1;
+        }
+        r->seq = (uint64_t)sqlite3_last_insert_rowid(s->db);
+    }
+    sqlite3_reset(s->insert);
+    if (exec(s, "COMMIT", err, errlen) != 0) {
+        exec(s, "ROLLBACK", NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+int64_t cw_store_ledger_last_seq(cw_store *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(MAX(seq), 0) FROM ledger", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+int cw_store_ledger_scan(cw_store *s, uint64_t from,
+                         int (*fn)(void *ud, const cw_store_record *r), void *ud,
+                         char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT seq, ts_ms, event_type, consent_id, header, body "
+                                  "FROM ledger WHERE seq >= ? ORDER BY seq", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "scan");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cw_store_record r;
+        memset(&r, 0, sizeof r);
+        r.seq = (uint64_t)sqlite3_column_int64(st, 0);
+        r.ts_ms = sqlite3_column_int64(st, 1);
+        const unsigned char *t = sqlite3_column_text(st, 2);
+        const unsigned char *c = sqlite3_column_text(st, 3);
+        snprintf(r.event_type, sizeof r.event_type, "%s", t ? (const char *)t : "");
+        snprintf(r.consent_id, sizeof r.consent_id, "%s", c ? (const char *)c : "");
+        r.header = sqlite3_column_blob(st, 4);
+        r.header_len = (size_t)sqlite3_column_bytes(st, 4);
+        r.body = sqlite3_column_blob(st, 5);
+        r.body_len = (size_t)sqlite3_column_bytes(st, 5);
+        if (fn(ud, &r) != 0)
+            break;
+    }
+    int bad = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    if (bad)
+        fail(s, err, errlen, "scan");
+    sqlite3_finalize(st);
+    return bad ? -1 : 0;
+}
+
+void cw_store_close(cw_store *s)
+{
+    if (!s)
+        return;
+    sqlite3_finalize(s->insert);
+    sqlite3_close(s->db);
+    free(s);
+}
