@@ -4,8 +4,12 @@
  * thread that runs only after COMMIT returned. That callback is what "durably
  * committed" means for G2: a consent may open the recording gate only from there.
  *
- * Encryption of the bodies, the Merkle tree and signed checkpoints (G4) build on this
- * in the next steps of issue 4; the records are opaque bytes here.
+ * Each record is sealed in the writer thread (runtime/ledger/record.c): a clear
+ * canonical header (position, event, ids, time, key id), the body encrypted with
+ * AES-256-GCM under a key derived from the tenant's ledger key with the header as
+ * associated data, and an RFC 6962 Merkle leaf over the header and the SHA-256 of the
+ * sealed body. Signed checkpoints of the tree head and the audit CLI are the next
+ * steps of issue 4.
  */
 #ifndef CALLWARDEN_LEDGER_H
 #define CALLWARDEN_LEDGER_H
@@ -21,16 +25,21 @@ typedef struct cw_ledger cw_ledger;
  * loop thread, exactly once per accepted append (also when the ledger closes). */
 typedef void (*cw_ledger_cb)(void *ud, int ok, uint64_t seq, const char *err);
 
-/* What to append; the ledger copies it. */
+/* What to append; the ledger copies it, and seals the body. */
 typedef struct cw_ledger_event {
     int64_t ts_ms;
-    const char *event_type;         /* "GIVEN", ...: at most 23 bytes */
-    const char *consent_id;         /* at most 39 bytes, "" or NULL for none */
-    const void *header;
-    size_t header_len;
-    const void *body;
+    const char *event_type;         /* "GIVEN", ...: at most 23 bytes of [A-Z_] */
+    const char *consent_id;         /* a UUID, "" or NULL for none */
+    const char *refers_to;          /* the event this one refers to, "" or NULL */
+    const void *body;               /* the record's content in clear; sealed */
     size_t body_len;
 } cw_ledger_event;
+
+/* A tenant's ledger key: its id (in every header) and 32 secret bytes. */
+typedef struct cw_ledger_key {
+    char id[16];
+    uint8_t bytes[32];
+} cw_ledger_key;
 
 typedef struct cw_ledger_opts {
     unsigned window_us;             /* gather a group this long after its first append */
@@ -41,10 +50,27 @@ typedef struct cw_ledger_stats {
     uint64_t appended, failed, batches, max_batch;
 } cw_ledger_stats;
 
-/* Open the ledger file at path and start its writer thread; opts NULL for defaults
- * (1000 us, 4096). Returns 0, or -1 with a reason in err. */
-int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_opts *opts,
-                   cw_ledger **out, char *err, size_t errlen);
+/* Open the ledger file at path, rebuild its Merkle tree, and start its writer thread,
+ * sealing with key (copied); opts NULL for defaults (1000 us, 4096). Returns 0, or -1
+ * with a reason in err. */
+int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_key *key,
+                   const cw_ledger_opts *opts, cw_ledger **out, char *err, size_t errlen);
+
+/* The tree head after the last commit: its size (records) and root. */
+void cw_ledger_head(cw_ledger *lg, uint64_t *size, uint8_t root[32]);
+
+/* One problem verify found: the record's position and what is wrong with it. */
+typedef void (*cw_ledger_problem_cb)(void *ud, uint64_t seq, const char *what);
+
+/*
+ * Check the ledger file at path with key, offline and without changing it: positions
+ * without holes, each header's position and event as stored, each stored leaf as
+ * recomputed, each body authentic under the key and its header. Returns the number
+ * of problems (each also reported to cb), or -1 with err when the file cannot be
+ * read; *size and root get the tree head over the records as they are.
+ */
+int cw_ledger_verify(const char *path, const cw_ledger_key *key, cw_ledger_problem_cb cb,
+                     void *ud, uint64_t *size, uint8_t root[32], char *err, size_t errlen);
 
 /* Queue ev; cb(ud, ...) runs on the loop once it is committed (or failed). Returns 0,
  * or -1 (closing, out of memory, event_type/consent_id too long: cb never runs). */
@@ -56,5 +82,15 @@ cw_ledger_stats cw_ledger_get_stats(cw_ledger *lg);
 /* Commit what is queued, stop the writer, run the last callbacks, then done(ud) once
  * the ledger is freed. */
 void cw_ledger_close(cw_ledger *lg, void (*done)(void *ud), void *ud);
+
+/*
+ * Read the ledger file at path with key: fn(ud, seq, event_type, body, len) for each
+ * record in order, body the opened content (NULL if it does not authenticate), until
+ * fn returns non-zero. Returns 0, or -1 with err.
+ */
+int cw_ledger_read(const char *path, const cw_ledger_key *key,
+                   int (*fn)(void *ud, uint64_t seq, const char *event_type,
+                             const uint8_t *body, size_t len),
+                   void *ud, char *err, size_t errlen);
 
 #endif

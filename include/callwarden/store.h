@@ -14,9 +14,9 @@
 
 typedef struct cw_store cw_store;
 
-/* One ledger record. The store copies what it writes; seq is set by the append. */
+/* One ledger record. The store copies what it writes. */
 typedef struct cw_store_record {
-    uint64_t seq;                   /* 1, 2, ...: the log position (set by the store) */
+    uint64_t seq;                   /* 1, 2, ...: the log position, given by the writer */
     int64_t ts_ms;                  /* UTC milliseconds */
     char event_type[24];            /* "GIVEN", "WITHDRAWN", ... */
     char consent_id[40];            /* UUID text, "" if none */
@@ -24,6 +24,7 @@ typedef struct cw_store_record {
     size_t header_len;
     const uint8_t *body;            /* the body as stored (encrypted by the ledger) */
     size_t body_len;
+    uint8_t leaf[32];               /* the record's Merkle leaf hash (set by the ledger) */
 } cw_store_record;
 
 /*
@@ -34,9 +35,10 @@ typedef struct cw_store_record {
 int cw_store_ledger_open(const char *path, cw_store **out, char *err, size_t errlen);
 
 /*
- * Append n records in one transaction (BEGIN IMMEDIATE .. COMMIT): on return 0 the
- * records are durable (COMMIT returned with synchronous=FULL) and each recs[i].seq is
- * set; on -1 nothing of the batch was written and err says why.
+ * Append n records in one transaction (BEGIN IMMEDIATE .. COMMIT) at the positions
+ * their seq names (a position taken fails the batch): on return 0 the records are
+ * durable (COMMIT returned with synchronous=FULL); on -1 nothing of the batch was
+ * written and err says why.
  */
 int cw_store_ledger_append(cw_store *s, cw_store_record *recs, size_t n, char *err,
                            size_t errlen);

@@ -17,11 +17,17 @@
 #include "callwarden/error.h"
 #include "callwarden/ledger.h"
 #include "callwarden/log.h"
+#include "callwarden/merkle.h"
 #include "callwarden/store.h"
+#include "ledger_int.h"
 
 typedef struct request {
     cw_store_record rec;
-    uint8_t *data;                  /* header then body, one allocation */
+    uint8_t *plain;                 /* the body in clear, until the writer sealed it */
+    size_t plain_len;
+    char refers_to[40];
+    uint8_t *sealed;                /* writer thread: the sealed body */
+    char header[CW_LEDGER_HEADER_MAX];
     cw_ledger_cb cb;
     void *ud;
     int ok;
@@ -32,6 +38,12 @@ typedef struct request {
 struct cw_ledger {
     uv_loop_t *loop;
     cw_store *store;
+    cw_ledger_key key;
+    uint8_t body_key[CW_AES256_KEY_LEN];
+    cw_merkle tree;                 /* writer thread; under lock for the head */
+    uint64_t next_seq;              /* writer thread */
+    uint64_t head_size;             /* under lock */
+    uint8_t head_root[32];
     cw_ledger_opts opts;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -70,6 +82,35 @@ static void deadline_after(struct timespec *ts, unsigned us)
     }
 }
 
+/* Writer thread: give each record of the batch its position, header, sealed body and
+ * leaf. 0, or -1 with err (nothing of the batch is then written). */
+static int seal_batch(cw_ledger *lg, request **batch, size_t n, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        request *r = batch[i];
+        char id[37];
+        cw_ledger_uuid(id);
+        r->rec.seq = lg->next_seq + i;
+        int hl = cw_ledger_header(r->header, sizeof r->header, r->rec.seq, r->rec.event_type,
+                                  id, r->rec.consent_id, r->refers_to, r->rec.ts_ms,
+                                  lg->key.id);
+        free(r->sealed);
+        size_t sl = 0;
+        r->sealed = hl < 0 ? NULL : cw_ledger_seal(lg->body_key, (const uint8_t *)r->header,
+                                                   (size_t)hl, r->plain, r->plain_len, &sl);
+        if (!r->sealed)
+            return cw_error(err, errlen, "cannot seal record %llu",
+                            (unsigned long long)r->rec.seq);
+        r->rec.header = (const uint8_t *)r->header;
+        r->rec.header_len = (size_t)hl;
+        r->rec.body = r->sealed;
+        r->rec.body_len = sl;
+        cw_ledger_leaf(r->rec.header, r->rec.header_len, r->rec.body, r->rec.body_len,
+                       r->rec.leaf);
+    }
+    return 0;
+}
+
 static void *writer_main(void *arg)
 {
     cw_ledger *lg = arg;
@@ -104,9 +145,16 @@ static void *writer_main(void *arg)
         char err[160] = "";
         int ok = 0;
         if (recs && batch) {
-            for (size_t i = 0; i < n; i++)
+            ok = seal_batch(lg, batch, n, err, sizeof err) == 0;
+            for (size_t i = 0; ok && i < n; i++)
                 recs[i] = batch[i]->rec;
-            ok = cw_store_ledger_append(lg->store, recs, n, err, sizeof err) == 0;
+            ok = ok && cw_store_ledger_append(lg->store, recs, n, err, sizeof err) == 0;
+            if (ok) {
+                lg->next_seq += n;
+                for (size_t i = 0; i < n; i++)
+                    if (cw_merkle_append(&lg->tree, batch[i]->rec.leaf) != 0)
+                        abort();   /* the tree must hold what the file holds */
+            }
         } else {
             snprintf(err, sizeof err, "out of memory");
         }
@@ -123,6 +171,10 @@ static void *writer_main(void *arg)
         lg->batches++;
         if (n > lg->max_batch)
             lg->max_batch = n;
+        if (ok) {
+            lg->head_size = lg->tree.n;
+            cw_merkle_root(&lg->tree, lg->tree.n, lg->head_root);
+        }
         uv_async_send(&lg->async);
     }
     pthread_mutex_unlock(&lg->lock);
@@ -132,6 +184,16 @@ static void *writer_main(void *arg)
 }
 
 /* ---- the loop side -------------------------------------------------------------- */
+
+static void free_request(request *r)
+{
+    if (r->plain) {
+        cw_wipe(r->plain, r->plain_len);
+        free(r->plain);
+    }
+    free(r->sealed);
+    free(r);
+}
 
 static void run_done(cw_ledger *lg)
 {
@@ -148,8 +210,7 @@ static void run_done(cw_ledger *lg)
         else
             lg->stats.failed++;
         r->cb(r->ud, r->ok, r->ok ? r->rec.seq : 0, r->ok ? "" : r->err);
-        free(r->data);
-        free(r);
+        free_request(r);
         r = next;
     }
 }
@@ -159,13 +220,31 @@ static void on_async(uv_async_t *a)
     run_done(a->data);
 }
 
-static void free_on_close(uv_handle_t *h)
+
+/* At open: the tree of the records already in the file. */
+static int add_leaf(void *ud, const cw_store_record *r)
 {
-    free(h->data);
+    cw_ledger *lg = ud;
+    if (r->seq != lg->tree.n + 1)
+        return 1;                      /* a hole: cw_ledger_verify names it */
+    return cw_merkle_append(&lg->tree, r->leaf) != 0;
 }
 
-int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_opts *opts,
-                   cw_ledger **out, char *err, size_t errlen)
+static void ledger_free(cw_ledger *lg)
+{
+    cw_wipe(&lg->key, sizeof lg->key);
+    cw_wipe(lg->body_key, sizeof lg->body_key);
+    cw_merkle_free(&lg->tree);
+    free(lg);
+}
+
+static void free_on_close(uv_handle_t *h)
+{
+    ledger_free(h->data);
+}
+
+int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_key *key,
+                   const cw_ledger_opts *opts, cw_ledger **out, char *err, size_t errlen)
 {
     *out = NULL;
     cw_ledger *lg = calloc(1, sizeof *lg);
@@ -174,10 +253,29 @@ int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_opts *opts
     lg->loop = loop;
     lg->opts.window_us = opts ? opts->window_us : 1000;
     lg->opts.max_batch = opts && opts->max_batch ? opts->max_batch : 4096;
+    lg->key = *key;
+    cw_merkle_init(&lg->tree);
+    if (cw_ledger_body_key(key, lg->body_key) != 0) {
+        ledger_free(lg);
+        return cw_error(err, errlen, "%s: cannot derive the ledger's body key", path);
+    }
     if (cw_store_ledger_open(path, &lg->store, err, errlen) != 0) {
-        free(lg);
+        ledger_free(lg);
         return -1;
     }
+    int64_t last = cw_store_ledger_last_seq(lg->store);
+    if (last < 0 || cw_store_ledger_scan(lg->store, 1, add_leaf, lg, err, errlen) != 0 ||
+        lg->tree.n != (uint64_t)last) {
+        if (last >= 0 && lg->tree.n != (uint64_t)last)
+            cw_error(err, errlen, "%s: the ledger has a hole after record %llu (run "
+                     "callwarden audit verify)", path, (unsigned long long)lg->tree.n);
+        cw_store_close(lg->store);
+        ledger_free(lg);
+        return -1;
+    }
+    lg->next_seq = (uint64_t)last + 1;
+    lg->head_size = lg->tree.n;
+    cw_merkle_root(&lg->tree, lg->tree.n, lg->head_root);
     pthread_mutex_init(&lg->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -201,30 +299,30 @@ int cw_ledger_append(cw_ledger *lg, const cw_ledger_event *ev, cw_ledger_cb cb, 
     if (lg->closing)
         return -1;
     const char *cid = ev->consent_id ? ev->consent_id : "";
+    const char *ref = ev->refers_to ? ev->refers_to : "";
     request *r = calloc(1, sizeof *r);
     if (!r)
         return -1;
-    if (strlen(ev->event_type) >= sizeof r->rec.event_type ||
-        strlen(cid) >= sizeof r->rec.consent_id) {
+    if (!ev->event_type || !ev->event_type[0] ||
+        strspn(ev->event_type, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != strlen(ev->event_type) ||
+        strlen(ev->event_type) >= sizeof r->rec.event_type ||
+        strlen(cid) >= sizeof r->rec.consent_id || strlen(ref) >= sizeof r->refers_to ||
+        strpbrk(cid, " \n") || strpbrk(ref, " \n")) {
         free(r);
         return -1;
     }
-    r->data = malloc(ev->header_len + ev->body_len + 1);
-    if (!r->data) {
+    r->plain = malloc(ev->body_len + 1);
+    if (!r->plain) {
         free(r);
         return -1;
     }
-    if (ev->header_len)
-        memcpy(r->data, ev->header, ev->header_len);
     if (ev->body_len)
-        memcpy(r->data + ev->header_len, ev->body, ev->body_len);
+        memcpy(r->plain, ev->body, ev->body_len);
+    r->plain_len = ev->body_len;
     r->rec.ts_ms = ev->ts_ms;
     memcpy(r->rec.event_type, ev->event_type, strlen(ev->event_type) + 1);
     memcpy(r->rec.consent_id, cid, strlen(cid) + 1);
-    r->rec.header = r->data;
-    r->rec.header_len = ev->header_len;
-    r->rec.body = r->data + ev->header_len;
-    r->rec.body_len = ev->body_len;
+    memcpy(r->refers_to, ref, strlen(ref) + 1);
     r->cb = cb;
     r->ud = ud;
     pthread_mutex_lock(&lg->lock);
@@ -240,6 +338,14 @@ cw_ledger_stats cw_ledger_get_stats(cw_ledger *lg)
     return lg->stats;
 }
 
+void cw_ledger_head(cw_ledger *lg, uint64_t *size, uint8_t root[32])
+{
+    pthread_mutex_lock(&lg->lock);
+    *size = lg->head_size;
+    memcpy(root, lg->head_root, 32);
+    pthread_mutex_unlock(&lg->lock);
+}
+
 static void async_closed(uv_handle_t *h)
 {
     cw_ledger *lg = h->data;
@@ -247,7 +353,7 @@ static void async_closed(uv_handle_t *h)
     void *ud = lg->closed_ud;
     pthread_mutex_destroy(&lg->lock);
     pthread_cond_destroy(&lg->wake);
-    free(lg);
+    ledger_free(lg);
     if (done)
         done(ud);
 }

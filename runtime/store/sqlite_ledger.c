@@ -32,7 +32,8 @@ static const char schema[] =
     "  event_type TEXT NOT NULL,"
     "  consent_id TEXT NOT NULL,"
     "  header BLOB NOT NULL,"
-    "  body BLOB NOT NULL);"
+    "  body BLOB NOT NULL,"
+    "  leaf BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS ledger_by_consent ON ledger (consent_id);";
 
 static int fail(cw_store *s, char *err, size_t errlen, const char *what)
@@ -123,8 +124,9 @@ int cw_store_ledger_open(const char *path, cw_store **out, char *err, size_t err
         rc = exec(s, schema, err, errlen);
     if (rc == 0)
         rc = check_version(s, err, errlen);
-    if (rc == 0 && sqlite3_prepare_v2(s->db, "INSERT INTO ledger (ts_ms, event_type, "
-                                             "consent_id, header, body) VALUES (?, ?, ?, ?, ?)",
+    if (rc == 0 && sqlite3_prepare_v2(s->db, "INSERT INTO ledger (seq, ts_ms, event_type, "
+                                             "consent_id, header, body, leaf) "
+                                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
                                       -1, &s->insert, NULL) != SQLITE_OK)
         rc = fail(s, err, errlen, "preparing the append");
     if (rc != 0) {
@@ -144,20 +146,21 @@ int cw_store_ledger_append(cw_store *s, cw_store_record *recs, size_t n, char *e
         cw_store_record *r = &recs[i];
         sqlite3_stmt *st = s->insert;
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, r->ts_ms);
-        sqlite3_bind_text(st, 2, r->event_type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, r->consent_id, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 4, r->header ? (const void *)r->header : "", (int)r->header_len,
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)r->seq);
+        sqlite3_bind_int64(st, 2, r->ts_ms);
+        sqlite3_bind_text(st, 3, r->event_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, r->consent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 5, r->header ? (const void *)r->header : "", (int)r->header_len,
                           SQLITE_STATIC);
-        sqlite3_bind_blob(st, 5, r->body ? (const void *)r->body : "", (int)r->body_len,
+        sqlite3_bind_blob(st, 6, r->body ? (const void *)r->body : "", (int)r->body_len,
                           SQLITE_STATIC);
+        sqlite3_bind_blob(st, 7, r->leaf, (int)sizeof r->leaf, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) {
             fail(s, err, errlen, "append");
             sqlite3_reset(st);
             exec(s, "ROLLBACK", NULL, 0);
             return -1;
         }
-        r->seq = (uint64_t)sqlite3_last_insert_rowid(s->db);
     }
     sqlite3_reset(s->insert);
     if (exec(s, "COMMIT", err, errlen) != 0) {
@@ -183,8 +186,8 @@ int cw_store_ledger_scan(cw_store *s, uint64_t from,
                          char *err, size_t errlen)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT seq, ts_ms, event_type, consent_id, header, body "
-                                  "FROM ledger WHERE seq >= ? ORDER BY seq", -1, &st,
+    if (sqlite3_prepare_v2(s->db, "SELECT seq, ts_ms, event_type, consent_id, header, body, "
+                                  "leaf FROM ledger WHERE seq >= ? ORDER BY seq", -1, &st,
                            NULL) != SQLITE_OK)
         return fail(s, err, errlen, "scan");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
@@ -202,6 +205,8 @@ int cw_store_ledger_scan(cw_store *s, uint64_t from,
         r.header_len = (size_t)sqlite3_column_bytes(st, 4);
         r.body = sqlite3_column_blob(st, 5);
         r.body_len = (size_t)sqlite3_column_bytes(st, 5);
+        if (sqlite3_column_bytes(st, 6) == (int)sizeof r.leaf)
+            memcpy(r.leaf, sqlite3_column_blob(st, 6), sizeof r.leaf);
         if (fn(ud, &r) != 0)
             break;
     }

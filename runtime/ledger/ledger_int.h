@@ -1,0 +1,39 @@
+/* ledger_int.h  What stays inside the ledger part: the record format (record.c). */
+#ifndef CW_LEDGER_INT_H
+#define CW_LEDGER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "callwarden/crypto.h"
+#include "callwarden/ledger.h"
+
+#define CW_LEDGER_HEADER_MAX 384
+
+/* The key the bodies are sealed with, derived from the tenant's ledger key. 0 or -1. */
+int cw_ledger_body_key(const cw_ledger_key *k, uint8_t out[CW_AES256_KEY_LEN]);
+
+/* A random (version 4) UUID as text. */
+void cw_ledger_uuid(char out[37]);
+
+/* The canonical clear header of a record; its length, or -1 if cap is too small. */
+int cw_ledger_header(char *out, size_t cap, uint64_t seq, const char *event_type,
+                     const char *event_id, const char *consent_id, const char *refers_to,
+                     int64_t ts_ms, const char *key_id);
+
+/* The record's Merkle leaf hash: RFC 6962 leaf of header || SHA-256(body). */
+void cw_ledger_leaf(const uint8_t *header, size_t header_len, const uint8_t *body,
+                    size_t body_len, uint8_t leaf[32]);
+
+/* Seal plain (len bytes) with header as associated data: nonce || ciphertext || tag, in
+ * a new allocation of *out_len bytes; NULL on failure. */
+uint8_t *cw_ledger_seal(const uint8_t body_key[CW_AES256_KEY_LEN], const uint8_t *header,
+                        size_t header_len, const void *plain, size_t len, size_t *out_len);
+
+/* Open a sealed body into out (body_len bytes are enough); 0, or -1 if it does not
+ * authenticate (a changed header or body, another key). */
+int cw_ledger_open_body(const uint8_t body_key[CW_AES256_KEY_LEN], const uint8_t *header,
+                        size_t header_len, const uint8_t *body, size_t body_len, uint8_t *out,
+                        size_t *out_len);
+
+#endif
