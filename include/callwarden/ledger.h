@@ -35,15 +35,21 @@ typedef struct cw_ledger_event {
     size_t body_len;
 } cw_ledger_event;
 
-/* A tenant's ledger key: its id (in every header) and 32 secret bytes. */
+/* A tenant's ledger keys: the id (in every header), the 32 secret bytes the bodies are
+ * sealed under, the private scalar of the checkpoint signing key (P-256), and the log's
+ * origin line ("callwarden/<tenant>/ledger"); the signing key's name is origin-id. */
 typedef struct cw_ledger_key {
     char id[16];
     uint8_t bytes[32];
+    uint8_t sign[32];
+    char origin[96];
 } cw_ledger_key;
 
 typedef struct cw_ledger_opts {
     unsigned window_us;             /* gather a group this long after its first append */
     unsigned max_batch;             /* records per transaction at most */
+    unsigned checkpoint_leaves;     /* sign a checkpoint after this many new records */
+    unsigned checkpoint_ms;         /* ... or this long after the last one, if any new */
 } cw_ledger_opts;
 
 typedef struct cw_ledger_stats {
@@ -51,8 +57,8 @@ typedef struct cw_ledger_stats {
 } cw_ledger_stats;
 
 /* Open the ledger file at path, rebuild its Merkle tree, and start its writer thread,
- * sealing with key (copied); opts NULL for defaults (1000 us, 4096). Returns 0, or -1
- * with a reason in err. */
+ * sealing and signing with key (copied); opts NULL for defaults (1000 us, 4096, a
+ * checkpoint every 1000 records or 60 s, and at close). Returns 0, or -1 with err. */
 int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_key *key,
                    const cw_ledger_opts *opts, cw_ledger **out, char *err, size_t errlen);
 
@@ -65,9 +71,11 @@ typedef void (*cw_ledger_problem_cb)(void *ud, uint64_t seq, const char *what);
 /*
  * Check the ledger file at path with key, offline and without changing it: positions
  * without holes, each header's position and event as stored, each stored leaf as
- * recomputed, each body authentic under the key and its header. Returns the number
- * of problems (each also reported to cb), or -1 with err when the file cannot be
- * read; *size and root get the tree head over the records as they are.
+ * recomputed, each body authentic under the key and its header, and every signed
+ * checkpoint stored with it: signed by the key, not beyond the records (a cut-off
+ * tail), its root that of the records up to its size. Returns the number of problems
+ * (each also reported to cb; a checkpoint's problem with seq = its size), or -1 with
+ * err when the file cannot be read; *size and root get the tree head as it is.
  */
 int cw_ledger_verify(const char *path, const cw_ledger_key *key, cw_ledger_problem_cb cb,
                      void *ud, uint64_t *size, uint8_t root[32], char *err, size_t errlen);

@@ -52,6 +52,15 @@ int cw_store_ledger_scan(cw_store *s, uint64_t from,
                          int (*fn)(void *ud, const cw_store_record *r), void *ud,
                          char *err, size_t errlen);
 
+/* Store a signed checkpoint of the first size records, durably. 0, or -1 with err. */
+int cw_store_checkpoint_put(cw_store *s, uint64_t size, const char *note, char *err,
+                            size_t errlen);
+
+/* Call fn for each stored checkpoint, by size, until fn returns non-zero. 0 or -1. */
+int cw_store_checkpoint_scan(cw_store *s, int (*fn)(void *ud, uint64_t size,
+                                                    const char *note),
+                             void *ud, char *err, size_t errlen);
+
 /* Close the handle. */
 void cw_store_close(cw_store *s);
 

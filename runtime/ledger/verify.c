@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callwarden/checkpoint.h"
 #include "callwarden/error.h"
 #include "callwarden/merkle.h"
 #include "callwarden/store.h"
@@ -92,6 +93,43 @@ static int check_record(void *ud, const cw_store_record *r)
     return 0;
 }
 
+typedef struct cp_check {
+    check *c;
+    uint8_t pub[CW_P256_PUB_LEN];
+    char key_name[CW_CHECKPOINT_NAME_MAX];
+    const char *origin;
+    uint64_t count;
+} cp_check;
+
+/* One stored checkpoint against the records as they are. */
+static int check_checkpoint(void *ud, uint64_t size, const char *note)
+{
+    cp_check *cc = ud;
+    check *c = cc->c;
+    char origin[CW_CHECKPOINT_NAME_MAX], why[160], what[256];
+    uint64_t csize;
+    uint8_t croot[32], root[32];
+    cc->count++;
+    if (!cw_checkpoint_verify(note, cc->key_name, cc->pub, origin, sizeof origin, &csize,
+                              croot, why, sizeof why)) {
+        snprintf(what, sizeof what, "checkpoint at %" PRIu64 ": %s", size, why);
+        problem(c, size, what);
+    } else if (csize != size || strcmp(origin, cc->origin) != 0) {
+        snprintf(what, sizeof what, "checkpoint at %" PRIu64 " is filed under another size "
+                 "or log", size);
+        problem(c, size, what);
+    } else if (csize > c->tree.n) {
+        snprintf(what, sizeof what, "checkpoint at %" PRIu64 ": records %" PRIu64 " to %"
+                 PRIu64 " are missing (cut off)", size, c->tree.n + 1, csize);
+        problem(c, size, what);
+    } else if (cw_merkle_root(&c->tree, csize, root) != 0 || memcmp(root, croot, 32) != 0) {
+        snprintf(what, sizeof what, "checkpoint at %" PRIu64 ": the records up to it are not "
+                 "those it signed", size);
+        problem(c, size, what);
+    }
+    return 0;
+}
+
 int cw_ledger_verify(const char *path, const cw_ledger_key *key, cw_ledger_problem_cb cb,
                      void *ud, uint64_t *size, uint8_t root[32], char *err, size_t errlen)
 {
@@ -107,6 +145,16 @@ int cw_ledger_verify(const char *path, const cw_ledger_key *key, cw_ledger_probl
         return -1;
     cw_merkle_init(&c.tree);
     int rc = cw_store_ledger_scan(s, 1, check_record, &c, err, errlen);
+    cp_check cc = { .c = &c, .origin = key->origin };
+    cw_p256_key *signer = cw_p256_from_private(key->sign);
+    if (rc == 0 && !signer)
+        rc = cw_error(err, errlen, "the ledger's signing key is not usable");
+    if (rc == 0) {
+        cw_p256_public(signer, cc.pub);
+        snprintf(cc.key_name, sizeof cc.key_name, "%s-%s", key->origin, key->id);
+        rc = cw_store_checkpoint_scan(s, check_checkpoint, &cc, err, errlen);
+    }
+    cw_p256_free(signer);
     cw_store_close(s);
     if (rc == 0) {
         *size = c.tree.n;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "callwarden/checkpoint.h"
 #include "callwarden/error.h"
 #include "callwarden/ledger.h"
 #include "callwarden/log.h"
@@ -44,6 +45,10 @@ struct cw_ledger {
     uint64_t next_seq;              /* writer thread */
     uint64_t head_size;             /* under lock */
     uint8_t head_root[32];
+    cw_p256_key *signer;            /* the checkpoint signing key */
+    char key_name[CW_CHECKPOINT_NAME_MAX];
+    uint64_t checkpoint_size;       /* writer thread: the size last signed */
+    uint64_t checkpoint_ns;         /* ... and when */
     cw_ledger_opts opts;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -111,6 +116,26 @@ static int seal_batch(cw_ledger *lg, request **batch, size_t n, char *err, size_
     return 0;
 }
 
+/* Writer thread: sign the current tree head and store it. A failure is logged; the
+ * next checkpoint covers the same records. */
+static void write_checkpoint(cw_ledger *lg)
+{
+    char note[CW_CHECKPOINT_MAX], root[32], err[256];
+    cw_merkle_root(&lg->tree, lg->tree.n, (uint8_t *)root);
+    if (cw_checkpoint_sign(lg->signer, lg->key_name, lg->key.origin, lg->tree.n,
+                           (uint8_t *)root, note, sizeof note) < 0) {
+        cw_log(CW_LOG_ERROR, "ledger", "cannot sign a checkpoint at %llu",
+               (unsigned long long)lg->tree.n);
+        return;
+    }
+    if (cw_store_checkpoint_put(lg->store, lg->tree.n, note, err, sizeof err) != 0) {
+        cw_log(CW_LOG_ERROR, "ledger", "%s", err);
+        return;
+    }
+    lg->checkpoint_size = lg->tree.n;
+    lg->checkpoint_ns = uv_hrtime();
+}
+
 static void *writer_main(void *arg)
 {
     cw_ledger *lg = arg;
@@ -119,8 +144,17 @@ static void *writer_main(void *arg)
     request **batch = malloc(cap * sizeof *batch);
     pthread_mutex_lock(&lg->lock);
     for (;;) {
-        while (!lg->queue && !lg->stop)
-            pthread_cond_wait(&lg->wake, &lg->lock);
+        while (!lg->queue && !lg->stop) {
+            /* idle: wake for the periodic checkpoint of what is not yet signed */
+            struct timespec until;
+            deadline_after(&until, lg->opts.checkpoint_ms * 1000u);
+            if (pthread_cond_timedwait(&lg->wake, &lg->lock, &until) == ETIMEDOUT &&
+                lg->tree.n > lg->checkpoint_size) {
+                pthread_mutex_unlock(&lg->lock);
+                write_checkpoint(lg);
+                pthread_mutex_lock(&lg->lock);
+            }
+        }
         if (!lg->queue && lg->stop)
             break;
         if (lg->opts.window_us && lg->queued < cap && !lg->stop) {
@@ -176,8 +210,16 @@ static void *writer_main(void *arg)
             cw_merkle_root(&lg->tree, lg->tree.n, lg->head_root);
         }
         uv_async_send(&lg->async);
+        if (ok && (lg->tree.n - lg->checkpoint_size >= lg->opts.checkpoint_leaves ||
+                   uv_hrtime() - lg->checkpoint_ns >= lg->opts.checkpoint_ms * 1000000ull)) {
+            pthread_mutex_unlock(&lg->lock);
+            write_checkpoint(lg);
+            pthread_mutex_lock(&lg->lock);
+        }
     }
     pthread_mutex_unlock(&lg->lock);
+    if (lg->tree.n > lg->checkpoint_size)
+        write_checkpoint(lg);          /* the last records get signed at close */
     free(recs);
     free(batch);
     return NULL;
@@ -230,8 +272,27 @@ static int add_leaf(void *ud, const cw_store_record *r)
     return cw_merkle_append(&lg->tree, r->leaf) != 0;
 }
 
+static int max_size(void *ud, uint64_t size, const char *note)
+{
+    (void)note;
+    uint64_t *m = ud;
+    if (size > *m)
+        *m = size;
+    return 0;
+}
+
+/* The size of the newest checkpoint in the file (0 if none). */
+static uint64_t last_checkpoint(cw_ledger *lg)
+{
+    uint64_t m = 0;
+    char err[256];
+    cw_store_checkpoint_scan(lg->store, max_size, &m, err, sizeof err);
+    return m;
+}
+
 static void ledger_free(cw_ledger *lg)
 {
+    cw_p256_free(lg->signer);
     cw_wipe(&lg->key, sizeof lg->key);
     cw_wipe(lg->body_key, sizeof lg->body_key);
     cw_merkle_free(&lg->tree);
@@ -253,7 +314,17 @@ int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_key *key,
     lg->loop = loop;
     lg->opts.window_us = opts ? opts->window_us : 1000;
     lg->opts.max_batch = opts && opts->max_batch ? opts->max_batch : 4096;
+    lg->opts.checkpoint_leaves = opts && opts->checkpoint_leaves ? opts->checkpoint_leaves : 1000;
+    lg->opts.checkpoint_ms = opts && opts->checkpoint_ms ? opts->checkpoint_ms : 60000;
     lg->key = *key;
+    lg->signer = cw_p256_from_private(key->sign);
+    if (!lg->signer || !key->origin[0] ||
+        (size_t)snprintf(lg->key_name, sizeof lg->key_name, "%s-%s", key->origin, key->id) >=
+            sizeof lg->key_name) {
+        ledger_free(lg);
+        return cw_error(err, errlen, "%s: the ledger's signing key or origin is not usable",
+                        path);
+    }
     cw_merkle_init(&lg->tree);
     if (cw_ledger_body_key(key, lg->body_key) != 0) {
         ledger_free(lg);
@@ -274,6 +345,8 @@ int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_key *key,
         return -1;
     }
     lg->next_seq = (uint64_t)last + 1;
+    lg->checkpoint_size = last_checkpoint(lg);
+    lg->checkpoint_ns = uv_hrtime();
     lg->head_size = lg->tree.n;
     cw_merkle_root(&lg->tree, lg->tree.n, lg->head_root);
     pthread_mutex_init(&lg->lock, NULL);

@@ -34,7 +34,8 @@ static const char schema[] =
     "  header BLOB NOT NULL,"
     "  body BLOB NOT NULL,"
     "  leaf BLOB NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS ledger_by_consent ON ledger (consent_id);";
+    "CREATE INDEX IF NOT EXISTS ledger_by_consent ON ledger (consent_id);"
+    "CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);";
 
 static int fail(cw_store *s, char *err, size_t errlen, const char *what)
 {
@@ -213,6 +214,41 @@ int cw_store_ledger_scan(cw_store *s, uint64_t from,
     int bad = rc != SQLITE_ROW && rc != SQLITE_DONE;
     if (bad)
         fail(s, err, errlen, "scan");
+    sqlite3_finalize(st);
+    return bad ? -1 : 0;
+}
+
+int cw_store_checkpoint_put(cw_store *s, uint64_t size, const char *note, char *err,
+                            size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO checkpoints VALUES (?, ?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "checkpoint");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, err, errlen, "checkpoint");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int cw_store_checkpoint_scan(cw_store *s, int (*fn)(void *ud, uint64_t size,
+                                                    const char *note),
+                             void *ud, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT size, note FROM checkpoints ORDER BY size", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "checkpoint scan");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *note = sqlite3_column_text(st, 1);
+        if (fn(ud, (uint64_t)sqlite3_column_int64(st, 0), note ? (const char *)note : ""))
+            break;
+    }
+    int bad = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    if (bad)
+        fail(s, err, errlen, "checkpoint scan");
     sqlite3_finalize(st);
     return bad ? -1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "callwarden/crypto.h"
 #include "callwarden/ledger.h"
 #include "callwarden/merkle.h"
 #include "callwarden/store.h"
@@ -44,7 +45,7 @@ static void on_closed(void *ud)
     g.closed = 1;
 }
 
-static cw_ledger_key key = { .id = "k1" };
+static cw_ledger_key key = { .id = "k1", .origin = "callwarden/test/ledger" };
 
 static void append(cw_ledger *lg, size_t i)
 {
@@ -136,6 +137,19 @@ static void flip_and_verify(const char *path, const char *col, int seq, int byte
     CHECK_EQ_INT(verify(path, &key), 0);
 }
 
+static uint64_t *cp_sizes;
+static int cp_count;
+
+static int count_cp(void *ud, uint64_t size, const char *note)
+{
+    (void)ud;
+    (void)note;
+    if (cp_count < 64)
+        cp_sizes[cp_count] = size;
+    cp_count++;
+    return 0;
+}
+
 static int plain_in_file(const char *path, const char *needle)
 {
     FILE *f = fopen(path, "rb");
@@ -158,7 +172,11 @@ int main(void)
     uv_loop_init(&loop);
     cw_ledger *lg;
     memset(key.bytes, 0x5a, sizeof key.bytes);
-    CHECK_EQ_INT(cw_ledger_open(&loop, path, &key, NULL, &lg, err, sizeof err), 0);
+    cw_p256_key *signer = cw_p256_generate();
+    cw_p256_private(signer, key.sign);
+    cw_p256_free(signer);
+    cw_ledger_opts opts = { .window_us = 1000, .checkpoint_leaves = 1000 };
+    CHECK_EQ_INT(cw_ledger_open(&loop, path, &key, &opts, &lg, err, sizeof err), 0);
     for (size_t i = 0; i < N; i++)
         append(lg, i);
     CHECK_EQ_INT(g.n, 0);               /* nothing is acknowledged before its commit ran */
@@ -225,6 +243,61 @@ int main(void)
     cw_ledger_close(lg, on_closed, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK_EQ_INT(verify(path, &key), 0);
+
+    /* checkpoints were signed as the log grew (every 1000 records) and at close */
+    CHECK_EQ_INT(cw_store_ledger_open(path, &s, err, sizeof err), 0);
+    uint64_t cps[64];
+    cp_count = 0;
+    cp_sizes = cps;
+    CHECK_EQ_INT(cw_store_checkpoint_scan(s, count_cp, NULL, err, sizeof err), 0);
+    cw_store_close(s);
+    CHECK(cp_count >= 3);              /* after each 1000 records or more, and at close */
+    CHECK_EQ_INT(cps[cp_count - 1], N + 101);
+    for (int i = 1; i < cp_count && i < 64; i++)
+        CHECK(cps[i] > cps[i - 1]);
+
+    /* a forged checkpoint (another log's name in it): its signature fails */
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE checkpoints SET note = replace(note, 'test/ledger\n', "
+             "'evil/ledger\n') WHERE size = %llu", (unsigned long long)cps[0]);
+    tamper(path, sql, NULL, 0);
+    CHECK_EQ_INT(verify(path, &key), 1);
+    CHECK_EQ_INT(problem_seq[0], cps[0]);
+    snprintf(sql, sizeof sql, "UPDATE checkpoints SET note = replace(note, 'evil/ledger\n', "
+             "'test/ledger\n') WHERE size = %llu", (unsigned long long)cps[0]);
+    tamper(path, sql, NULL, 0);
+    CHECK_EQ_INT(verify(path, &key), 0);
+
+    /* a cut-off tail (on a copy): every checkpoint beyond it says records are missing */
+    char copy[300], cpcmd[2048];
+    snprintf(copy, sizeof copy, "%s/copy.db", dir);
+    snprintf(cpcmd, sizeof cpcmd, "cp %s %s && { [ ! -e %s-wal ] || cp %s-wal %s-wal; }", path,
+             copy, path, path, copy);
+    CHECK_EQ_INT(system(cpcmd), 0);
+    tamper(copy, "DELETE FROM ledger WHERE seq > 5090", NULL, 0);
+    int beyond = 0;
+    for (int i = 0; i < cp_count && i < 64; i++)
+        beyond += cps[i] > 5090;
+    CHECK(beyond >= 1);
+    CHECK_EQ_INT(verify(copy, &key), beyond);
+    CHECK_EQ_INT(problem_seq[beyond - 1], N + 101);
+
+    /* a changed record fails its own checks and every checkpoint that covers it */
+    uint8_t b[1024];
+    int bl = read_blob(path, "body", 3000, b, sizeof b);
+    b[20] ^= 1;
+    tamper(path, "UPDATE ledger SET body = ? WHERE seq = 3000", b, bl);
+    int covering = 0;
+    for (int i = 0; i < cp_count && i < 64; i++)
+        covering += cps[i] >= 3000;
+    CHECK_EQ_INT(verify(path, &key), 2 + covering);   /* leaf and body, then checkpoints */
+    CHECK_EQ_INT(problem_seq[0], 3000);
+    b[20] ^= 1;
+    tamper(path, "UPDATE ledger SET body = ? WHERE seq = 3000", b, bl);
+    CHECK_EQ_INT(verify(path, &key), 0);
+
+    /* the record-level checks below are exact without checkpoints in the way */
+    tamper(path, "DELETE FROM checkpoints", NULL, 0);
 
     /* tampering, each named by the record it hit */
     flip_and_verify(path, "body", 7, 20);       /* a ciphertext byte */
