@@ -11,6 +11,7 @@
 
 #include <uv.h>
 
+#include "callwarden/audit.h"
 #include "callwarden/check.h"
 #include "callwarden/config.h"
 #include "callwarden/log.h"
@@ -27,6 +28,8 @@ static void usage(FILE *out)
         "       callwarden check [DIR...]\n"
         "       callwarden reload [--data DIR] [--scripts DIR]\n"
         "       callwarden busted [BUSTED OPTIONS] SPEC...\n"
+        "       callwarden keys init --tenant NAME [--data DIR]\n"
+        "       callwarden audit verify|show --tenant NAME [--data DIR] [--consent ID]\n"
         "       callwarden --help | --version\n"
         "\n"
         "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
@@ -70,6 +73,13 @@ static void usage(FILE *out)
         "busted: run busted specs inside the runtime; require(\"callwarden\") gives\n"
         "  tenant(dir):call{keys = {...}}: a tenant's real flow in its sandbox, with a\n"
         "  simulated caller on a virtual clock (see README, \"Testing a flow\").\n"
+        "\n"
+        "keys init: make the tenant's ledger keys, DIR/NAME/ledger.key (0600) and ledger.pub.\n"
+        "audit verify: check the tenant's consent ledger (DIR/NAME/consent.db) with its keys:\n"
+        "  every record's position, header, leaf and sealed body, every signed checkpoint;\n"
+        "  names each problem, exits 1 if there is one.\n"
+        "audit show: every record opened, one line each starting with its event type (only\n"
+        "  those mentioning --consent ID); the reading is logged first as ACCESSED.\n"
         "\n"
         "reload: check the tenants in --scripts (default the repo's scripts/), then send SIGHUP\n"
         "  to the runtime whose pid is in DIR/callwarden.pid (--data, default ./data).\n");
@@ -255,6 +265,56 @@ static int cmd_reload(int argc, char **argv)
     return problems ? 1 : 0;
 }
 
+/* --data DIR --tenant NAME [--consent ID]: the options of keys and audit. */
+static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
+                       const char **tenant, const char **consent)
+{
+    char err[512];
+    *tenant = NULL;
+    if (consent)
+        *consent = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--data") == 0) {
+            if (cw_config_set(cfg, "data", argv[++i], err, sizeof err) != 0) {
+                fprintf(stderr, "callwarden %s: %s\n", cmd, err);
+                return -1;
+            }
+        } else if (i + 1 < argc && strcmp(argv[i], "--tenant") == 0) {
+            *tenant = argv[++i];
+        } else if (consent && i + 1 < argc && strcmp(argv[i], "--consent") == 0) {
+            *consent = argv[++i];
+        } else {
+            fprintf(stderr, "callwarden %s: unexpected argument \"%s\"\n", cmd, argv[i]);
+            return -1;
+        }
+    }
+    if (!*tenant) {
+        fprintf(stderr, "callwarden %s: --tenant NAME is needed\n", cmd);
+        return -1;
+    }
+    return 0;
+}
+
+/* callwarden keys init | audit verify | audit show */
+static int cmd_ledger(int argc, char **argv)
+{
+    cw_config cfg;
+    cw_config_defaults(&cfg);
+    const char *tenant, *consent;
+    if (argc >= 2 && strcmp(argv[0], "keys") == 0 && strcmp(argv[1], "init") == 0)
+        return ledger_args(argc - 1, argv + 1, "keys init", &cfg, &tenant, NULL) != 0
+                   ? 2 : cw_audit_keys_init(cfg.data_dir, tenant, stdout);
+    if (argc >= 2 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "verify") == 0)
+        return ledger_args(argc - 1, argv + 1, "audit verify", &cfg, &tenant, NULL) != 0
+                   ? 2 : cw_audit_verify(cfg.data_dir, tenant, stdout);
+    if (argc >= 2 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "show") == 0)
+        return ledger_args(argc - 1, argv + 1, "audit show", &cfg, &tenant, &consent) != 0
+                   ? 2 : cw_audit_show(cfg.data_dir, tenant, consent, stdout);
+    fprintf(stderr, "callwarden: \"%s %s\": expected keys init, audit verify or audit show\n",
+            argv[0], argc > 1 ? argv[1] : "");
+    return 2;
+}
+
 /* callwarden busted SPEC...: busted in a plain Lua 5.4 state of this binary, with the
  * module `callwarden` (simulated calls on tenants' real flows) preloaded. */
 static int cmd_busted(int argc, char **argv)
@@ -304,6 +364,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "keys") == 0 || strcmp(argv[1], "audit") == 0)
+        return cmd_ledger(argc - 1, argv + 1);
     if (strcmp(argv[1], "busted") == 0)
         return cmd_busted(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)

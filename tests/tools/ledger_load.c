@@ -7,6 +7,10 @@
  *   ledger_load verify DB ACKS               every acknowledged record of ACKS (the
  *       lines printed by append, possibly cut short) must be in DB with its body; the
  *       sequence must have no holes. Exit 1 naming the first that is not.
+ *   ledger_load fill DATA TENANT COUNT        append COUNT records to the tenant's
+ *       ledger (DATA/TENANT/consent.db) with its key file, for the audit CLI test.
+ *   ledger_load flip DB SEQ                   flip one bit of record SEQ's body, as an
+ *       attacker with write access to the file would.
  *   ledger_load bench DB                      durable appends/s one by one and grouped,
  *       append -> callback latency p50/p99 under grouped load; key=value lines.
  */
@@ -18,6 +22,9 @@
 
 #include <uv.h>
 
+#include <sqlite3.h>
+
+#include "callwarden/keyfile.h"
 #include "callwarden/ledger.h"
 
 /* a fixed key: this tool tests durability, not secrecy */
@@ -277,6 +284,64 @@ int main(int argc, char **argv)
         close_load(&ld);
         uv_loop_close(&loop);
         return 0;
+    }
+    if (argc >= 5 && strcmp(argv[1], "fill") == 0) {
+        char err[512], db[1200];
+        cw_ledger_key k;
+        if (cw_keyfile_load(argv[2], argv[3], &k, err, sizeof err) != 0) {
+            fprintf(stderr, "ledger_load: %s\n", err);
+            return 1;
+        }
+        snprintf(db, sizeof db, "%s/%s/consent.db", argv[2], argv[3]);
+        uv_loop_t loop;
+        uv_loop_init(&loop);
+        load ld;
+        memset(&ld, 0, sizeof ld);
+        ld.loop = &loop;
+        if (cw_ledger_open(&loop, db, &k, NULL, &ld.lg, err, sizeof err) != 0) {
+            fprintf(stderr, "ledger_load: %s\n", err);
+            return 1;
+        }
+        uint64_t count = strtoull(argv[4], NULL, 10);
+        ld.max_inflight = 0;
+        ld.stop_ns = UINT64_MAX;
+        for (uint64_t i = 0; i < count; i++)
+            append_one(&ld);
+        ld.stopping = 1;
+        uv_run(&loop, UV_RUN_DEFAULT);
+        close_load(&ld);
+        uv_loop_close(&loop);
+        return ld.acked == count ? 0 : 1;
+    }
+    if (argc >= 4 && strcmp(argv[1], "flip") == 0) {
+        sqlite3 *dbh;
+        sqlite3_stmt *st;
+        int rc = 1;
+        uint8_t body[4096];
+        int n = 0;
+        if (sqlite3_open(argv[2], &dbh) == SQLITE_OK &&
+            sqlite3_prepare_v2(dbh, "SELECT body FROM ledger WHERE seq = ?", -1, &st, NULL) ==
+                SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, atoll(argv[3]));
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) > 20 &&
+                sqlite3_column_bytes(st, 0) <= (int)sizeof body) {
+                n = sqlite3_column_bytes(st, 0);
+                memcpy(body, sqlite3_column_blob(st, 0), (size_t)n);
+            }
+            sqlite3_finalize(st);
+        }
+        if (n > 20 && sqlite3_prepare_v2(dbh, "UPDATE ledger SET body = ? WHERE seq = ?", -1,
+                                         &st, NULL) == SQLITE_OK) {
+            body[20] ^= 1;
+            sqlite3_bind_blob(st, 1, body, n, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, atoll(argv[3]));
+            rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(dbh) == 1 ? 0 : 1;
+            sqlite3_finalize(st);
+        }
+        if (rc)
+            fprintf(stderr, "ledger_load: cannot flip record %s of %s\n", argv[3], argv[2]);
+        sqlite3_close(dbh);
+        return rc;
     }
     if (argc >= 4 && strcmp(argv[1], "verify") == 0)
         return verify(argv[2], argv[3]);

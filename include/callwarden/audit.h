@@ -1,0 +1,20 @@
+/* audit.h  The ledger's command-line side (`callwarden keys`, `callwarden audit`): each
+ * takes the data directory and tenant as `callwarden run` does, prints to out, and
+ * returns the process exit status (0 ok, 1 a problem found, 2 cannot run). */
+#ifndef CALLWARDEN_AUDIT_H
+#define CALLWARDEN_AUDIT_H
+
+#include <stdio.h>
+
+/* keys init: new ledger keys for the tenant; refuses to overwrite. */
+int cw_audit_keys_init(const char *data_dir, const char *tenant, FILE *out);
+
+/* audit verify: check the tenant's ledger with its keys; name every problem. */
+int cw_audit_verify(const char *data_dir, const char *tenant, FILE *out);
+
+/* audit show: every record, opened, one line each starting with its event type
+ * (only those of consent_id, if not NULL). The access itself is logged (ACCESSED). */
+int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_id,
+                  FILE *out);
+
+#endif

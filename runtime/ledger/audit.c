@@ -1,0 +1,180 @@
+#define _GNU_SOURCE                  /* memmem */
+/* audit.c  `callwarden keys init`, `callwarden audit verify|show`: the ledger from the
+ * command line, for a business and its data-protection officer.
+ *
+ * Reading consent records is itself an access to consent data: `audit show` appends an
+ * ACCESSED record (through the same durable writer) before it prints anything. The
+ * ledger is DATA/<tenant>/consent.db, its keys DATA/<tenant>/ledger.key.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <uv.h>
+
+#include "callwarden/audit.h"
+#include "callwarden/keyfile.h"
+#include "callwarden/ledger.h"
+
+static int ledger_path(const char *data_dir, const char *tenant, char *path, size_t cap)
+{
+    char dir[1024], key[1024], pub[1024];
+    if (cw_keyfile_paths(data_dir, tenant, dir, key, pub, sizeof dir) != 0)
+        return -1;
+    return (size_t)snprintf(path, cap, "%s/consent.db", dir) < cap ? 0 : -1;
+}
+
+int cw_audit_keys_init(const char *data_dir, const char *tenant, FILE *out)
+{
+    char err[512];
+    if (cw_keyfile_create(data_dir, tenant, err, sizeof err) != 0) {
+        fprintf(out, "callwarden keys init: %s\n", err);
+        return 1;
+    }
+    fprintf(out, "keys of tenant %s: %s/%s/ledger.key (secret, 0600), %s/%s/ledger.pub (for "
+            "auditors)\n", tenant, data_dir, tenant, data_dir, tenant);
+    return 0;
+}
+
+static void print_problem(void *ud, uint64_t seq, const char *what)
+{
+    fprintf(ud, "record %" PRIu64 ": %s\n", seq, what);
+}
+
+/* The ledger file must exist: verify and show never create one. */
+static int existing_ledger(const char *data_dir, const char *tenant, char *path, size_t cap,
+                           FILE *out, const char *cmd)
+{
+    struct stat sb;
+    if (ledger_path(data_dir, tenant, path, cap) != 0) {
+        fprintf(out, "callwarden %s: bad tenant name \"%s\"\n", cmd, tenant);
+        return -1;
+    }
+    if (stat(path, &sb) != 0) {
+        fprintf(out, "callwarden %s: %s: no ledger\n", cmd, path);
+        return -1;
+    }
+    return 0;
+}
+
+int cw_audit_verify(const char *data_dir, const char *tenant, FILE *out)
+{
+    char path[1100], err[512];
+    if (existing_ledger(data_dir, tenant, path, sizeof path, out, "audit verify") != 0)
+        return 2;
+    cw_ledger_key k;
+    if (cw_keyfile_load(data_dir, tenant, &k, err, sizeof err) != 0) {
+        fprintf(out, "callwarden audit verify: %s\n", err);
+        return 2;
+    }
+    uint64_t size = 0;
+    uint8_t root[32];
+    int n = cw_ledger_verify(path, &k, print_problem, out, &size, root, err, sizeof err);
+    memset(&k, 0, sizeof k);
+    if (n < 0) {
+        fprintf(out, "callwarden audit verify: %s\n", err);
+        return 2;
+    }
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", root[i]);
+    fprintf(out, "%s: %" PRIu64 " records, root %s: %s\n", path, size, hex,
+            n ? "PROBLEMS FOUND" : "ok");
+    return n ? 1 : 0;
+}
+
+typedef struct show {
+    FILE *out;
+    const char *consent_id;
+} show;
+
+static int show_record(void *ud, uint64_t seq, const char *event_type, const uint8_t *body,
+                       size_t len)
+{
+    show *sh = ud;
+    if (sh->consent_id && (!body || !memmem(body, len, sh->consent_id,
+                                             strlen(sh->consent_id))))
+        return 0;
+    fprintf(sh->out, "%s seq=%" PRIu64 " ", event_type, seq);
+    if (!body) {
+        fprintf(sh->out, "(does not authenticate: run callwarden audit verify)\n");
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++)   /* one line each, whatever the body holds */
+        fputc(body[i] == '\n' || body[i] < 0x20 ? ' ' : body[i], sh->out);
+    fputc('\n', sh->out);
+    return 0;
+}
+
+static int accessed_ok;
+
+static void accessed(void *ud, int ok, uint64_t seq, const char *err)
+{
+    (void)ud;
+    (void)seq;
+    (void)err;
+    accessed_ok = ok;
+}
+
+static void closed(void *ud)
+{
+    (void)ud;
+}
+
+/* Append ACCESSED for this reading, durably, before anything is shown. */
+static int log_access(const char *path, const cw_ledger_key *k, const char *what,
+                      char *err, size_t errlen)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    cw_ledger *lg;
+    if (cw_ledger_open(&loop, path, k, NULL, &lg, err, errlen) != 0) {
+        uv_loop_close(&loop);
+        return -1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"access\":\"audit show\",\"what\":\"%s\"}", what);
+    cw_ledger_event ev = { .ts_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+                           .event_type = "ACCESSED", .body = body, .body_len = (size_t)n };
+    accessed_ok = 0;
+    int rc = cw_ledger_append(lg, &ev, accessed, NULL);
+    cw_ledger_close(lg, closed, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    if (rc != 0 || !accessed_ok) {
+        snprintf(err, errlen, "the access could not be logged in the ledger");
+        return -1;
+    }
+    return 0;
+}
+
+int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_id,
+                  FILE *out)
+{
+    char path[1100], err[512];
+    if (existing_ledger(data_dir, tenant, path, sizeof path, out, "audit show") != 0)
+        return 2;
+    if (consent_id && (strlen(consent_id) > 64 || strpbrk(consent_id, "\"\\\n"))) {
+        fprintf(out, "callwarden audit show: bad consent id\n");
+        return 2;
+    }
+    cw_ledger_key k;
+    if (cw_keyfile_load(data_dir, tenant, &k, err, sizeof err) != 0) {
+        fprintf(out, "callwarden audit show: %s\n", err);
+        return 2;
+    }
+    int rc = log_access(path, &k, consent_id ? consent_id : "all", err, sizeof err);
+    show sh = { out, consent_id };
+    if (rc == 0)
+        rc = cw_ledger_read(path, &k, show_record, &sh, err, sizeof err);
+    memset(&k, 0, sizeof k);
+    if (rc != 0) {
+        fprintf(out, "callwarden audit show: %s\n", err);
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# The ledger from the command line: keys init makes 0600 keys and never overwrites them;
+# audit verify passes on an intact ledger, names the record when one was changed, and
+# refuses a key file others can read; audit show prints every record opened, one line
+# each starting with its event type, after logging the reading itself as ACCESSED.
+set -eu
+: "${CW_BINARY_DIR:?}"
+bin="$CW_BINARY_DIR/callwarden"
+tool="$CW_BINARY_DIR/tests/ledger_load"
+T=$(mktemp -d "${TMPDIR:-/tmp}/cw-audit-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fail() { echo "audit_cli: FAIL: $*" >&2; exit 1; }
+D="$T/data"
+
+out=$("$bin" keys init --data "$D" --tenant acme) || fail "keys init: $out"
+[ "$(stat -c %a "$D/acme/ledger.key")" = 600 ] || fail "the key file is not 0600"
+[ "$(stat -c %a "$D/acme")" = 700 ] || fail "the tenant's data directory is not 0700"
+grep -q '^callwarden/acme/ledger-k1 04[0-9a-f]\{128\}$' "$D/acme/ledger.pub" || fail "bad ledger.pub"
+cp "$D/acme/ledger.key" "$T/key.before"
+rc=0
+out=$("$bin" keys init --data "$D" --tenant acme) || rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "never overwritten" || fail "keys init overwrote or said: $out"
+cmp -s "$D/acme/ledger.key" "$T/key.before" || fail "the key file changed"
+
+rc=0
+out=$("$bin" audit verify --data "$D" --tenant acme) || rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "no ledger" || fail "verify without a ledger: $rc $out"
+
+"$tool" fill "$D" acme 2500 || fail "cannot fill the ledger"
+out=$("$bin" audit verify --data "$D" --tenant acme) || fail "verify of an intact ledger: $out"
+echo "$out" | grep -q ': 2500 records, root [0-9a-f]\{64\}: ok$' || fail "verify said: $out"
+
+out=$("$bin" audit show --data "$D" --tenant acme) || fail "show: $out"
+[ "$(echo "$out" | grep -c '^GIVEN seq=[0-9]* record [0-9]*$')" = 2500 ] || fail "show did not print the 2500 records"
+[ "$(echo "$out" | grep -c '^ACCESSED seq=2501 {"access":"audit show","what":"all"}$')" = 1 ] ||
+    fail "show did not log its access first: $(echo "$out" | tail -2)"
+out=$("$bin" audit verify --data "$D" --tenant acme) || fail "verify after show: $out"
+echo "$out" | grep -q ': 2501 records' || fail "the ACCESSED record is not in the ledger: $out"
+
+"$tool" flip "$D/acme/consent.db" 1234 || fail "cannot tamper"
+rc=0
+out=$("$bin" audit verify --data "$D" --tenant acme) || rc=$?
+[ $rc = 1 ] || fail "verify of a tampered ledger exited $rc: $out"
+echo "$out" | grep -q '^record 1234: its body does not authenticate' || fail "verify did not name record 1234: $out"
+echo "$out" | grep -q 'PROBLEMS FOUND$' || fail "verify did not sum up: $out"
+out=$("$bin" audit show --data "$D" --tenant acme) || fail "show of a tampered ledger: $out"
+echo "$out" | grep -q '^GIVEN seq=1234 (does not authenticate' || fail "show did not mark record 1234"
+
+chmod 644 "$D/acme/ledger.key"
+rc=0
+out=$("$bin" audit verify --data "$D" --tenant acme) || rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "readable by others" || fail "a 0644 key file was used: $out"
+rc=0
+"$bin" audit verify --data "$D" >/dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "verify without --tenant exited $rc"
+echo "audit_cli: ok"
