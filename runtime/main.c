@@ -30,6 +30,8 @@ static void usage(FILE *out)
         "       callwarden busted [BUSTED OPTIONS] SPEC...\n"
         "       callwarden keys init --tenant NAME [--data DIR]\n"
         "       callwarden audit verify|show --tenant NAME [--data DIR] [--consent ID]\n"
+        "       callwarden audit export --tenant NAME [--data DIR] --out FILE\n"
+        "       callwarden audit verify EXPORT --trust LEDGER.PUB\n"
         "       callwarden --help | --version\n"
         "\n"
         "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
@@ -78,6 +80,9 @@ static void usage(FILE *out)
         "audit verify: check the tenant's consent ledger (DIR/NAME/consent.db) with its keys:\n"
         "  every record's position, header, leaf and sealed body, every signed checkpoint;\n"
         "  names each problem, exits 1 if there is one.\n"
+        "audit export: the records as stored and the checkpoints, for an auditor (logged).\n"
+        "audit verify EXPORT --trust LEDGER.PUB: check an export with the public key alone:\n"
+        "  every leaf, position and checkpoint; records after the last checkpoint are named.\n"
         "audit show: every record opened, one line each starting with its event type (only\n"
         "  those mentioning --consent ID); the reading is logged first as ACCESSED.\n"
         "\n"
@@ -265,7 +270,8 @@ static int cmd_reload(int argc, char **argv)
     return problems ? 1 : 0;
 }
 
-/* --data DIR --tenant NAME [--consent ID]: the options of keys and audit. */
+/* --data DIR --tenant NAME [--consent ID | --out FILE]: the options of keys and audit;
+ * extra (when not NULL) takes the one of --consent/--out the command has. */
 static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
                        const char **tenant, const char **consent)
 {
@@ -273,6 +279,7 @@ static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
     *tenant = NULL;
     if (consent)
         *consent = NULL;
+    const char *extra_opt = strcmp(cmd, "audit export") == 0 ? "--out" : "--consent";
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--data") == 0) {
             if (cw_config_set(cfg, "data", argv[++i], err, sizeof err) != 0) {
@@ -281,7 +288,7 @@ static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
             }
         } else if (i + 1 < argc && strcmp(argv[i], "--tenant") == 0) {
             *tenant = argv[++i];
-        } else if (consent && i + 1 < argc && strcmp(argv[i], "--consent") == 0) {
+        } else if (consent && i + 1 < argc && strcmp(argv[i], extra_opt) == 0) {
             *consent = argv[++i];
         } else {
             fprintf(stderr, "callwarden %s: unexpected argument \"%s\"\n", cmd, argv[i]);
@@ -304,6 +311,18 @@ static int cmd_ledger(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[0], "keys") == 0 && strcmp(argv[1], "init") == 0)
         return ledger_args(argc - 1, argv + 1, "keys init", &cfg, &tenant, NULL) != 0
                    ? 2 : cw_audit_keys_init(cfg.data_dir, tenant, stdout);
+    if (argc >= 2 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "export") == 0) {
+        if (ledger_args(argc - 1, argv + 1, "audit export", &cfg, &tenant, &consent) != 0)
+            return 2;
+        if (!consent) {
+            fprintf(stderr, "callwarden audit export: --out FILE is needed\n");
+            return 2;
+        }
+        return cw_audit_export(cfg.data_dir, tenant, consent, stdout);
+    }
+    if (argc == 5 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "verify") == 0 &&
+        strcmp(argv[3], "--trust") == 0)
+        return cw_audit_verify_export(argv[2], argv[4], stdout);
     if (argc >= 2 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "verify") == 0)
         return ledger_args(argc - 1, argv + 1, "audit verify", &cfg, &tenant, NULL) != 0
                    ? 2 : cw_audit_verify(cfg.data_dir, tenant, stdout);

@@ -17,4 +17,11 @@ int cw_audit_verify(const char *data_dir, const char *tenant, FILE *out);
 int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_id,
                   FILE *out);
 
+/* audit export: the ledger (records as stored, checkpoints) to out_path, for an
+ * auditor; logged as ACCESSED first. */
+int cw_audit_export(const char *data_dir, const char *tenant, const char *out_path, FILE *out);
+
+/* audit verify EXPORT --trust PUB: check an export with the public key file alone. */
+int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE *out);
+
 #endif

@@ -17,6 +17,7 @@
 #include "callwarden/audit.h"
 #include "callwarden/keyfile.h"
 #include "callwarden/ledger.h"
+#include "ledger_int.h"
 
 static int ledger_path(const char *data_dir, const char *tenant, char *path, size_t cap)
 {
@@ -123,9 +124,8 @@ static void closed(void *ud)
     (void)ud;
 }
 
-/* Append ACCESSED for this reading, durably, before anything is shown. */
-static int log_access(const char *path, const cw_ledger_key *k, const char *what,
-                      char *err, size_t errlen)
+int cw_audit_log_access(const char *path, const cw_ledger_key *k, const char *access,
+                        const char *what, char *err, size_t errlen)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -137,7 +137,7 @@ static int log_access(const char *path, const cw_ledger_key *k, const char *what
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     char body[256];
-    int n = snprintf(body, sizeof body, "{\"access\":\"audit show\",\"what\":\"%s\"}", what);
+    int n = snprintf(body, sizeof body, "{\"access\":\"%s\",\"what\":\"%s\"}", access, what);
     cw_ledger_event ev = { .ts_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
                            .event_type = "ACCESSED", .body = body, .body_len = (size_t)n };
     accessed_ok = 0;
@@ -167,7 +167,8 @@ int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_
         fprintf(out, "callwarden audit show: %s\n", err);
         return 2;
     }
-    int rc = log_access(path, &k, consent_id ? consent_id : "all", err, sizeof err);
+    int rc = cw_audit_log_access(path, &k, "audit show", consent_id ? consent_id : "all", err,
+                                 sizeof err);
     show sh = { out, consent_id };
     if (rc == 0)
         rc = cw_ledger_read(path, &k, show_record, &sh, err, sizeof err);

@@ -36,4 +36,9 @@ int cw_ledger_open_body(const uint8_t body_key[CW_AES256_KEY_LEN], const uint8_t
                         size_t header_len, const uint8_t *body, size_t body_len, uint8_t *out,
                         size_t *out_len);
 
+/* Append an ACCESSED record for a reading of the ledger at path (access: the command,
+ * what: what it read), durably, before anything is shown. 0, or -1 with err. */
+int cw_audit_log_access(const char *path, const cw_ledger_key *k, const char *access,
+                        const char *what, char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,289 @@
+#define _GNU_SOURCE                  /* memmem */
+/* export.c  `callwarden audit export` and the auditor's `audit verify EXPORT --trust
+ * PUB`: the ledger as a text file anyone can check with the public key alone (G4).
+ *
+ *     callwarden-ledger-export/1
+ *     origin callwarden/acme/ledger
+ *     record 1 <base64 header> <base64 sealed body>
+ *     ...
+ *     checkpoint <base64 signed note>
+ *
+ * The verifier never decrypts: it recomputes every leaf from the header and the sealed
+ * body, checks positions, the tree, and that every checkpoint is signed by the trusted
+ * key and has the root of the records up to it; records after the newest checkpoint
+ * are reported as not yet covered.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/base64.h>
+
+#include "callwarden/audit.h"
+#include "callwarden/checkpoint.h"
+#include "callwarden/keyfile.h"
+#include "callwarden/merkle.h"
+#include "callwarden/store.h"
+#include "ledger_int.h"
+
+#define LINE_MAX_BYTES (1 << 20)
+
+static char *b64(const uint8_t *in, size_t n)
+{
+    size_t olen;
+    mbedtls_base64_encode(NULL, 0, &olen, in, n);
+    char *out = malloc(olen + 1);
+    if (out && mbedtls_base64_encode((unsigned char *)out, olen + 1, &olen, in, n) != 0) {
+        free(out);
+        return NULL;
+    }
+    if (out)
+        out[olen] = 0;
+    return out;
+}
+
+typedef struct exporter {
+    FILE *f;
+    int failed;
+} exporter;
+
+static int export_record(void *ud, const cw_store_record *r)
+{
+    exporter *e = ud;
+    char *h = b64(r->header, r->header_len), *b = b64(r->body, r->body_len);
+    if (!h || !b || fprintf(e->f, "record %" PRIu64 " %s %s\n", r->seq, h, b) < 0)
+        e->failed = 1;
+    free(h);
+    free(b);
+    return e->failed;
+}
+
+static int export_checkpoint(void *ud, uint64_t size, const char *note)
+{
+    exporter *e = ud;
+    (void)size;
+    char *n = b64((const uint8_t *)note, strlen(note));
+    if (!n || fprintf(e->f, "checkpoint %s\n", n) < 0)
+        e->failed = 1;
+    free(n);
+    return e->failed;
+}
+
+int cw_audit_export(const char *data_dir, const char *tenant, const char *out_path, FILE *out)
+{
+    char dir[1024], key[1024], pub[1024], path[1100], err[512];
+    if (cw_keyfile_paths(data_dir, tenant, dir, key, pub, sizeof dir) != 0) {
+        fprintf(out, "callwarden audit export: bad tenant name \"%s\"\n", tenant);
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s/consent.db", dir);
+    cw_ledger_key k;
+    if (cw_keyfile_load(data_dir, tenant, &k, err, sizeof err) != 0) {
+        fprintf(out, "callwarden audit export: %s\n", err);
+        return 2;
+    }
+    int rc = cw_audit_log_access(path, &k, "audit export", out_path, err, sizeof err);
+    char origin[sizeof k.origin];
+    snprintf(origin, sizeof origin, "%s", k.origin);
+    cw_wipe(&k, sizeof k);
+    if (rc != 0) {
+        fprintf(out, "callwarden audit export: %s\n", err);
+        return 2;
+    }
+    cw_store *s;
+    if (cw_store_ledger_open(path, &s, err, sizeof err) != 0) {
+        fprintf(out, "callwarden audit export: %s\n", err);
+        return 2;
+    }
+    exporter e = { fopen(out_path, "w"), 0 };
+    if (!e.f) {
+        fprintf(out, "callwarden audit export: cannot write %s\n", out_path);
+        cw_store_close(s);
+        return 2;
+    }
+    fprintf(e.f, "callwarden-ledger-export/1\norigin %s\n", origin);
+    rc = cw_store_ledger_scan(s, 1, export_record, &e, err, sizeof err);
+    if (rc == 0)
+        rc = cw_store_checkpoint_scan(s, export_checkpoint, &e, err, sizeof err);
+    cw_store_close(s);
+    if (fclose(e.f) != 0 || rc != 0 || e.failed) {
+        fprintf(out, "callwarden audit export: %s\n", rc ? err : "write failed");
+        return 2;
+    }
+    fprintf(out, "exported the ledger of %s to %s\n", tenant, out_path);
+    return 0;
+}
+
+/* ---- the auditor's side: the export and the public key alone --------------------- */
+
+static uint8_t *unb64(const char *s, size_t *n)
+{
+    size_t len = strlen(s), olen;
+    if (mbedtls_base64_decode(NULL, 0, &olen, (const unsigned char *)s, len) ==
+        MBEDTLS_ERR_BASE64_INVALID_CHARACTER)
+        return NULL;
+    uint8_t *out = malloc(olen + 1);
+    if (out && mbedtls_base64_decode(out, olen + 1, n, (const unsigned char *)s, len) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ledger.pub: "<key name> <130 hex digits>" */
+static int read_pub(const char *path, char *name, size_t namelen,
+                    uint8_t pub[CW_P256_PUB_LEN])
+{
+    FILE *f = fopen(path, "r");
+    char n[CW_CHECKPOINT_NAME_MAX], hex[2 * CW_P256_PUB_LEN + 2];
+    int ok = f && fscanf(f, "%127s %131s", n, hex) == 2 && strlen(hex) == 2 * CW_P256_PUB_LEN;
+    if (f)
+        fclose(f);
+    for (int i = 0; ok && i < CW_P256_PUB_LEN; i++) {
+        unsigned v;
+        ok = sscanf(hex + 2 * i, "%2x", &v) == 1;
+        pub[i] = (uint8_t)v;
+    }
+    if (ok)
+        snprintf(name, namelen, "%s", n);
+    return ok ? 0 : -1;
+}
+
+int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE *out)
+{
+    char name[CW_CHECKPOINT_NAME_MAX], origin[CW_CHECKPOINT_NAME_MAX] = "";
+    uint8_t pub[CW_P256_PUB_LEN];
+    if (read_pub(trust_path, name, sizeof name, pub) != 0) {
+        fprintf(out, "callwarden audit verify: %s is not a ledger.pub (\"NAME HEX\")\n",
+                trust_path);
+        return 2;
+    }
+    FILE *f = fopen(export_path, "r");
+    if (!f) {
+        fprintf(out, "callwarden audit verify: cannot read %s\n", export_path);
+        return 2;
+    }
+    char *line = malloc(LINE_MAX_BYTES);
+    cw_merkle tree;
+    cw_merkle_init(&tree);
+    int problems = 0, lineno = 0, bad_format = 0;
+    uint64_t checkpoints = 0, covered = 0;
+    while (line && fgets(line, LINE_MAX_BYTES, f)) {
+        lineno++;
+        size_t ll = strcspn(line, "\n");
+        if (line[ll] != '\n') {
+            bad_format = 1;
+            break;
+        }
+        line[ll] = 0;
+        if (lineno == 1) {
+            bad_format = strcmp(line, "callwarden-ledger-export/1") != 0;
+            if (bad_format)
+                break;
+            continue;
+        }
+        if (strncmp(line, "origin ", 7) == 0) {
+            snprintf(origin, sizeof origin, "%s", line + 7);
+            continue;
+        }
+        if (strncmp(line, "record ", 7) == 0) {
+            uint64_t seq;
+            char *h = strchr(line + 7, ' '), *b = h ? strchr(h + 1, ' ') : NULL;
+            if (!b || sscanf(line + 7, "%" SCNu64, &seq) != 1) {
+                bad_format = 1;
+                break;
+            }
+            *h++ = 0;
+            *b++ = 0;
+            size_t hl, bl;
+            uint8_t *hdr = unb64(h, &hl), *body = unb64(b, &bl);
+            if (!hdr || !body) {
+                free(hdr);
+                free(body);
+                bad_format = 1;
+                break;
+            }
+            char want[48];
+            int wl = snprintf(want, sizeof want, "\nseq %" PRIu64 "\n", seq);
+            if (seq != tree.n + 1) {
+                fprintf(out, "record %" PRIu64 ": out of order or records missing before it\n",
+                        seq);
+                problems++;
+            } else if (!memmem(hdr, hl, want, (size_t)wl)) {
+                fprintf(out, "record %" PRIu64 ": its header says another position\n", seq);
+                problems++;
+            }
+            uint8_t leaf[32];
+            cw_ledger_leaf(hdr, hl, body, bl, leaf);
+            free(hdr);
+            free(body);
+            if (cw_merkle_append(&tree, leaf) != 0) {
+                bad_format = 1;
+                break;
+            }
+            continue;
+        }
+        if (strncmp(line, "checkpoint ", 11) == 0) {
+            size_t nl;
+            uint8_t *note = unb64(line + 11, &nl);
+            char *text = note ? realloc(note, nl + 1) : NULL;
+            if (!text) {
+                free(note);
+                bad_format = 1;
+                break;
+            }
+            text[nl] = 0;
+            char corigin[CW_CHECKPOINT_NAME_MAX], why[160];
+            uint64_t size;
+            uint8_t root[32], mine[32];
+            checkpoints++;
+            if (!cw_checkpoint_verify(text, name, pub, corigin, sizeof corigin, &size, root,
+                                      why, sizeof why)) {
+                fprintf(out, "checkpoint %" PRIu64 ": %s\n", checkpoints, why);
+                problems++;
+            } else if (strcmp(corigin, origin) != 0) {
+                fprintf(out, "checkpoint at %" PRIu64 ": of another log (%s)\n", size, corigin);
+                problems++;
+            } else if (size > tree.n) {
+                fprintf(out, "checkpoint at %" PRIu64 ": records %" PRIu64 " to %" PRIu64
+                        " are missing (cut off)\n", size, tree.n + 1, size);
+                problems++;
+            } else if (cw_merkle_root(&tree, size, mine) != 0 || memcmp(mine, root, 32) != 0) {
+                fprintf(out, "checkpoint at %" PRIu64 ": the records up to it are not those "
+                        "it signed\n", size);
+                problems++;
+            } else if (size > covered) {
+                covered = size;
+            }
+            free(text);
+            continue;
+        }
+        bad_format = 1;
+        break;
+    }
+    fclose(f);
+    free(line);
+    if (bad_format) {
+        fprintf(out, "callwarden audit verify: %s:%d: not a ledger export line\n", export_path,
+                lineno);
+        cw_merkle_free(&tree);
+        return 2;
+    }
+    if (checkpoints == 0) {
+        fprintf(out, "no checkpoint signed by %s: nothing is proven\n", name);
+        problems++;
+    } else if (covered < tree.n) {
+        fprintf(out, "records %" PRIu64 " to %" PRIu64 " are not yet covered by a checkpoint\n",
+                covered + 1, tree.n);
+    }
+    uint8_t root[32];
+    char hex[65];
+    cw_merkle_root(&tree, tree.n, root);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", root[i]);
+    fprintf(out, "%s: %" PRIu64 " records, %" PRIu64 " checkpoints by %s, root %s: %s\n",
+            export_path, tree.n, checkpoints, name, hex, problems ? "PROBLEMS FOUND" : "ok");
+    cw_merkle_free(&tree);
+    return problems ? 1 : 0;
+}
