@@ -31,7 +31,8 @@ static void usage(FILE *out)
         "       callwarden keys init --tenant NAME [--data DIR]\n"
         "       callwarden audit verify|show --tenant NAME [--data DIR] [--consent ID]\n"
         "       callwarden audit export --tenant NAME [--data DIR] --out FILE\n"
-        "       callwarden audit verify EXPORT --trust LEDGER.PUB\n"
+        "       callwarden audit prove --tenant NAME [--data DIR] --consent ID --out FILE\n"
+        "       callwarden audit verify EXPORT|PROOF --trust LEDGER.PUB\n"
         "       callwarden --help | --version\n"
         "\n"
         "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
@@ -81,8 +82,11 @@ static void usage(FILE *out)
         "  every record's position, header, leaf and sealed body, every signed checkpoint;\n"
         "  names each problem, exits 1 if there is one.\n"
         "audit export: the records as stored and the checkpoints, for an auditor (logged).\n"
-        "audit verify EXPORT --trust LEDGER.PUB: check an export with the public key alone:\n"
-        "  every leaf, position and checkpoint; records after the last checkpoint are named.\n"
+        "audit prove: the records of one consent with their inclusion proofs under the newest\n"
+        "  signed checkpoint (logged).\n"
+        "audit verify EXPORT|PROOF --trust LEDGER.PUB: check an export or a proof with the\n"
+        "  public key alone: every leaf, position and checkpoint (export), every inclusion\n"
+        "  proof (proof); records after the last checkpoint are named.\n"
         "audit show: every record opened, one line each starting with its event type (only\n"
         "  those mentioning --consent ID); the reading is logged first as ACCESSED.\n"
         "\n"
@@ -270,16 +274,17 @@ static int cmd_reload(int argc, char **argv)
     return problems ? 1 : 0;
 }
 
-/* --data DIR --tenant NAME [--consent ID | --out FILE]: the options of keys and audit;
- * extra (when not NULL) takes the one of --consent/--out the command has. */
+/* --data DIR --tenant NAME [--consent ID] [--out FILE]: the options of keys and audit;
+ * consent and outp are NULL where the command takes no such option. */
 static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
-                       const char **tenant, const char **consent)
+                       const char **tenant, const char **consent, const char **outp)
 {
     char err[512];
     *tenant = NULL;
     if (consent)
         *consent = NULL;
-    const char *extra_opt = strcmp(cmd, "audit export") == 0 ? "--out" : "--consent";
+    if (outp)
+        *outp = NULL;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--data") == 0) {
             if (cw_config_set(cfg, "data", argv[++i], err, sizeof err) != 0) {
@@ -288,8 +293,10 @@ static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
             }
         } else if (i + 1 < argc && strcmp(argv[i], "--tenant") == 0) {
             *tenant = argv[++i];
-        } else if (consent && i + 1 < argc && strcmp(argv[i], extra_opt) == 0) {
+        } else if (consent && i + 1 < argc && strcmp(argv[i], "--consent") == 0) {
             *consent = argv[++i];
+        } else if (outp && i + 1 < argc && strcmp(argv[i], "--out") == 0) {
+            *outp = argv[++i];
         } else {
             fprintf(stderr, "callwarden %s: unexpected argument \"%s\"\n", cmd, argv[i]);
             return -1;
@@ -297,6 +304,10 @@ static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
     }
     if (!*tenant) {
         fprintf(stderr, "callwarden %s: --tenant NAME is needed\n", cmd);
+        return -1;
+    }
+    if (outp && !*outp) {
+        fprintf(stderr, "callwarden %s: --out FILE is needed\n", cmd);
         return -1;
     }
     return 0;
@@ -307,29 +318,30 @@ static int cmd_ledger(int argc, char **argv)
 {
     cw_config cfg;
     cw_config_defaults(&cfg);
-    const char *tenant, *consent;
-    if (argc >= 2 && strcmp(argv[0], "keys") == 0 && strcmp(argv[1], "init") == 0)
-        return ledger_args(argc - 1, argv + 1, "keys init", &cfg, &tenant, NULL) != 0
+    const char *tenant, *consent, *outp;
+    const char *what = argc >= 2 ? argv[1] : "";
+    int keys = strcmp(argv[0], "keys") == 0, audit = strcmp(argv[0], "audit") == 0;
+    if (keys && strcmp(what, "init") == 0)
+        return ledger_args(argc - 1, argv + 1, "keys init", &cfg, &tenant, NULL, NULL) != 0
                    ? 2 : cw_audit_keys_init(cfg.data_dir, tenant, stdout);
-    if (argc >= 2 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "export") == 0) {
-        if (ledger_args(argc - 1, argv + 1, "audit export", &cfg, &tenant, &consent) != 0)
+    if (audit && strcmp(what, "export") == 0)
+        return ledger_args(argc - 1, argv + 1, "audit export", &cfg, &tenant, NULL, &outp) != 0
+                   ? 2 : cw_audit_export(cfg.data_dir, tenant, outp, stdout);
+    if (audit && strcmp(what, "prove") == 0) {
+        if (ledger_args(argc - 1, argv + 1, "audit prove", &cfg, &tenant, &consent, &outp) != 0)
             return 2;
-        if (!consent) {
-            fprintf(stderr, "callwarden audit export: --out FILE is needed\n");
-            return 2;
-        }
-        return cw_audit_export(cfg.data_dir, tenant, consent, stdout);
+        return cw_audit_prove(cfg.data_dir, tenant, consent, outp, stdout);
     }
-    if (argc == 5 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "verify") == 0 &&
-        strcmp(argv[3], "--trust") == 0)
+    if (audit && argc == 5 && strcmp(what, "verify") == 0 && strcmp(argv[3], "--trust") == 0)
         return cw_audit_verify_export(argv[2], argv[4], stdout);
-    if (argc >= 2 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "verify") == 0)
-        return ledger_args(argc - 1, argv + 1, "audit verify", &cfg, &tenant, NULL) != 0
+    if (audit && strcmp(what, "verify") == 0)
+        return ledger_args(argc - 1, argv + 1, "audit verify", &cfg, &tenant, NULL, NULL) != 0
                    ? 2 : cw_audit_verify(cfg.data_dir, tenant, stdout);
-    if (argc >= 2 && strcmp(argv[0], "audit") == 0 && strcmp(argv[1], "show") == 0)
-        return ledger_args(argc - 1, argv + 1, "audit show", &cfg, &tenant, &consent) != 0
+    if (audit && strcmp(what, "show") == 0)
+        return ledger_args(argc - 1, argv + 1, "audit show", &cfg, &tenant, &consent, NULL) != 0
                    ? 2 : cw_audit_show(cfg.data_dir, tenant, consent, stdout);
-    fprintf(stderr, "callwarden: \"%s %s\": expected keys init, audit verify or audit show\n",
+    fprintf(stderr, "callwarden: \"%s %s\": expected keys init or audit verify, show, "
+                    "export or prove\n",
             argv[0], argc > 1 ? argv[1] : "");
     return 2;
 }

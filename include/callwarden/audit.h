@@ -21,7 +21,13 @@ int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_
  * auditor; logged as ACCESSED first. */
 int cw_audit_export(const char *data_dir, const char *tenant, const char *out_path, FILE *out);
 
-/* audit verify EXPORT --trust PUB: check an export with the public key file alone. */
+/* audit prove: the records of consent_id with their inclusion proofs under the newest
+ * signed checkpoint, to out_path; logged as ACCESSED first. */
+int cw_audit_prove(const char *data_dir, const char *tenant, const char *consent_id,
+                   const char *out_path, FILE *out);
+
+/* audit verify FILE --trust PUB: check an export or a proof with the public key file
+ * alone. */
 int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE *out);
 
 #endif

@@ -164,6 +164,13 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
         fprintf(out, "callwarden audit verify: cannot read %s\n", export_path);
         return 2;
     }
+    char first[64] = "";
+    if (fgets(first, sizeof first, f) && strcmp(first, "callwarden-ledger-proof/1\n") == 0) {
+        int rc = cw_audit_verify_proof(f, name, pub, export_path, out);
+        fclose(f);
+        return rc;
+    }
+    rewind(f);
     char *line = malloc(LINE_MAX_BYTES);
     cw_merkle tree;
     cw_merkle_init(&tree);

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "callwarden/crypto.h"
 #include "callwarden/ledger.h"
@@ -40,5 +41,10 @@ int cw_ledger_open_body(const uint8_t body_key[CW_AES256_KEY_LEN], const uint8_t
  * what: what it read), durably, before anything is shown. 0, or -1 with err. */
 int cw_audit_log_access(const char *path, const cw_ledger_key *k, const char *access,
                         const char *what, char *err, size_t errlen);
+
+/* Check a proof file (f is past its first line) with the trusted key name and public
+ * key; prints to out, returns the exit status (0 ok, 1 not proven, 2 not a proof). */
+int cw_audit_verify_proof(FILE *f, const char *name, const uint8_t pub[CW_P256_PUB_LEN],
+                          const char *proof_path, FILE *out);
 
 #endif

@@ -2,7 +2,9 @@
 # The ledger from the command line: keys init makes 0600 keys and never overwrites them;
 # audit verify passes on an intact ledger, names the record when one was changed, and
 # refuses a key file others can read; audit show prints every record opened, one line
-# each starting with its event type, after logging the reading itself as ACCESSED.
+# each starting with its event type, after logging the reading itself as ACCESSED;
+# audit export and prove give an auditor what audit verify FILE --trust checks with the
+# public key alone.
 set -eu
 : "${CW_BINARY_DIR:?}"
 bin="$CW_BINARY_DIR/callwarden"
@@ -64,6 +66,23 @@ out=$("$bin" audit verify "$T/dropped.export" --trust "$D/acme/ledger.pub") || r
 rc=0
 out=$("$bin" audit verify "$T/acme.export" --trust "$T/other/acme/ledger.pub") || rc=$?
 [ $rc = 1 ] || fail "another key's ledger.pub was trusted: $out"
+
+# a proof of one consent's records (records 701..800 belong to consent ...007)
+cid=00000000-0000-4000-8000-000000000007
+out=$("$bin" audit prove --data "$D" --tenant acme --consent "$cid" --out "$T/c7.proof") || fail "prove: $out"
+echo "$out" | grep -q "^proof of 100 records of consent $cid" || fail "prove said: $out"
+out=$("$bin" audit verify "$T/c7.proof" --trust "$D/acme/ledger.pub") || fail "verify of the proof: $out"
+echo "$out" | grep -q ': 100 records proven in the tree of [0-9]* signed by callwarden/acme/ledger-k1: ok$' ||
+    fail "verify of the proof said: $out"
+[ "$(grep -c '^record ' "$T/c7.proof")" = 100 ] || fail "the proof holds other records"
+awk '$1 == "record" && $2 == 750 { $3 = "A" substr($3, 2) } { print }' "$T/c7.proof" >"$T/bad.proof"
+rc=0
+out=$("$bin" audit verify "$T/bad.proof" --trust "$D/acme/ledger.pub") || rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q '^record 750: not in the signed tree' || fail "a changed proven record passed: $out"
+rc=0
+out=$("$bin" audit prove --data "$D" --tenant acme --consent 00000000-0000-4000-8000-999999999999 \
+    --out "$T/none.proof") || rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "no record of consent" || fail "prove of an unknown consent: $out"
 
 "$tool" flip "$D/acme/consent.db" 1234 || fail "cannot tamper"
 rc=0

@@ -8,7 +8,8 @@
  *       lines printed by append, possibly cut short) must be in DB with its body; the
  *       sequence must have no holes. Exit 1 naming the first that is not.
  *   ledger_load fill DATA TENANT COUNT        append COUNT records to the tenant's
- *       ledger (DATA/TENANT/consent.db) with its key file, for the audit CLI test.
+ *       ledger (DATA/TENANT/consent.db) with its key file, for the audit CLI test;
+ *       record i (from 0) belongs to consent 00000000-0000-4000-8000-<i / 100, 12 digits>.
  *   ledger_load flip DB SEQ                   flip one bit of record SEQ's body, as an
  *       attacker with write access to the file would.
  *   ledger_load bench DB                      durable appends/s one by one and grouped,
@@ -49,6 +50,7 @@ typedef struct load {
     uint64_t *sent_ns;
     size_t lat_cap, nlat;
     int print;
+    int with_consent;               /* fill: record i belongs to consent i / 100 */
 } load;
 
 static void append_one(load *ld);
@@ -91,10 +93,13 @@ static void append_one(load *ld)
     ctx *c = malloc(sizeof *c);
     c->ld = ld;
     c->id = ld->next_id++;
-    char body[64];
+    char body[64], consent[48] = "";
     int bl = snprintf(body, sizeof body, "record %" PRIu64, c->id);
+    if (ld->with_consent)
+        snprintf(consent, sizeof consent, "00000000-0000-4000-8000-%012" PRIu64,
+                 (uint64_t)((c->id / 100) % 1000000000000u));
     cw_ledger_event ev = { .ts_ms = (int64_t)(uv_hrtime() / 1000000), .event_type = "GIVEN",
-                           .body = body, .body_len = (size_t)bl };
+                           .consent_id = consent, .body = body, .body_len = (size_t)bl };
     if (ld->sent_ns)
         ld->sent_ns[c->id % ld->lat_cap] = uv_hrtime();
     if (cw_ledger_append(ld->lg, &ev, on_ack, c) != 0) {
@@ -303,6 +308,7 @@ int main(int argc, char **argv)
             return 1;
         }
         uint64_t count = strtoull(argv[4], NULL, 10);
+        ld.with_consent = 1;
         ld.max_inflight = 0;
         ld.stop_ns = UINT64_MAX;
         for (uint64_t i = 0; i < count; i++)
