@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/base64.h>
-
 #include "callwarden/audit.h"
 #include "callwarden/checkpoint.h"
 #include "callwarden/keyfile.h"
@@ -29,20 +27,6 @@
 
 #define LINE_MAX_BYTES (1 << 20)
 
-static char *b64(const uint8_t *in, size_t n)
-{
-    size_t olen;
-    mbedtls_base64_encode(NULL, 0, &olen, in, n);
-    char *out = malloc(olen + 1);
-    if (out && mbedtls_base64_encode((unsigned char *)out, olen + 1, &olen, in, n) != 0) {
-        free(out);
-        return NULL;
-    }
-    if (out)
-        out[olen] = 0;
-    return out;
-}
-
 typedef struct exporter {
     FILE *f;
     int failed;
@@ -51,7 +35,8 @@ typedef struct exporter {
 static int export_record(void *ud, const cw_store_record *r)
 {
     exporter *e = ud;
-    char *h = b64(r->header, r->header_len), *b = b64(r->body, r->body_len);
+    char *h = cw_ledger_b64(r->header, r->header_len);
+    char *b = cw_ledger_b64(r->body, r->body_len);
     if (!h || !b || fprintf(e->f, "record %" PRIu64 " %s %s\n", r->seq, h, b) < 0)
         e->failed = 1;
     free(h);
@@ -63,7 +48,7 @@ static int export_checkpoint(void *ud, uint64_t size, const char *note)
 {
     exporter *e = ud;
     (void)size;
-    char *n = b64((const uint8_t *)note, strlen(note));
+    char *n = cw_ledger_b64((const uint8_t *)note, strlen(note));
     if (!n || fprintf(e->f, "checkpoint %s\n", n) < 0)
         e->failed = 1;
     free(n);
@@ -116,20 +101,6 @@ int cw_audit_export(const char *data_dir, const char *tenant, const char *out_pa
 }
 
 /* ---- the auditor's side: the export and the public key alone --------------------- */
-
-static uint8_t *unb64(const char *s, size_t *n)
-{
-    size_t len = strlen(s), olen;
-    if (mbedtls_base64_decode(NULL, 0, &olen, (const unsigned char *)s, len) ==
-        MBEDTLS_ERR_BASE64_INVALID_CHARACTER)
-        return NULL;
-    uint8_t *out = malloc(olen + 1);
-    if (out && mbedtls_base64_decode(out, olen + 1, n, (const unsigned char *)s, len) != 0) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
 
 /* ledger.pub: "<key name> <130 hex digits>" */
 static int read_pub(const char *path, char *name, size_t namelen,
@@ -204,7 +175,7 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
             *h++ = 0;
             *b++ = 0;
             size_t hl, bl;
-            uint8_t *hdr = unb64(h, &hl), *body = unb64(b, &bl);
+            uint8_t *hdr = cw_ledger_unb64(h, &hl), *body = cw_ledger_unb64(b, &bl);
             if (!hdr || !body) {
                 free(hdr);
                 free(body);
@@ -233,7 +204,7 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
         }
         if (strncmp(line, "checkpoint ", 11) == 0) {
             size_t nl;
-            uint8_t *note = unb64(line + 11, &nl);
+            uint8_t *note = cw_ledger_unb64(line + 11, &nl);
             char *text = note ? realloc(note, nl + 1) : NULL;
             if (!text) {
                 free(note);

@@ -37,6 +37,12 @@ int cw_ledger_open_body(const uint8_t body_key[CW_AES256_KEY_LEN], const uint8_t
                         size_t header_len, const uint8_t *body, size_t body_len, uint8_t *out,
                         size_t *out_len);
 
+/* Standard base64 of n bytes, in a new NUL-terminated string; NULL if out of memory. */
+char *cw_ledger_b64(const uint8_t *in, size_t n);
+
+/* Decode base64 text into a new buffer of *n bytes; NULL if it is not base64. */
+uint8_t *cw_ledger_unb64(const char *s, size_t *n);
+
 /* Append an ACCESSED record for a reading of the ledger at path (access: the command,
  * what: what it read), durably, before anything is shown. 0, or -1 with err. */
 int cw_audit_log_access(const char *path, const cw_ledger_key *k, const char *access,

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/base64.h>
-
 #include "callwarden/audit.h"
 #include "callwarden/checkpoint.h"
 #include "callwarden/keyfile.h"
@@ -65,11 +63,9 @@ static int newest_checkpoint(void *ud, uint64_t size, const char *note)
 
 static void put_b64(FILE *f, const uint8_t *b, size_t n)
 {
-    size_t olen;
-    mbedtls_base64_encode(NULL, 0, &olen, b, n);
-    unsigned char *s = malloc(olen + 1);
-    if (s && mbedtls_base64_encode(s, olen + 1, &olen, b, n) == 0)
-        fwrite(s, 1, olen, f);
+    char *s = cw_ledger_b64(b, n);
+    if (s)
+        fputs(s, f);
     free(s);
 }
 
@@ -172,18 +168,6 @@ int cw_audit_prove(const char *data_dir, const char *tenant, const char *consent
 
 /* ---- checking a proof: the public key alone ------------------------------------ */
 
-static uint8_t *unb64(const char *s, size_t *n)
-{
-    size_t len = strlen(s), olen;
-    mbedtls_base64_decode(NULL, 0, &olen, (const unsigned char *)s, len);
-    uint8_t *out = malloc(olen + 1);
-    if (out && mbedtls_base64_decode(out, olen + 1, n, (const unsigned char *)s, len) != 0) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
 int cw_audit_verify_proof(FILE *f, const char *name, const uint8_t pub[CW_P256_PUB_LEN],
                           const char *proof_path, FILE *out)
 {
@@ -200,7 +184,7 @@ int cw_audit_verify_proof(FILE *f, const char *name, const uint8_t pub[CW_P256_P
             snprintf(origin, sizeof origin, "%s", line + 7);
         } else if (strncmp(line, "checkpoint ", 11) == 0 && !have_cp) {
             size_t nl;
-            uint8_t *note = unb64(line + 11, &nl);
+            uint8_t *note = cw_ledger_unb64(line + 11, &nl);
             char *text = note ? realloc(note, nl + 1) : NULL;
             if (!text) {
                 free(note);
@@ -225,7 +209,7 @@ int cw_audit_verify_proof(FILE *f, const char *name, const uint8_t pub[CW_P256_P
             *h++ = 0;
             *b++ = 0;
             size_t hl, bl;
-            uint8_t *hdr = unb64(h, &hl), *body = unb64(b, &bl);
+            uint8_t *hdr = cw_ledger_unb64(h, &hl), *body = cw_ledger_unb64(b, &bl);
             if (hdr && body)
                 cw_ledger_leaf(hdr, hl, body, bl, leaf);
             free(hdr);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/base64.h>
+
 #include "callwarden/crypto.h"
 #include "callwarden/merkle.h"
 #include "ledger_int.h"
@@ -92,4 +94,32 @@ int cw_ledger_open_body(const uint8_t body_key[CW_AES256_KEY_LEN], const uint8_t
         return -1;
     *out_len = clen - CW_GCM_TAG_LEN;
     return 0;
+}
+
+char *cw_ledger_b64(const uint8_t *in, size_t n)
+{
+    size_t olen;
+    mbedtls_base64_encode(NULL, 0, &olen, in, n);
+    char *out = malloc(olen + 1);
+    if (out && mbedtls_base64_encode((unsigned char *)out, olen + 1, &olen, in, n) != 0) {
+        free(out);
+        return NULL;
+    }
+    if (out)
+        out[olen] = 0;
+    return out;
+}
+
+uint8_t *cw_ledger_unb64(const char *s, size_t *n)
+{
+    size_t len = strlen(s), olen;
+    if (mbedtls_base64_decode(NULL, 0, &olen, (const unsigned char *)s, len) ==
+        MBEDTLS_ERR_BASE64_INVALID_CHARACTER)
+        return NULL;
+    uint8_t *out = malloc(olen + 1);
+    if (out && mbedtls_base64_decode(out, olen + 1, n, (const unsigned char *)s, len) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
