@@ -44,18 +44,29 @@ static void print_problem(void *ud, uint64_t seq, const char *what)
     fprintf(ud, "record %" PRIu64 ": %s\n", seq, what);
 }
 
-/* The ledger file must exist: verify and show never create one. */
-static int existing_ledger(const char *data_dir, const char *tenant, char *path, size_t cap,
-                           FILE *out, const char *cmd)
+int cw_audit_open(const char *data_dir, const char *tenant, const char *cmd,
+                  const char *access_what, char *path, size_t cap, cw_ledger_key *k,
+                  FILE *out)
 {
+    char err[512];
     struct stat sb;
     if (ledger_path(data_dir, tenant, path, cap) != 0) {
         fprintf(out, "callwarden %s: bad tenant name \"%s\"\n", cmd, tenant);
-        return -1;
+        return 2;
     }
+    /* no command creates a ledger: a wrong --data or --tenant changes nothing */
     if (stat(path, &sb) != 0) {
         fprintf(out, "callwarden %s: %s: no ledger\n", cmd, path);
-        return -1;
+        return 2;
+    }
+    if (cw_keyfile_load(data_dir, tenant, k, err, sizeof err) != 0) {
+        fprintf(out, "callwarden %s: %s\n", cmd, err);
+        return 2;
+    }
+    if (access_what && cw_audit_log_access(path, k, cmd, access_what, err, sizeof err) != 0) {
+        cw_wipe(k, sizeof *k);
+        fprintf(out, "callwarden %s: %s\n", cmd, err);
+        return 2;
     }
     return 0;
 }
@@ -63,17 +74,15 @@ static int existing_ledger(const char *data_dir, const char *tenant, char *path,
 int cw_audit_verify(const char *data_dir, const char *tenant, FILE *out)
 {
     char path[1100], err[512];
-    if (existing_ledger(data_dir, tenant, path, sizeof path, out, "audit verify") != 0)
-        return 2;
     cw_ledger_key k;
-    if (cw_keyfile_load(data_dir, tenant, &k, err, sizeof err) != 0) {
-        fprintf(out, "callwarden audit verify: %s\n", err);
-        return 2;
-    }
+    int status = cw_audit_open(data_dir, tenant, "audit verify", NULL, path, sizeof path, &k,
+                               out);
+    if (status)
+        return status;
     uint64_t size = 0;
     uint8_t root[32];
     int n = cw_ledger_verify(path, &k, print_problem, out, &size, root, err, sizeof err);
-    memset(&k, 0, sizeof k);
+    cw_wipe(&k, sizeof k);
     if (n < 0) {
         fprintf(out, "callwarden audit verify: %s\n", err);
         return 2;
@@ -156,23 +165,20 @@ int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_
                   FILE *out)
 {
     char path[1100], err[512];
-    if (existing_ledger(data_dir, tenant, path, sizeof path, out, "audit show") != 0)
-        return 2;
     if (consent_id && (strlen(consent_id) > 64 || strpbrk(consent_id, "\"\\\n"))) {
         fprintf(out, "callwarden audit show: bad consent id\n");
         return 2;
     }
     cw_ledger_key k;
-    if (cw_keyfile_load(data_dir, tenant, &k, err, sizeof err) != 0) {
-        fprintf(out, "callwarden audit show: %s\n", err);
-        return 2;
-    }
-    int rc = cw_audit_log_access(path, &k, "audit show", consent_id ? consent_id : "all", err,
-                                 sizeof err);
+    int status = cw_audit_open(data_dir, tenant, "audit show", consent_id ? consent_id : "all",
+                               path, sizeof path, &k, out);
+    if (status)
+        return status;
+    int rc = 0;
     show sh = { out, consent_id };
     if (rc == 0)
         rc = cw_ledger_read(path, &k, show_record, &sh, err, sizeof err);
-    memset(&k, 0, sizeof k);
+    cw_wipe(&k, sizeof k);
     if (rc != 0) {
         fprintf(out, "callwarden audit show: %s\n", err);
         return 2;

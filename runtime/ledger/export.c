@@ -57,25 +57,15 @@ static int export_checkpoint(void *ud, uint64_t size, const char *note)
 
 int cw_audit_export(const char *data_dir, const char *tenant, const char *out_path, FILE *out)
 {
-    char dir[1024], key[1024], pub[1024], path[1100], err[512];
-    if (cw_keyfile_paths(data_dir, tenant, dir, key, pub, sizeof dir) != 0) {
-        fprintf(out, "callwarden audit export: bad tenant name \"%s\"\n", tenant);
-        return 2;
-    }
-    snprintf(path, sizeof path, "%s/consent.db", dir);
+    char path[1100], err[512];
     cw_ledger_key k;
-    if (cw_keyfile_load(data_dir, tenant, &k, err, sizeof err) != 0) {
-        fprintf(out, "callwarden audit export: %s\n", err);
-        return 2;
-    }
-    int rc = cw_audit_log_access(path, &k, "audit export", out_path, err, sizeof err);
+    int rc = cw_audit_open(data_dir, tenant, "audit export", out_path, path, sizeof path, &k,
+                           out);
+    if (rc)
+        return rc;
     char origin[sizeof k.origin];
     snprintf(origin, sizeof origin, "%s", k.origin);
     cw_wipe(&k, sizeof k);
-    if (rc != 0) {
-        fprintf(out, "callwarden audit export: %s\n", err);
-        return 2;
-    }
     cw_store *s;
     if (cw_store_ledger_open(path, &s, err, sizeof err) != 0) {
         fprintf(out, "callwarden audit export: %s\n", err);

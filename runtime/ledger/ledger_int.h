@@ -48,6 +48,13 @@ uint8_t *cw_ledger_unb64(const char *s, size_t *n);
 int cw_audit_log_access(const char *path, const cw_ledger_key *k, const char *access,
                         const char *what, char *err, size_t errlen);
 
+/* What every audit command does first: the tenant's ledger path (it must exist: no
+ * command creates one) and keys into k; with access_what, the reading is logged as
+ * ACCESSED (access = cmd). 0, or the exit status (2) after printing why to out. */
+int cw_audit_open(const char *data_dir, const char *tenant, const char *cmd,
+                  const char *access_what, char *path, size_t cap, cw_ledger_key *k,
+                  FILE *out);
+
 /* Check a proof file (f is past its first line) with the trusted key name and public
  * key; prints to out, returns the exit status (0 ok, 1 not proven, 2 not a proof). */
 int cw_audit_verify_proof(FILE *f, const char *name, const uint8_t pub[CW_P256_PUB_LEN],

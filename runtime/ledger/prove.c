@@ -101,24 +101,21 @@ static int write_record(void *ud, const cw_store_record *r)
 int cw_audit_prove(const char *data_dir, const char *tenant, const char *consent_id,
                    const char *out_path, FILE *out)
 {
-    char dir[1024], key[1024], pub[1024], path[1100], err[512];
-    if (cw_keyfile_paths(data_dir, tenant, dir, key, pub, sizeof dir) != 0 || !consent_id ||
-        strlen(consent_id) >= 40 || strpbrk(consent_id, " \n\"")) {
-        fprintf(out, "callwarden audit prove: a tenant and a consent id are needed\n");
+    char path[1100], err[512];
+    if (!consent_id || strlen(consent_id) >= 40 || strpbrk(consent_id, " \n\"")) {
+        fprintf(out, "callwarden audit prove: a consent id is needed\n");
         return 2;
     }
-    snprintf(path, sizeof path, "%s/consent.db", dir);
     cw_ledger_key k;
-    if (cw_keyfile_load(data_dir, tenant, &k, err, sizeof err) != 0) {
-        fprintf(out, "callwarden audit prove: %s\n", err);
-        return 2;
-    }
-    int rc = cw_audit_log_access(path, &k, "audit prove", consent_id, err, sizeof err);
+    int rc = cw_audit_open(data_dir, tenant, "audit prove", consent_id, path, sizeof path, &k,
+                           out);
+    if (rc)
+        return rc;
     char origin[sizeof k.origin];
     snprintf(origin, sizeof origin, "%s", k.origin);
     cw_wipe(&k, sizeof k);
     cw_store *s = NULL;
-    if (rc != 0 || cw_store_ledger_open(path, &s, err, sizeof err) != 0) {
+    if (cw_store_ledger_open(path, &s, err, sizeof err) != 0) {
         fprintf(out, "callwarden audit prove: %s\n", err);
         return 2;
     }

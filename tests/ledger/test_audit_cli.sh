@@ -27,6 +27,13 @@ cmp -s "$D/acme/ledger.key" "$T/key.before" || fail "the key file changed"
 rc=0
 out=$("$bin" audit verify --data "$D" --tenant acme) || rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q "no ledger" || fail "verify without a ledger: $rc $out"
+for cmd in "show" "export --out $T/x.export" "prove --consent 00000000-0000-4000-8000-000000000001 --out $T/x.proof"; do
+    rc=0
+    # shellcheck disable=SC2086
+    out=$("$bin" audit $cmd --data "$D" --tenant acme) || rc=$?
+    [ $rc = 2 ] && echo "$out" | grep -q "no ledger" || fail "audit $cmd without a ledger: $rc $out"
+done
+[ ! -e "$D/acme/consent.db" ] || fail "a command without a ledger created one"
 
 "$tool" fill "$D" acme 2500 || fail "cannot fill the ledger"
 out=$("$bin" audit verify --data "$D" --tenant acme) || fail "verify of an intact ledger: $out"
