@@ -131,6 +131,11 @@ int cw_checkpoint_verify(const char *note, const char *key_name,
     if (mbedtls_base64_decode(r, sizeof r, &rlen, (const unsigned char *)l3, strlen(l3)) != 0 ||
         rlen != 32)
         return refuse(why, whylen, "a bad root line");
+    unsigned char rcanon[64];
+    size_t rclen;
+    if (mbedtls_base64_encode(rcanon, sizeof rcanon, &rclen, r, 32) != 0 || rclen != strlen(l3) ||
+        memcmp(rcanon, l3, rclen) != 0)
+        return refuse(why, whylen, "a bad root line (not canonical base64)");
 
     /* the signatures: the one of our key must be there and valid */
     uint32_t want = cw_checkpoint_key_id(pub);
@@ -160,6 +165,13 @@ int cw_checkpoint_verify(const char *note, const char *key_name,
                       (uint32_t)sig[2] << 8 | sig[3];
         if (strcmp(name, key_name) != 0 || id != want)
             continue;                  /* another key: ignored, as the spec says */
+        /* base64 leaves spare bits in its last digit: only the canonical spelling of
+         * the signature counts, so that no second note verifies with the same bytes */
+        unsigned char canon[2 * sizeof sig];
+        size_t clen;
+        if (mbedtls_base64_encode(canon, sizeof canon, &clen, sig, slen) != 0 ||
+            clen != strlen(sp + 1) || memcmp(canon, sp + 1, clen) != 0)
+            return refuse(why, whylen, "the signature is not in canonical base64");
         if (!cw_p256_verify(pub, note, tl, sig + 4, slen - 4))
             return refuse(why, whylen, "the signature of the trusted key does not verify");
         found = 1;
