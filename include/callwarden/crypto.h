@@ -72,6 +72,14 @@ int cw_p256_verify(const uint8_t pub[CW_P256_PUB_LEN], const void *msg, size_t l
 /* Free a key (its private scalar is wiped). */
 void cw_p256_free(cw_p256_key *k);
 
+/* Memory for keys: page-aligned, locked in RAM (*locked 1, or 0 when RLIMIT_MEMLOCK is
+ * used up), left out of core dumps, zero-filled; NULL if out of memory. */
+void *cw_secmem_alloc(size_t n, int *locked);
+/* Wipe and release memory from cw_secmem_alloc (n as given there). */
+void cw_secmem_free(void *p, size_t n);
+/* No core files for this process (RLIMIT_CORE 0); 0 or -1. */
+int cw_secmem_no_core_dumps(void);
+
 /* Overwrite n bytes at p with zeros in a way the compiler cannot remove. */
 void cw_wipe(void *p, size_t n);
 
