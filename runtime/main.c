@@ -28,7 +28,7 @@ static void usage(FILE *out)
         "       callwarden check [DIR...]\n"
         "       callwarden reload [--data DIR] [--scripts DIR]\n"
         "       callwarden busted [BUSTED OPTIONS] SPEC...\n"
-        "       callwarden keys init --tenant NAME [--data DIR]\n"
+        "       callwarden keys init|rotate --tenant NAME [--data DIR]\n"
         "       callwarden audit verify|show --tenant NAME [--data DIR] [--consent ID]\n"
         "       callwarden audit export --tenant NAME [--data DIR] --out FILE\n"
         "       callwarden audit prove --tenant NAME [--data DIR] --consent ID --out FILE\n"
@@ -78,6 +78,8 @@ static void usage(FILE *out)
         "  simulated caller on a virtual clock (see README, \"Testing a flow\").\n"
         "\n"
         "keys init: make the tenant's ledger keys, DIR/NAME/ledger.key (0600) and ledger.pub.\n"
+        "keys rotate: a new ledger key; the ledger records the hand-over (KEY_ROTATED, sealed\n"
+        "  and checkpointed by the old key), older keys stay to open older records.\n"
         "audit verify: check the tenant's consent ledger (DIR/NAME/consent.db) with its keys:\n"
         "  every record's position, header, leaf and sealed body, every signed checkpoint;\n"
         "  names each problem, exits 1 if there is one.\n"
@@ -313,7 +315,7 @@ static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
     return 0;
 }
 
-/* callwarden keys init | audit verify | audit show */
+/* callwarden keys init|rotate, audit verify|show|export|prove */
 static int cmd_ledger(int argc, char **argv)
 {
     cw_config cfg;
@@ -324,6 +326,9 @@ static int cmd_ledger(int argc, char **argv)
     if (keys && strcmp(what, "init") == 0)
         return ledger_args(argc - 1, argv + 1, "keys init", &cfg, &tenant, NULL, NULL) != 0
                    ? 2 : cw_audit_keys_init(cfg.data_dir, tenant, stdout);
+    if (keys && strcmp(what, "rotate") == 0)
+        return ledger_args(argc - 1, argv + 1, "keys rotate", &cfg, &tenant, NULL, NULL) != 0
+                   ? 2 : cw_audit_keys_rotate(cfg.data_dir, tenant, stdout);
     if (audit && strcmp(what, "export") == 0)
         return ledger_args(argc - 1, argv + 1, "audit export", &cfg, &tenant, NULL, &outp) != 0
                    ? 2 : cw_audit_export(cfg.data_dir, tenant, outp, stdout);
@@ -340,7 +345,7 @@ static int cmd_ledger(int argc, char **argv)
     if (audit && strcmp(what, "show") == 0)
         return ledger_args(argc - 1, argv + 1, "audit show", &cfg, &tenant, &consent, NULL) != 0
                    ? 2 : cw_audit_show(cfg.data_dir, tenant, consent, stdout);
-    fprintf(stderr, "callwarden: \"%s %s\": expected keys init or audit verify, show, "
+    fprintf(stderr, "callwarden: \"%s %s\": expected keys init, rotate or audit verify, show, "
                     "export or prove\n",
             argv[0], argc > 1 ? argv[1] : "");
     return 2;

@@ -9,6 +9,10 @@
 /* keys init: new ledger keys for the tenant; refuses to overwrite. */
 int cw_audit_keys_init(const char *data_dir, const char *tenant, FILE *out);
 
+/* keys rotate: a new key in the tenant's ring, handed over to in the ledger (a
+ * KEY_ROTATED record the old key seals and checkpoints). */
+int cw_audit_keys_rotate(const char *data_dir, const char *tenant, FILE *out);
+
 /* audit verify: check the tenant's ledger with its keys; name every problem. */
 int cw_audit_verify(const char *data_dir, const char *tenant, FILE *out);
 

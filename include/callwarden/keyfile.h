@@ -1,5 +1,5 @@
 /* keyfile.h  A tenant's ledger keys on disk: DATA/<tenant>/ledger.key (0600, secret)
- * and DATA/<tenant>/ledger.pub (the checkpoint key's name and public key). */
+ * and DATA/<tenant>/ledger.pub (each key's name and public key, oldest first). */
 #ifndef CALLWARDEN_KEYFILE_H
 #define CALLWARDEN_KEYFILE_H
 
@@ -15,8 +15,14 @@ int cw_keyfile_paths(const char *data_dir, const char *tenant, char *dir, char *
 /* Make new keys for tenant (never overwriting existing ones). 0, or -1 with err. */
 int cw_keyfile_create(const char *data_dir, const char *tenant, char *err, size_t errlen);
 
-/* Load the tenant's keys into k; a key file others can read is refused. 0 or -1. */
-int cw_keyfile_load(const char *data_dir, const char *tenant, cw_ledger_key *k, char *err,
+/* Load the tenant's key ring into ks (locked memory, from the ledger's own allocator in
+ * the callers); a key file others can read is refused. 0 or -1 with err. */
+int cw_keyfile_load(const char *data_dir, const char *tenant, cw_ledger_keys *ks, char *err,
                     size_t errlen);
+
+/* Add a new key to the tenant's ring (its public key to ledger.pub), its id to new_id;
+ * the next writer to open the ledger hands over to it. 0 or -1 with err. */
+int cw_keyfile_rotate(const char *data_dir, const char *tenant, char *new_id, size_t idlen,
+                      char *err, size_t errlen);
 
 #endif

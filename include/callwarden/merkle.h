@@ -41,6 +41,9 @@ typedef struct cw_merkle {
 void cw_merkle_init(cw_merkle *t);
 /* Append leaf_hash (copied) to t; 0, or -1 when out of memory (t is unchanged then). */
 int cw_merkle_append(cw_merkle *t, const uint8_t leaf_hash[32]);
+/* Forget the leaves after the first size (a record that did not reach the file);
+ * nothing is freed, later appends overwrite them. */
+void cw_merkle_truncate(cw_merkle *t, uint64_t size);
 /* The root of t's first size leaves into out (RFC 6962 MTH; the empty tree's root is
  * SHA-256 of ""). 0, or -1 if size > n. */
 int cw_merkle_root(const cw_merkle *t, uint64_t size, uint8_t out[32]);

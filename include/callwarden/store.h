@@ -35,12 +35,24 @@ typedef struct cw_store_record {
 int cw_store_ledger_open(const char *path, cw_store **out, char *err, size_t errlen);
 
 /*
- * Append n records in one transaction (BEGIN IMMEDIATE .. COMMIT) at the positions
- * their seq names (a position taken fails the batch): on return 0 the records are
- * durable (COMMIT returned with synchronous=FULL); on -1 nothing of the batch was
- * written and err says why.
+ * A write transaction (BEGIN IMMEDIATE: it waits for, and then excludes, every other
+ * writer of the file, also in other processes): what is read inside it is the whole
+ * log, and the positions appended at are free. Commit returns 0 once the transaction
+ * is durable (synchronous=FULL); on -1 nothing of it was written. 0 or -1 with err.
  */
-int cw_store_ledger_append(cw_store *s, cw_store_record *recs, size_t n, char *err,
+int cw_store_ledger_begin(cw_store *s, char *err, size_t errlen);
+int cw_store_ledger_commit(cw_store *s, char *err, size_t errlen);
+/* Undo the open transaction (none: nothing happens). */
+void cw_store_ledger_rollback(cw_store *s);
+
+/*
+ * Append n records at the positions their seq names, with a signed checkpoint of
+ * checkpoint_size records if checkpoint_note is not NULL: inside the open transaction,
+ * or in one of their own (then durable on return 0). On -1 nothing of it was written
+ * (the open transaction is rolled back) and err says why.
+ */
+int cw_store_ledger_append(cw_store *s, cw_store_record *recs, size_t n,
+                           uint64_t checkpoint_size, const char *checkpoint_note, char *err,
                            size_t errlen);
 
 /* The highest sequence number in the ledger (0 if empty), or -1 on error. */

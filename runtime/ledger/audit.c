@@ -39,15 +39,48 @@ int cw_audit_keys_init(const char *data_dir, const char *tenant, FILE *out)
     return 0;
 }
 
+int cw_audit_keys_rotate(const char *data_dir, const char *tenant, FILE *out)
+{
+    char path[1100], err[512], id[16];
+    cw_ledger_keys *k;
+    /* the ring must load and the ledger exist before anything changes */
+    int status = cw_audit_open(data_dir, tenant, "keys rotate", NULL, path, sizeof path, &k,
+                               out);
+    if (status)
+        return status;
+    cw_ledger_keys_free(k);
+    if (cw_keyfile_rotate(data_dir, tenant, id, sizeof id, err, sizeof err) != 0) {
+        fprintf(out, "callwarden keys rotate: %s\n", err);
+        return 2;
+    }
+    /* opening the ledger with the new ring appends the hand-over; the access record
+     * that follows is the first one sealed under the new key */
+    k = cw_ledger_keys_new();
+    if (!k || cw_keyfile_load(data_dir, tenant, k, err, sizeof err) != 0 ||
+        cw_audit_log_access(path, k, "keys rotate", id, err, sizeof err) != 0) {
+        fprintf(out, "callwarden keys rotate: key %s is in the key file, but the ledger could "
+                "not take it yet (%s); the next writer to open it will\n", id,
+                k ? err : "out of memory");
+        cw_ledger_keys_free(k);
+        return 2;
+    }
+    cw_ledger_keys_free(k);
+    fprintf(out, "tenant %s: key %s in use; the retired keys stay in %s/%s/ledger.key to "
+            "open older records, and ledger.pub lists the new public key\n", tenant, id,
+            data_dir, tenant);
+    return 0;
+}
+
 static void print_problem(void *ud, uint64_t seq, const char *what)
 {
     fprintf(ud, "record %" PRIu64 ": %s\n", seq, what);
 }
 
 int cw_audit_open(const char *data_dir, const char *tenant, const char *cmd,
-                  const char *access_what, char *path, size_t cap, cw_ledger_key *k,
+                  const char *access_what, char *path, size_t cap, cw_ledger_keys **keys,
                   FILE *out)
 {
+    *keys = NULL;
     char err[512];
     struct stat sb;
     if (ledger_path(data_dir, tenant, path, cap) != 0) {
@@ -59,30 +92,33 @@ int cw_audit_open(const char *data_dir, const char *tenant, const char *cmd,
         fprintf(out, "callwarden %s: %s: no ledger\n", cmd, path);
         return 2;
     }
-    if (cw_keyfile_load(data_dir, tenant, k, err, sizeof err) != 0) {
-        fprintf(out, "callwarden %s: %s\n", cmd, err);
+    cw_ledger_keys *k = cw_ledger_keys_new();
+    if (!k || cw_keyfile_load(data_dir, tenant, k, err, sizeof err) != 0) {
+        fprintf(out, "callwarden %s: %s\n", cmd, k ? err : "out of memory");
+        cw_ledger_keys_free(k);
         return 2;
     }
     if (access_what && cw_audit_log_access(path, k, cmd, access_what, err, sizeof err) != 0) {
-        cw_wipe(k, sizeof *k);
+        cw_ledger_keys_free(k);
         fprintf(out, "callwarden %s: %s\n", cmd, err);
         return 2;
     }
+    *keys = k;
     return 0;
 }
 
 int cw_audit_verify(const char *data_dir, const char *tenant, FILE *out)
 {
     char path[1100], err[512];
-    cw_ledger_key k;
+    cw_ledger_keys *k;
     int status = cw_audit_open(data_dir, tenant, "audit verify", NULL, path, sizeof path, &k,
                                out);
     if (status)
         return status;
     uint64_t size = 0;
     uint8_t root[32];
-    int n = cw_ledger_verify(path, &k, print_problem, out, &size, root, err, sizeof err);
-    cw_wipe(&k, sizeof k);
+    int n = cw_ledger_verify(path, k, print_problem, out, &size, root, err, sizeof err);
+    cw_ledger_keys_free(k);
     if (n < 0) {
         fprintf(out, "callwarden audit verify: %s\n", err);
         return 2;
@@ -133,7 +169,7 @@ static void closed(void *ud)
     (void)ud;
 }
 
-int cw_audit_log_access(const char *path, const cw_ledger_key *k, const char *access,
+int cw_audit_log_access(const char *path, const cw_ledger_keys *k, const char *access,
                         const char *what, char *err, size_t errlen)
 {
     uv_loop_t loop;
@@ -169,16 +205,14 @@ int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_
         fprintf(out, "callwarden audit show: bad consent id\n");
         return 2;
     }
-    cw_ledger_key k;
+    cw_ledger_keys *k;
     int status = cw_audit_open(data_dir, tenant, "audit show", consent_id ? consent_id : "all",
                                path, sizeof path, &k, out);
     if (status)
         return status;
-    int rc = 0;
     show sh = { out, consent_id };
-    if (rc == 0)
-        rc = cw_ledger_read(path, &k, show_record, &sh, err, sizeof err);
-    cw_wipe(&k, sizeof k);
+    int rc = cw_ledger_read(path, k, show_record, &sh, err, sizeof err);
+    cw_ledger_keys_free(k);
     if (rc != 0) {
         fprintf(out, "callwarden audit show: %s\n", err);
         return 2;

@@ -9,9 +9,10 @@
  *     checkpoint <base64 signed note>
  *
  * The verifier never decrypts: it recomputes every leaf from the header and the sealed
- * body, checks positions, the tree, and that every checkpoint is signed by the trusted
- * key and has the root of the records up to it; records after the newest checkpoint
- * are reported as not yet covered.
+ * body, checks positions, the tree, the key chain from the trusted first key through
+ * every KEY_ROTATED record (chain.c), and that every checkpoint is signed by a key
+ * allowed to sign its size and has the root of the records up to it; records after
+ * the newest checkpoint are reported as not yet covered.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +27,11 @@
 #include "ledger_int.h"
 
 #define LINE_MAX_BYTES (1 << 20)
+
+static void print_chain_problem(void *ud, uint64_t seq, const char *what)
+{
+    fprintf(ud, "record %" PRIu64 ": %s\n", seq, what);
+}
 
 typedef struct exporter {
     FILE *f;
@@ -58,14 +64,14 @@ static int export_checkpoint(void *ud, uint64_t size, const char *note)
 int cw_audit_export(const char *data_dir, const char *tenant, const char *out_path, FILE *out)
 {
     char path[1100], err[512];
-    cw_ledger_key k;
+    cw_ledger_keys *k;
     int rc = cw_audit_open(data_dir, tenant, "audit export", out_path, path, sizeof path, &k,
                            out);
     if (rc)
         return rc;
-    char origin[sizeof k.origin];
-    snprintf(origin, sizeof origin, "%s", k.origin);
-    cw_wipe(&k, sizeof k);
+    char origin[sizeof k->origin];
+    snprintf(origin, sizeof origin, "%s", k->origin);
+    cw_ledger_keys_free(k);
     cw_store *s;
     if (cw_store_ledger_open(path, &s, err, sizeof err) != 0) {
         fprintf(out, "callwarden audit export: %s\n", err);
@@ -92,31 +98,47 @@ int cw_audit_export(const char *data_dir, const char *tenant, const char *out_pa
 
 /* ---- the auditor's side: the export and the public key alone --------------------- */
 
-/* ledger.pub: "<key name> <130 hex digits>" */
-static int read_pub(const char *path, char *name, size_t namelen,
-                    uint8_t pub[CW_P256_PUB_LEN])
+int cw_trust_read(const char *path, cw_trust *t)
 {
     FILE *f = fopen(path, "r");
-    char n[CW_CHECKPOINT_NAME_MAX], hex[2 * CW_P256_PUB_LEN + 2];
-    int ok = f && fscanf(f, "%127s %131s", n, hex) == 2 && strlen(hex) == 2 * CW_P256_PUB_LEN;
-    if (f)
-        fclose(f);
-    for (int i = 0; ok && i < CW_P256_PUB_LEN; i++) {
-        unsigned v;
-        ok = sscanf(hex + 2 * i, "%2x", &v) == 1;
-        pub[i] = (uint8_t)v;
+    if (!f)
+        return -1;
+    memset(t, 0, sizeof *t);
+    char line[512];
+    int ok = 1;
+    while (ok && fgets(line, sizeof line, f)) {
+        char n[128], hex[2 * CW_P256_PUB_LEN + 2];
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        ok = t->n < CW_LEDGER_KEYS_MAX && sscanf(line, "%127s %131s", n, hex) == 2 &&
+             strlen(hex) == 2 * CW_P256_PUB_LEN;
+        for (int i = 0; ok && i < CW_P256_PUB_LEN; i++) {
+            unsigned v;
+            ok = sscanf(hex + 2 * i, "%2x", &v) == 1;
+            t->pub[t->n][i] = (uint8_t)v;
+        }
+        if (ok)
+            snprintf(t->name[t->n++], sizeof t->name[0], "%s", n);
     }
-    if (ok)
-        snprintf(name, namelen, "%s", n);
-    return ok ? 0 : -1;
+    fclose(f);
+    return ok && t->n ? 0 : -1;
+}
+
+void cw_trust_chain(const cw_trust *t, const char *origin, cw_key_chain *c)
+{
+    cw_chain_init(c, origin);
+    size_t ol = strlen(origin);
+    for (unsigned i = 0; i < t->n; i++)
+        if (strncmp(t->name[i], origin, ol) == 0 && t->name[i][ol] == '-')
+            cw_chain_trust(c, t->name[i] + ol + 1, t->pub[i]);
 }
 
 int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE *out)
 {
-    char name[CW_CHECKPOINT_NAME_MAX], origin[CW_CHECKPOINT_NAME_MAX] = "";
-    uint8_t pub[CW_P256_PUB_LEN];
-    if (read_pub(trust_path, name, sizeof name, pub) != 0) {
-        fprintf(out, "callwarden audit verify: %s is not a ledger.pub (\"NAME HEX\")\n",
+    char origin[CW_CHECKPOINT_NAME_MAX] = "";
+    cw_trust trust;
+    if (cw_trust_read(trust_path, &trust) != 0) {
+        fprintf(out, "callwarden audit verify: %s is not a ledger.pub (\"NAME HEX\" lines)\n",
                 trust_path);
         return 2;
     }
@@ -127,17 +149,18 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
     }
     char first[64] = "";
     if (fgets(first, sizeof first, f) && strcmp(first, "callwarden-ledger-proof/1\n") == 0) {
-        int rc = cw_audit_verify_proof(f, name, pub, export_path, out);
+        int rc = cw_audit_verify_proof(f, &trust, export_path, out);
         fclose(f);
         return rc;
     }
     rewind(f);
     char *line = malloc(LINE_MAX_BYTES);
+    cw_key_chain *chain = calloc(1, sizeof *chain);
     cw_merkle tree;
     cw_merkle_init(&tree);
-    int problems = 0, lineno = 0, bad_format = 0;
+    int problems = 0, lineno = 0, bad_format = !chain;
     uint64_t checkpoints = 0, covered = 0;
-    while (line && fgets(line, LINE_MAX_BYTES, f)) {
+    while (line && !bad_format && fgets(line, LINE_MAX_BYTES, f)) {
         lineno++;
         size_t ll = strcspn(line, "\n");
         if (line[ll] != '\n') {
@@ -147,15 +170,14 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
         line[ll] = 0;
         if (lineno == 1) {
             bad_format = strcmp(line, "callwarden-ledger-export/1") != 0;
-            if (bad_format)
-                break;
             continue;
         }
-        if (strncmp(line, "origin ", 7) == 0) {
+        if (strncmp(line, "origin ", 7) == 0 && !origin[0]) {
             snprintf(origin, sizeof origin, "%s", line + 7);
+            cw_trust_chain(&trust, origin, chain);
             continue;
         }
-        if (strncmp(line, "record ", 7) == 0) {
+        if (strncmp(line, "record ", 7) == 0 && origin[0]) {
             uint64_t seq;
             char *h = strchr(line + 7, ' '), *b = h ? strchr(h + 1, ' ') : NULL;
             if (!b || sscanf(line + 7, "%" SCNu64, &seq) != 1) {
@@ -172,14 +194,26 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
                 bad_format = 1;
                 break;
             }
-            char want[48];
+            char want[48], event[32] = "", why[160];
             int wl = snprintf(want, sizeof want, "\nseq %" PRIu64 "\n", seq);
+            const char *ev = memmem(hdr, hl, "\nevent ", 7);
+            if (ev) {
+                size_t el = 0;
+                ev += 7;
+                while (ev + el < (const char *)hdr + hl && ev[el] != '\n' && el < 31)
+                    el++;
+                memcpy(event, ev, el);
+            }
             if (seq != tree.n + 1) {
                 fprintf(out, "record %" PRIu64 ": out of order or records missing before it\n",
                         seq);
                 problems++;
             } else if (!memmem(hdr, hl, want, (size_t)wl)) {
                 fprintf(out, "record %" PRIu64 ": its header says another position\n", seq);
+                problems++;
+            }
+            if (cw_chain_record(chain, seq, event, hdr, hl, why, sizeof why) != 0) {
+                fprintf(out, "record %" PRIu64 ": %s\n", seq, why);
                 problems++;
             }
             uint8_t leaf[32];
@@ -192,7 +226,7 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
             }
             continue;
         }
-        if (strncmp(line, "checkpoint ", 11) == 0) {
+        if (strncmp(line, "checkpoint ", 11) == 0 && origin[0]) {
             size_t nl;
             uint8_t *note = cw_ledger_unb64(line + 11, &nl);
             char *text = note ? realloc(note, nl + 1) : NULL;
@@ -202,16 +236,12 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
                 break;
             }
             text[nl] = 0;
-            char corigin[CW_CHECKPOINT_NAME_MAX], why[160];
+            char why[160];
             uint64_t size;
             uint8_t root[32], mine[32];
             checkpoints++;
-            if (!cw_checkpoint_verify(text, name, pub, corigin, sizeof corigin, &size, root,
-                                      why, sizeof why)) {
+            if (cw_chain_checkpoint(chain, text, &size, root, why, sizeof why) != 0) {
                 fprintf(out, "checkpoint %" PRIu64 ": %s\n", checkpoints, why);
-                problems++;
-            } else if (strcmp(corigin, origin) != 0) {
-                fprintf(out, "checkpoint at %" PRIu64 ": of another log (%s)\n", size, corigin);
                 problems++;
             } else if (size > tree.n) {
                 fprintf(out, "checkpoint at %" PRIu64 ": records %" PRIu64 " to %" PRIu64
@@ -228,7 +258,6 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
             continue;
         }
         bad_format = 1;
-        break;
     }
     fclose(f);
     free(line);
@@ -236,22 +265,29 @@ int cw_audit_verify_export(const char *export_path, const char *trust_path, FILE
         fprintf(out, "callwarden audit verify: %s:%d: not a ledger export line\n", export_path,
                 lineno);
         cw_merkle_free(&tree);
+        free(chain);
         return 2;
     }
+    problems += cw_chain_finish(chain, print_chain_problem, out);
     if (checkpoints == 0) {
-        fprintf(out, "no checkpoint signed by %s: nothing is proven\n", name);
+        fprintf(out, "no signed checkpoint: nothing is proven\n");
         problems++;
     } else if (covered < tree.n) {
         fprintf(out, "records %" PRIu64 " to %" PRIu64 " are not yet covered by a checkpoint\n",
                 covered + 1, tree.n);
     }
     uint8_t root[32];
-    char hex[65];
+    char hex[65], keys[256] = "";
+    for (unsigned i = 0; i < chain->n; i++)
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s", i ? "," : "",
+                 chain->k[i].id);
     cw_merkle_root(&tree, tree.n, root);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", root[i]);
-    fprintf(out, "%s: %" PRIu64 " records, %" PRIu64 " checkpoints by %s, root %s: %s\n",
-            export_path, tree.n, checkpoints, name, hex, problems ? "PROBLEMS FOUND" : "ok");
+    fprintf(out, "%s: %" PRIu64 " records, %" PRIu64 " checkpoints, keys %s, root %s: %s\n",
+            export_path, tree.n, checkpoints, keys[0] ? keys : "-", hex,
+            problems ? "PROBLEMS FOUND" : "ok");
     cw_merkle_free(&tree);
+    free(chain);
     return problems ? 1 : 0;
 }

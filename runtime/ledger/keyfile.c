@@ -1,6 +1,7 @@
-/* keyfile.c  A tenant's ledger keys on disk: DATA/<tenant>/ledger.key (0600: the id, the
- * log's origin, the secret the bodies are sealed under, the checkpoint signing key)
- * and DATA/<tenant>/ledger.pub (the signing key's name and public key, for auditors).
+/* keyfile.c  A tenant's ledger keys on disk: DATA/<tenant>/ledger.key (0600: the log's
+ * origin, then one line per key, oldest first: its id, the secret the bodies are sealed
+ * under, the checkpoint signing key) and DATA/<tenant>/ledger.pub (one line per key:
+ * its name and public key, for auditors; the first line is the key to trust).
  *
  * A key file anyone else can read is refused, as ssh refuses a private key: a consent
  * ledger whose key leaked proves nothing. Creating keys never overwrites existing ones:
@@ -17,6 +18,7 @@
 #include "callwarden/error.h"
 #include "callwarden/keyfile.h"
 #include "callwarden/tenant.h"
+#include "ledger_int.h"
 
 static void hex(const uint8_t *b, size_t n, char *out)
 {
@@ -49,6 +51,84 @@ int cw_keyfile_paths(const char *data_dir, const char *tenant, char *dir, char *
     return 0;
 }
 
+/* Write the ring to the key file (0600) through a temporary file, fsync'd and renamed
+ * over it, so a crash leaves the old ring or the new one, never half of one. */
+static int write_ring(const char *key, const char *tenant, const cw_ledger_keys *ks, int excl,
+                      char *err, size_t errlen)
+{
+    char tmp[CW_PATH_LEN + 8];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.new", key) >= sizeof tmp)
+        return cw_error(err, errlen, "%s: path too long", key);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return cw_error(err, errlen, "%s: %s", tmp, strerror(errno));
+    char text[256];
+    int n = snprintf(text, sizeof text, "# callwarden ledger keys of tenant %s: keep this file "
+                     "secret and backed up; the last key is in use\norigin %s\n", tenant,
+                     ks->origin);
+    int ok = n > 0 && write(fd, text, (size_t)n) == n;
+    for (unsigned i = 0; ok && i < ks->n; i++) {
+        char secret[65], sign[65];
+        hex(ks->key[i].bytes, sizeof ks->key[i].bytes, secret);
+        hex(ks->key[i].sign, sizeof ks->key[i].sign, sign);
+        n = snprintf(text, sizeof text, "key %s %s %s\n", ks->key[i].id, secret, sign);
+        ok = n > 0 && write(fd, text, (size_t)n) == n;
+        cw_wipe(secret, sizeof secret);
+        cw_wipe(sign, sizeof sign);
+    }
+    cw_wipe(text, sizeof text);
+    ok = ok && fsync(fd) == 0;
+    close(fd);
+    /* keys init must not replace a ring that exists: link fails then, rename would not */
+    if (ok && excl) {
+        ok = link(tmp, key) == 0;
+        int saved = errno;
+        unlink(tmp);
+        if (!ok)
+            return cw_error(err, errlen, "%s: %s%s", key, strerror(saved),
+                            saved == EEXIST ? " (keys are never overwritten)" : "");
+    } else if (ok) {
+        ok = rename(tmp, key) == 0;
+    }
+    if (!ok) {
+        unlink(tmp);
+        return cw_error(err, errlen, "%s: cannot write", key);
+    }
+    return 0;
+}
+
+/* A new key with this id: random secret, new P-256 signing key; its public key to pub. */
+static int new_key(cw_ledger_key *k, const char *id, uint8_t pub[CW_P256_PUB_LEN])
+{
+    memset(k, 0, sizeof *k);
+    snprintf(k->id, sizeof k->id, "%s", id);
+    cw_p256_key *signer = cw_p256_generate();
+    if (!signer || cw_random(k->bytes, sizeof k->bytes) != 0) {
+        cw_p256_free(signer);
+        return -1;
+    }
+    cw_p256_private(signer, k->sign);
+    cw_p256_public(signer, pub);
+    cw_p256_free(signer);
+    return 0;
+}
+
+/* Add "NAME HEX" for a key to ledger.pub (the auditors' file). */
+static int add_public(const char *pub_path, const char *origin, const char *id,
+                      const uint8_t pub[CW_P256_PUB_LEN], char *err, size_t errlen)
+{
+    char phex[2 * CW_P256_PUB_LEN + 1];
+    hex(pub, CW_P256_PUB_LEN, phex);
+    FILE *f = fopen(pub_path, "a");
+    if (!f || fprintf(f, "%s-%s %s\n", origin, id, phex) < 0 || fflush(f) != 0 ||
+        fsync(fileno(f)) != 0) {
+        if (f)
+            fclose(f);
+        return cw_error(err, errlen, "%s: cannot write", pub_path);
+    }
+    return fclose(f) == 0 ? 0 : cw_error(err, errlen, "%s: cannot write", pub_path);
+}
+
 int cw_keyfile_create(const char *data_dir, const char *tenant, char *err, size_t errlen)
 {
     char dir[CW_PATH_LEN], key[CW_PATH_LEN], pub[CW_PATH_LEN];
@@ -58,52 +138,63 @@ int cw_keyfile_create(const char *data_dir, const char *tenant, char *err, size_
         return cw_error(err, errlen, "%s: %s", data_dir, strerror(errno));
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return cw_error(err, errlen, "%s: %s", dir, strerror(errno));
-    cw_ledger_key k;
-    memset(&k, 0, sizeof k);
-    snprintf(k.id, sizeof k.id, "k1");
-    snprintf(k.origin, sizeof k.origin, "callwarden/%s/ledger", tenant);
-    cw_p256_key *signer = cw_p256_generate();
-    if (!signer || cw_random(k.bytes, sizeof k.bytes) != 0) {
-        cw_p256_free(signer);
-        return cw_error(err, errlen, "cannot make keys (no randomness)");
-    }
-    cw_p256_private(signer, k.sign);
+    if (access(key, F_OK) == 0)
+        return cw_error(err, errlen, "%s: exists (keys are never overwritten)", key);
+    cw_ledger_keys *ks = cw_ledger_keys_new();
     uint8_t p[CW_P256_PUB_LEN];
-    cw_p256_public(signer, p);
-    cw_p256_free(signer);
-
-    int fd = open(key, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        cw_wipe(&k, sizeof k);
-        return cw_error(err, errlen, "%s: %s%s", key, strerror(errno),
-                        errno == EEXIST ? " (keys are never overwritten)" : "");
+    if (!ks)
+        return cw_error(err, errlen, "out of memory");
+    snprintf(ks->origin, sizeof ks->origin, "callwarden/%s/ledger", tenant);
+    ks->n = 1;
+    int rc = new_key(&ks->key[0], "k1", p) == 0
+                 ? write_ring(key, tenant, ks, 1, err, errlen)
+                 : cw_error(err, errlen, "cannot make keys (no randomness)");
+    if (rc == 0) {
+        unlink(pub);                   /* a stale public file of keys that are gone */
+        rc = add_public(pub, ks->origin, "k1", p, err, errlen);
     }
-    char secret[65], sign[65], text[512];
-    hex(k.bytes, sizeof k.bytes, secret);
-    hex(k.sign, sizeof k.sign, sign);
-    int n = snprintf(text, sizeof text,
-                     "# callwarden ledger keys of tenant %s: keep this file secret and backed up\n"
-                     "id %s\norigin %s\nsecret %s\nsign %s\n",
-                     tenant, k.id, k.origin, secret, sign);
-    int ok = n > 0 && write(fd, text, (size_t)n) == n && fsync(fd) == 0;
-    close(fd);
-    cw_wipe(text, sizeof text);
-    cw_wipe(secret, sizeof secret);
-    cw_wipe(sign, sizeof sign);
-    cw_wipe(&k, sizeof k);
-    if (!ok) {
-        unlink(key);
-        return cw_error(err, errlen, "%s: cannot write", key);
-    }
-    char phex[2 * CW_P256_PUB_LEN + 1];
-    hex(p, sizeof p, phex);
-    FILE *f = fopen(pub, "w");
-    if (!f || fprintf(f, "callwarden/%s/ledger-k1 %s\n", tenant, phex) < 0 || fclose(f) != 0)
-        return cw_error(err, errlen, "%s: cannot write", pub);
-    return 0;
+    cw_ledger_keys_free(ks);
+    return rc;
 }
 
-int cw_keyfile_load(const char *data_dir, const char *tenant, cw_ledger_key *k, char *err,
+int cw_keyfile_rotate(const char *data_dir, const char *tenant, char *new_id, size_t idlen,
+                      char *err, size_t errlen)
+{
+    char dir[CW_PATH_LEN], key[CW_PATH_LEN], pub[CW_PATH_LEN];
+    if (cw_keyfile_paths(data_dir, tenant, dir, key, pub, sizeof dir) != 0)
+        return cw_error(err, errlen, "bad tenant name or data directory");
+    cw_ledger_keys *ks = cw_ledger_keys_new();
+    if (!ks)
+        return cw_error(err, errlen, "out of memory");
+    int rc = cw_keyfile_load(data_dir, tenant, ks, err, errlen);
+    if (rc == 0 && ks->n == CW_LEDGER_KEYS_MAX)
+        rc = cw_error(err, errlen, "%s: already %d keys", key, CW_LEDGER_KEYS_MAX);
+    /* the new id: one more than the highest "kN" */
+    unsigned high = 0;
+    for (unsigned i = 0; rc == 0 && i < ks->n; i++) {
+        unsigned v;
+        if (sscanf(ks->key[i].id, "k%u", &v) == 1 && v > high)
+            high = v;
+    }
+    char id[16];
+    uint8_t p[CW_P256_PUB_LEN];
+    snprintf(id, sizeof id, "k%u", high + 1);
+    if (rc == 0 && new_key(&ks->key[ks->n], id, p) != 0)
+        rc = cw_error(err, errlen, "cannot make keys (no randomness)");
+    if (rc == 0) {
+        ks->n++;
+        /* the public key first: a ring with a key auditors cannot get is worse */
+        rc = add_public(pub, ks->origin, id, p, err, errlen);
+    }
+    if (rc == 0)
+        rc = write_ring(key, tenant, ks, 0, err, errlen);
+    if (rc == 0)
+        snprintf(new_id, idlen, "%s", id);
+    cw_ledger_keys_free(ks);
+    return rc;
+}
+
+int cw_keyfile_load(const char *data_dir, const char *tenant, cw_ledger_keys *ks, char *err,
                     size_t errlen)
 {
     char dir[CW_PATH_LEN], key[CW_PATH_LEN], pub[CW_PATH_LEN];
@@ -119,35 +210,39 @@ int cw_keyfile_load(const char *data_dir, const char *tenant, cw_ledger_key *k, 
     FILE *f = fopen(key, "r");
     if (!f)
         return cw_error(err, errlen, "%s: %s", key, strerror(errno));
-    memset(k, 0, sizeof *k);
+    memset(ks, 0, sizeof *ks);
     char line[256];
-    int have = 0, lineno = 0, rc = 0;
+    int lineno = 0, rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
         line[strcspn(line, "\n")] = 0;
         if (line[0] == '#' || line[0] == 0)
             continue;
-        char name[16], value[200];
-        if (sscanf(line, "%15s %199s", name, value) != 2)
-            rc = cw_error(err, errlen, "%s:%d: expected \"name value\"", key, lineno);
-        else if (strcmp(name, "id") == 0 && strlen(value) < sizeof k->id)
-            memcpy(k->id, value, strlen(value) + 1), have |= 1;
-        else if (strcmp(name, "origin") == 0 && strlen(value) < sizeof k->origin)
-            memcpy(k->origin, value, strlen(value) + 1), have |= 2;
-        else if (strcmp(name, "secret") == 0 && unhex(value, k->bytes, sizeof k->bytes) == 0)
-            have |= 4;
-        else if (strcmp(name, "sign") == 0 && unhex(value, k->sign, sizeof k->sign) == 0)
-            have |= 8;
-        else
-            rc = cw_error(err, errlen, "%s:%d: bad \"%s\" line", key, lineno, name);
+        char name[16], a[100], b[100], c[100];
+        int got = sscanf(line, "%15s %99s %99s %99s", name, a, b, c);
+        if (got == 2 && strcmp(name, "origin") == 0 && strlen(a) < sizeof ks->origin) {
+            memcpy(ks->origin, a, strlen(a) + 1);
+        } else if (got == 4 && strcmp(name, "key") == 0 && strlen(a) < sizeof ks->key[0].id &&
+                   ks->n < CW_LEDGER_KEYS_MAX &&
+                   unhex(b, ks->key[ks->n].bytes, sizeof ks->key[0].bytes) == 0 &&
+                   unhex(c, ks->key[ks->n].sign, sizeof ks->key[0].sign) == 0) {
+            if (cw_ledger_keys_find(ks, a))
+                rc = cw_error(err, errlen, "%s:%d: key %s twice", key, lineno, a);
+            memcpy(ks->key[ks->n].id, a, strlen(a) + 1);
+            ks->n++;
+        } else {
+            rc = cw_error(err, errlen, "%s:%d: expected \"origin NAME\" or \"key ID SECRET "
+                          "SIGN\"", key, lineno);
+        }
         cw_wipe(line, sizeof line);
-        cw_wipe(value, sizeof value);
+        cw_wipe(b, sizeof b);
+        cw_wipe(c, sizeof c);
     }
     fclose(f);
-    if (rc == 0 && have != 15)
-        rc = cw_error(err, errlen, "%s: incomplete (id, origin, secret and sign are needed)",
-                      key);
+    if (rc == 0 && (!ks->origin[0] || ks->n == 0))
+        rc = cw_error(err, errlen, "%s: incomplete (an origin and at least one key are "
+                      "needed)", key);
     if (rc != 0)
-        cw_wipe(k, sizeof *k);
+        cw_wipe(ks, sizeof *ks);
     return rc;
 }

@@ -61,6 +61,13 @@ void cw_merkle_free(cw_merkle *t)
     cw_merkle_init(t);
 }
 
+void cw_merkle_truncate(cw_merkle *t, uint64_t size)
+{
+    /* level l's hashes are the first size >> l of node[l - 1]: nothing else to undo */
+    if (size < t->n)
+        t->n = size;
+}
+
 /* The root of the complete subtree at level (0: a leaf) and index: it covers leaves
  * [index << level, (index + 1) << level). */
 static const uint8_t *subtree(const cw_merkle *t, unsigned level, uint64_t index)

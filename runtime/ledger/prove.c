@@ -9,6 +9,7 @@
  *     record <seq> <base64 header> <base64 sealed body>
  *     path <hex hash> ...                     (the audit path of the record above)
  */
+#define _GNU_SOURCE                  /* memmem */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,10 @@
 typedef struct prover {
     cw_merkle tree;
     const char *consent_id;
-    uint64_t *seqs;                    /* the records of the consent */
+    uint64_t *seqs;                    /* the records of the consent, and every rotation */
     size_t n, cap;
+    size_t nconsent;                   /* of those, the consent's */
+    uint64_t first;                    /* its first record */
     char *newest;                      /* the newest checkpoint's note */
     uint64_t newest_size;
 } prover;
@@ -37,8 +40,11 @@ static int collect_leaf(void *ud, const cw_store_record *r)
     prover *p = ud;
     if (cw_merkle_append(&p->tree, r->leaf) != 0)
         return 1;
-    if (strcmp(r->consent_id, p->consent_id) != 0)
-        return 0;
+    int mine = strcmp(r->consent_id, p->consent_id) == 0;
+    if (!mine && strcmp(r->event_type, "KEY_ROTATED") != 0)
+        return 0;                      /* rotations let the verifier follow the keys */
+    if (mine && p->nconsent++ == 0)
+        p->first = r->seq;
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 16;
         uint64_t *s = realloc(p->seqs, p->cap * sizeof *s);
@@ -106,14 +112,14 @@ int cw_audit_prove(const char *data_dir, const char *tenant, const char *consent
         fprintf(out, "callwarden audit prove: a consent id is needed\n");
         return 2;
     }
-    cw_ledger_key k;
+    cw_ledger_keys *k;
     int rc = cw_audit_open(data_dir, tenant, "audit prove", consent_id, path, sizeof path, &k,
                            out);
     if (rc)
         return rc;
-    char origin[sizeof k.origin];
-    snprintf(origin, sizeof origin, "%s", k.origin);
-    cw_wipe(&k, sizeof k);
+    char origin[sizeof k->origin];
+    snprintf(origin, sizeof origin, "%s", k->origin);
+    cw_ledger_keys_free(k);
     cw_store *s = NULL;
     if (cw_store_ledger_open(path, &s, err, sizeof err) != 0) {
         fprintf(out, "callwarden audit prove: %s\n", err);
@@ -130,10 +136,10 @@ int cw_audit_prove(const char *data_dir, const char *tenant, const char *consent
     if (rc != 0) {
         fprintf(out, "callwarden audit prove: %s\n", err);
         status = 2;
-    } else if (p.n == 0) {
+    } else if (p.nconsent == 0) {
         fprintf(out, "callwarden audit prove: no record of consent %s\n", consent_id);
         status = 1;
-    } else if (!p.newest || p.newest_size < p.seqs[0] || p.newest_size > p.tree.n) {
+    } else if (!p.newest || p.newest_size < p.first || p.newest_size > p.tree.n) {
         fprintf(out, "callwarden audit prove: no signed checkpoint covers the records yet\n");
         status = 1;
     }
@@ -147,13 +153,14 @@ int cw_audit_prove(const char *data_dir, const char *tenant, const char *consent
         put_b64(f, (const uint8_t *)p.newest, strlen(p.newest));
         fputc('\n', f);
         writer_ctx w = { &p, f, 0 };
-        rc = cw_store_ledger_scan(s, p.seqs[0], write_record, &w, err, sizeof err);
+        rc = cw_store_ledger_scan(s, 1, write_record, &w, err, sizeof err);
         if (fclose(f) != 0 || rc != 0) {
             fprintf(out, "callwarden audit prove: %s\n", rc ? err : "write failed");
             status = 2;
         } else {
-            fprintf(out, "proof of %zu records of consent %s under the checkpoint at %" PRIu64
-                    " in %s\n", w.next, consent_id, p.newest_size, out_path);
+            fprintf(out, "proof of %zu records of consent %s (and %zu key rotations) under the "
+                    "checkpoint at %" PRIu64 " in %s\n", p.nconsent, consent_id,
+                    w.next - p.nconsent, p.newest_size, out_path);
         }
     }
     cw_store_close(s);
@@ -165,39 +172,48 @@ int cw_audit_prove(const char *data_dir, const char *tenant, const char *consent
 
 /* ---- checking a proof: the public key alone ------------------------------------ */
 
-int cw_audit_verify_proof(FILE *f, const char *name, const uint8_t pub[CW_P256_PUB_LEN],
-                          const char *proof_path, FILE *out)
+/* One proven record as read: its position, leaf and audit path. */
+typedef struct proven_rec {
+    uint64_t seq;
+    uint8_t leaf[32];
+    uint8_t path[CW_MERKLE_MAX_PROOF][32];
+    size_t np;
+} proven_rec;
+
+/*
+ * The records come first into the key chain (the rotations among them say which key
+ * was in force), then the checkpoint is checked against the chain (a key allowed to
+ * sign its size), and then each record's path against the checkpoint's root: so a
+ * verifier holding only the log's first public key can check a proof made years and
+ * several rotations later.
+ */
+int cw_audit_verify_proof(FILE *f, const cw_trust *t, const char *proof_path, FILE *out)
 {
-    char *line = malloc(PROOF_LINE_MAX), origin[CW_CHECKPOINT_NAME_MAX] = "";
-    char corigin[CW_CHECKPOINT_NAME_MAX], why[160];
-    uint64_t size = 0, seq = 0, proven = 0;
-    uint8_t root[32], leaf[32];
-    int have_cp = 0, have_leaf = 0, problems = 0, lineno = 1, bad = 0;
+    char *line = malloc(PROOF_LINE_MAX), origin[CW_CHECKPOINT_NAME_MAX] = "", why[160];
+    char *note = NULL;
+    cw_key_chain *chain = calloc(1, sizeof *chain);
+    proven_rec *recs = NULL;
+    size_t nrecs = 0, cap = 0;
+    int have_leaf = 0, problems = 0, lineno = 1, bad = !chain;
     while (line && !bad && fgets(line, PROOF_LINE_MAX, f)) {
         lineno++;
         size_t ll = strcspn(line, "\n");
         line[ll] = 0;
-        if (strncmp(line, "origin ", 7) == 0) {
+        if (strncmp(line, "origin ", 7) == 0 && !origin[0]) {
             snprintf(origin, sizeof origin, "%s", line + 7);
-        } else if (strncmp(line, "checkpoint ", 11) == 0 && !have_cp) {
+            cw_trust_chain(t, origin, chain);
+        } else if (strncmp(line, "checkpoint ", 11) == 0 && !note && origin[0]) {
             size_t nl;
-            uint8_t *note = cw_ledger_unb64(line + 11, &nl);
-            char *text = note ? realloc(note, nl + 1) : NULL;
-            if (!text) {
-                free(note);
+            uint8_t *raw = cw_ledger_unb64(line + 11, &nl);
+            note = raw ? realloc(raw, nl + 1) : NULL;
+            if (!note) {
+                free(raw);
                 bad = 1;
                 break;
             }
-            text[nl] = 0;
-            have_cp = cw_checkpoint_verify(text, name, pub, corigin, sizeof corigin, &size,
-                                           root, why, sizeof why);
-            free(text);
-            if (!have_cp || strcmp(corigin, origin) != 0) {
-                fprintf(out, "the checkpoint: %s\n", have_cp ? "of another log" : why);
-                free(line);
-                return 1;
-            }
-        } else if (strncmp(line, "record ", 7) == 0 && have_cp) {
+            note[nl] = 0;
+        } else if (strncmp(line, "record ", 7) == 0 && note && !have_leaf) {
+            uint64_t seq;
             char *h = strchr(line + 7, ' '), *b = h ? strchr(h + 1, ' ') : NULL;
             if (!b || sscanf(line + 7, "%" SCNu64, &seq) != 1) {
                 bad = 1;
@@ -205,10 +221,29 @@ int cw_audit_verify_proof(FILE *f, const char *name, const uint8_t pub[CW_P256_P
             }
             *h++ = 0;
             *b++ = 0;
+            if (nrecs == cap) {
+                cap = cap ? cap * 2 : 16;
+                proven_rec *n = realloc(recs, cap * sizeof *recs);
+                if (!n) {
+                    bad = 1;
+                    break;
+                }
+                recs = n;
+            }
+            proven_rec *r = &recs[nrecs];
+            r->seq = seq;
+            r->np = 0;
             size_t hl, bl;
             uint8_t *hdr = cw_ledger_unb64(h, &hl), *body = cw_ledger_unb64(b, &bl);
-            if (hdr && body)
-                cw_ledger_leaf(hdr, hl, body, bl, leaf);
+            if (hdr && body) {
+                cw_ledger_leaf(hdr, hl, body, bl, r->leaf);
+                int rot = memmem(hdr, hl, "\nevent KEY_ROTATED\n", 19) != NULL;
+                if (cw_chain_record(chain, seq, rot ? "KEY_ROTATED" : "-", hdr, hl, why,
+                                    sizeof why) != 0) {
+                    fprintf(out, "record %" PRIu64 ": %s\n", seq, why);
+                    problems++;
+                }
+            }
             free(hdr);
             free(body);
             if (!hdr || !body) {
@@ -217,42 +252,63 @@ int cw_audit_verify_proof(FILE *f, const char *name, const uint8_t pub[CW_P256_P
             }
             have_leaf = 1;
         } else if (strncmp(line, "path", 4) == 0 && have_leaf) {
-            uint8_t path[CW_MERKLE_MAX_PROOF][32];
-            size_t np = 0;
-            for (char *t = strtok(line + 4, " "); t && !bad; t = strtok(NULL, " ")) {
-                if (np == CW_MERKLE_MAX_PROOF || strlen(t) != 64) {
+            proven_rec *r = &recs[nrecs];
+            for (char *tok = strtok(line + 4, " "); tok && !bad; tok = strtok(NULL, " ")) {
+                if (r->np == CW_MERKLE_MAX_PROOF || strlen(tok) != 64) {
                     bad = 1;
                     break;
                 }
                 for (int j = 0; j < 32; j++) {
                     unsigned v;
-                    if (sscanf(t + 2 * j, "%2x", &v) != 1)
+                    if (sscanf(tok + 2 * j, "%2x", &v) != 1)
                         bad = 1;
-                    path[np][j] = (uint8_t)v;
+                    r->path[r->np][j] = (uint8_t)v;
                 }
-                np++;
+                r->np++;
             }
-            if (bad)
-                break;
-            if (seq == 0 || !cw_merkle_verify_inclusion(leaf, seq - 1, size,
-                                                        (const uint8_t(*)[32])path, np, root)) {
-                fprintf(out, "record %" PRIu64 ": not in the signed tree as given\n", seq);
-                problems++;
-            } else {
-                proven++;
-            }
+            nrecs++;
             have_leaf = 0;
         } else {
             bad = 1;
         }
     }
     free(line);
-    if (bad || !have_cp) {
+    if (bad || !note || have_leaf) {
         fprintf(out, "callwarden audit verify: %s:%d: not a ledger proof line\n", proof_path,
                 lineno);
+        free(note);
+        free(chain);
+        free(recs);
         return 2;
     }
-    fprintf(out, "%s: %" PRIu64 " records proven in the tree of %" PRIu64 " signed by %s%s\n",
-            proof_path, proven, size, name, problems ? ": PROBLEMS FOUND" : ": ok");
+    uint64_t size = 0, proven = 0;
+    uint8_t root[32];
+    const char *signer = "-";
+    if (cw_chain_checkpoint(chain, note, &size, root, why, sizeof why) != 0) {
+        fprintf(out, "the checkpoint: %s\n", why);
+        free(note);
+        free(chain);
+        free(recs);
+        return 1;
+    }
+    for (unsigned i = 0; i < chain->n; i++)
+        if (size >= chain->k[i].from && size <= chain->k[i].to)
+            signer = chain->k[i].id;
+    for (size_t i = 0; i < nrecs; i++) {
+        proven_rec *r = &recs[i];
+        if (r->seq == 0 || !cw_merkle_verify_inclusion(r->leaf, r->seq - 1, size,
+                                                       (const uint8_t(*)[32])r->path, r->np,
+                                                       root)) {
+            fprintf(out, "record %" PRIu64 ": not in the signed tree as given\n", r->seq);
+            problems++;
+        } else {
+            proven++;
+        }
+    }
+    fprintf(out, "%s: %" PRIu64 " records proven in the tree of %" PRIu64 " signed by key %s%s\n",
+            proof_path, proven, size, signer, problems ? ": PROBLEMS FOUND" : ": ok");
+    free(note);
+    free(chain);
+    free(recs);
     return problems || proven == 0 ? 1 : 0;
 }

@@ -9,6 +9,7 @@
  * a phone number), so a published tree head reveals nothing. Changing any byte of a
  * header or body makes the body fail to authenticate and the leaf differ.
  */
+#define _GNU_SOURCE                  /* memmem */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,14 +43,60 @@ void cw_ledger_uuid(char out[37])
 
 int cw_ledger_header(char *out, size_t cap, uint64_t seq, const char *event_type,
                      const char *event_id, const char *consent_id, const char *refers_to,
-                     int64_t ts_ms, const char *key_id)
+                     int64_t ts_ms, const char *key_id, const char *next)
 {
     int n = snprintf(out, cap,
                      "callwarden-ledger/1\nseq %" PRIu64 "\nevent %s\nid %s\nconsent %s\n"
-                     "refers %s\nts %" PRId64 "\nkey %s\n",
+                     "refers %s\nts %" PRId64 "\nkey %s\n%s%s%s",
                      seq, event_type, event_id, consent_id[0] ? consent_id : "-",
-                     refers_to[0] ? refers_to : "-", ts_ms, key_id);
+                     refers_to[0] ? refers_to : "-", ts_ms, key_id, next ? "next " : "",
+                     next ? next : "", next ? "\n" : "");
     return n > 0 && (size_t)n < cap ? n : -1;
+}
+
+/* The value of the header's line "name VALUE" (name with its space) into out. */
+static int header_line(const uint8_t *header, size_t len, const char *name, char *out,
+                       size_t cap)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < len;) {
+        const uint8_t *e = memchr(header + i, '\n', len - i);
+        size_t ll = e ? (size_t)(e - (header + i)) : len - i;
+        if (ll > nl && memcmp(header + i, name, nl) == 0) {
+            if (ll - nl >= cap)
+                return -1;
+            memcpy(out, header + i + nl, ll - nl);
+            out[ll - nl] = 0;
+            return 0;
+        }
+        i += ll + 1;
+    }
+    return -1;
+}
+
+int cw_ledger_header_key(const uint8_t *header, size_t len, char id[16])
+{
+    return header_line(header, len, "key ", id, 16);
+}
+
+int cw_ledger_header_next(const uint8_t *header, size_t len, char id[16],
+                          uint8_t pub[CW_P256_PUB_LEN])
+{
+    char v[16 + 2 * CW_P256_PUB_LEN + 8];
+    if (header_line(header, len, "next ", v, sizeof v) != 0)
+        return memmem(header, len, "\nnext ", 6) ? -1 : 0;
+    char *sp = strchr(v, ' ');
+    if (!sp || (size_t)(sp - v) >= 16 || sp == v || strlen(sp + 1) != 2 * CW_P256_PUB_LEN)
+        return -1;
+    for (size_t i = 0; i < CW_P256_PUB_LEN; i++) {
+        unsigned b;
+        if (sscanf(sp + 1 + 2 * i, "%2x", &b) != 1)
+            return -1;
+        pub[i] = (uint8_t)b;
+    }
+    memcpy(id, v, (size_t)(sp - v));
+    id[sp - v] = 0;
+    return 1;
 }
 
 void cw_ledger_leaf(const uint8_t *header, size_t header_len, const uint8_t *body,

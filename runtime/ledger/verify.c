@@ -2,8 +2,8 @@
  * header says it is, its leaf as recomputed, its body authentic under the key with its
  * header as associated data; and the tree head over the records as they are. A
  * changed byte anywhere in a record, a deleted or reordered record, or another key
- * shows as a problem naming the record. (A cut-off tail needs a signed checkpoint to
- * show: the next step of issue 4.)
+ * shows as a problem naming the record; a cut-off tail shows against the signed
+ * checkpoints, and the key chain (chain.c) says which key may seal and sign what.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,7 +17,8 @@
 #include "ledger_int.h"
 
 typedef struct check {
-    uint8_t body_key[CW_AES256_KEY_LEN];
+    cw_body_keys *body_keys;
+    cw_key_chain chain;
     cw_merkle tree;
     uint64_t expect;                   /* the next position */
     int problems;
@@ -73,6 +74,10 @@ static int check_record(void *ud, const cw_store_record *r)
         problem(c, r->seq, "its header says it is at another position (moved)");
     else if (strcmp(hevent, r->event_type) != 0)
         problem(c, r->seq, "its event type differs from its header's");
+    char why[160];
+    if (cw_chain_record(&c->chain, r->seq, r->event_type, r->header, r->header_len, why,
+                        sizeof why) != 0)
+        problem(c, r->seq, why);
     uint8_t leaf[32];
     cw_ledger_leaf(r->header, r->header_len, r->body, r->body_len, leaf);
     if (memcmp(leaf, r->leaf, sizeof leaf) != 0)
@@ -83,8 +88,11 @@ static int check_record(void *ud, const cw_store_record *r)
         c->buf = malloc(c->cap);
     }
     size_t n;
-    if (!c->buf || cw_ledger_open_body(c->body_key, r->header, r->header_len, r->body,
-                                       r->body_len, c->buf, &n) != 0)
+    const uint8_t *bk = cw_body_keys_for(c->body_keys, r->header, r->header_len);
+    if (!bk)
+        problem(c, r->seq, "it is sealed under a key the key file does not hold");
+    else if (!c->buf || cw_ledger_open_body(bk, r->header, r->header_len, r->body,
+                                            r->body_len, c->buf, &n) != 0)
         problem(c, r->seq, "its body does not authenticate (changed, or another key)");
     else
         cw_wipe(c->buf, n);
@@ -93,30 +101,19 @@ static int check_record(void *ud, const cw_store_record *r)
     return 0;
 }
 
-typedef struct cp_check {
-    check *c;
-    uint8_t pub[CW_P256_PUB_LEN];
-    char key_name[CW_CHECKPOINT_NAME_MAX];
-    const char *origin;
-    uint64_t count;
-} cp_check;
-
-/* One stored checkpoint against the records as they are. */
+/* One stored checkpoint against the key chain and the records as they are. */
 static int check_checkpoint(void *ud, uint64_t size, const char *note)
 {
-    cp_check *cc = ud;
-    check *c = cc->c;
-    char origin[CW_CHECKPOINT_NAME_MAX], why[160], what[256];
+    check *c = ud;
+    char why[160], what[256];
     uint64_t csize;
     uint8_t croot[32], root[32];
-    cc->count++;
-    if (!cw_checkpoint_verify(note, cc->key_name, cc->pub, origin, sizeof origin, &csize,
-                              croot, why, sizeof why)) {
+    if (cw_chain_checkpoint(&c->chain, note, &csize, croot, why, sizeof why) != 0) {
         snprintf(what, sizeof what, "checkpoint at %" PRIu64 ": %s", size, why);
         problem(c, size, what);
-    } else if (csize != size || strcmp(origin, cc->origin) != 0) {
-        snprintf(what, sizeof what, "checkpoint at %" PRIu64 " is filed under another size "
-                 "or log", size);
+    } else if (csize != size) {
+        snprintf(what, sizeof what, "checkpoint at %" PRIu64 " is filed under another size",
+                 size);
         problem(c, size, what);
     } else if (csize > c->tree.n) {
         snprintf(what, sizeof what, "checkpoint at %" PRIu64 ": records %" PRIu64 " to %"
@@ -130,7 +127,12 @@ static int check_checkpoint(void *ud, uint64_t size, const char *note)
     return 0;
 }
 
-int cw_ledger_verify(const char *path, const cw_ledger_key *key, cw_ledger_problem_cb cb,
+static void chain_problem(void *ud, uint64_t seq, const char *what)
+{
+    problem(ud, seq, what);
+}
+
+int cw_ledger_verify(const char *path, const cw_ledger_keys *keys, cw_ledger_problem_cb cb,
                      void *ud, uint64_t *size, uint8_t root[32], char *err, size_t errlen)
 {
     check c;
@@ -138,23 +140,27 @@ int cw_ledger_verify(const char *path, const cw_ledger_key *key, cw_ledger_probl
     c.expect = 1;
     c.cb = cb;
     c.ud = ud;
-    if (cw_ledger_body_key(key, c.body_key) != 0)
-        return cw_error(err, errlen, "cannot derive the body key");
+    cw_chain_init(&c.chain, keys->origin);
+    for (unsigned i = 0; i < keys->n; i++) {
+        uint8_t pub[CW_P256_PUB_LEN];
+        if (cw_ledger_key_public(&keys->key[i], pub) != 0)
+            return cw_error(err, errlen, "key %s of the ring is not usable", keys->key[i].id);
+        cw_chain_trust(&c.chain, keys->key[i].id, pub);
+    }
+    c.body_keys = cw_body_keys_new(keys);
+    if (!c.body_keys)
+        return cw_error(err, errlen, "cannot derive the body keys");
     cw_store *s;
-    if (cw_store_ledger_open(path, &s, err, errlen) != 0)
+    if (cw_store_ledger_open(path, &s, err, errlen) != 0) {
+        cw_body_keys_free(c.body_keys);
         return -1;
+    }
     cw_merkle_init(&c.tree);
     int rc = cw_store_ledger_scan(s, 1, check_record, &c, err, errlen);
-    cp_check cc = { .c = &c, .origin = key->origin };
-    cw_p256_key *signer = cw_p256_from_private(key->sign);
-    if (rc == 0 && !signer)
-        rc = cw_error(err, errlen, "the ledger's signing key is not usable");
-    if (rc == 0) {
-        cw_p256_public(signer, cc.pub);
-        snprintf(cc.key_name, sizeof cc.key_name, "%s-%s", key->origin, key->id);
-        rc = cw_store_checkpoint_scan(s, check_checkpoint, &cc, err, errlen);
-    }
-    cw_p256_free(signer);
+    if (rc == 0)
+        rc = cw_store_checkpoint_scan(s, check_checkpoint, &c, err, errlen);
+    if (rc == 0)
+        cw_chain_finish(&c.chain, chain_problem, &c);
     cw_store_close(s);
     if (rc == 0) {
         *size = c.tree.n;
@@ -162,12 +168,12 @@ int cw_ledger_verify(const char *path, const cw_ledger_key *key, cw_ledger_probl
     }
     cw_merkle_free(&c.tree);
     free(c.buf);
-    cw_wipe(c.body_key, sizeof c.body_key);
+    cw_body_keys_free(c.body_keys);
     return rc == 0 ? c.problems : -1;
 }
 
 typedef struct reader {
-    uint8_t body_key[CW_AES256_KEY_LEN];
+    cw_body_keys *body_keys;
     int (*fn)(void *ud, uint64_t seq, const char *event_type, const uint8_t *body,
               size_t len);
     void *ud;
@@ -186,15 +192,16 @@ static int read_record(void *ud, const cw_store_record *r)
             return 1;
     }
     size_t n = 0;
-    int ok = cw_ledger_open_body(rd->body_key, r->header, r->header_len, r->body,
-                                 r->body_len, rd->buf, &n) == 0;
+    const uint8_t *bk = cw_body_keys_for(rd->body_keys, r->header, r->header_len);
+    int ok = bk && cw_ledger_open_body(bk, r->header, r->header_len, r->body, r->body_len,
+                                       rd->buf, &n) == 0;
     int stop = rd->fn(rd->ud, r->seq, r->event_type, ok ? rd->buf : NULL, ok ? n : 0);
     if (ok)
         cw_wipe(rd->buf, n);
     return stop;
 }
 
-int cw_ledger_read(const char *path, const cw_ledger_key *key,
+int cw_ledger_read(const char *path, const cw_ledger_keys *keys,
                    int (*fn)(void *ud, uint64_t seq, const char *event_type,
                              const uint8_t *body, size_t len),
                    void *ud, char *err, size_t errlen)
@@ -203,14 +210,17 @@ int cw_ledger_read(const char *path, const cw_ledger_key *key,
     memset(&rd, 0, sizeof rd);
     rd.fn = fn;
     rd.ud = ud;
-    if (cw_ledger_body_key(key, rd.body_key) != 0)
-        return cw_error(err, errlen, "cannot derive the body key");
+    rd.body_keys = cw_body_keys_new(keys);
+    if (!rd.body_keys)
+        return cw_error(err, errlen, "cannot derive the body keys");
     cw_store *s;
-    if (cw_store_ledger_open(path, &s, err, errlen) != 0)
+    if (cw_store_ledger_open(path, &s, err, errlen) != 0) {
+        cw_body_keys_free(rd.body_keys);
         return -1;
+    }
     int rc = cw_store_ledger_scan(s, 1, read_record, &rd, err, errlen);
     cw_store_close(s);
     free(rd.buf);
-    cw_wipe(rd.body_key, sizeof rd.body_key);
+    cw_body_keys_free(rd.body_keys);
     return rc;
 }

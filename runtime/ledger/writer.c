@@ -7,6 +7,14 @@
  * through a uv_async, where their callbacks run in append order. So a callback never
  * runs before its record's COMMIT returned, and every accepted append gets exactly
  * one callback, also when the ledger closes.
+ *
+ * Keys: the writer seals under the newest key of its ring. If the log still names an
+ * older key, opening first appends the KEY_ROTATED record (sealed under the old key)
+ * together with a checkpoint the old key signs, in one transaction, so the hand-over
+ * is never half done. Other processes (the audit CLI) may append to the same file: a
+ * batch takes the write lock (BEGIN IMMEDIATE) before it is sealed, reads what others
+ * appended since into its tree, follows any rotation among them (reloading the ring
+ * when it names a key it lacks), and only then gives the records their positions.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -39,13 +47,16 @@ typedef struct request {
 struct cw_ledger {
     uv_loop_t *loop;
     cw_store *store;
-    cw_ledger_key key;
-    uint8_t body_key[CW_AES256_KEY_LEN];
+    char path[1024];
+    cw_ledger_keys *keys;           /* locked memory; replaced only by the writer */
+    cw_body_keys *body_keys;
+    unsigned cur;                   /* the key in use: keys->key[cur] */
+    char log_key[16];               /* the key the log names as in force ("" if empty) */
     cw_merkle tree;                 /* writer thread; under lock for the head */
     uint64_t next_seq;              /* writer thread */
     uint64_t head_size;             /* under lock */
     uint8_t head_root[32];
-    cw_p256_key *signer;            /* the checkpoint signing key */
+    cw_p256_key *signer;            /* the checkpoint signing key of keys->key[cur] */
     char key_name[CW_CHECKPOINT_NAME_MAX];
     uint64_t checkpoint_size;       /* writer thread: the size last signed */
     uint64_t checkpoint_ns;         /* ... and when */
@@ -75,6 +86,8 @@ static void push(request **head, request **tail, request *r)
     *tail = r;
 }
 
+static int catch_up(cw_ledger *lg, char *err, size_t errlen);
+
 /* ---- the writer thread ---------------------------------------------------------- */
 
 static void deadline_after(struct timespec *ts, unsigned us)
@@ -98,11 +111,12 @@ static int seal_batch(cw_ledger *lg, request **batch, size_t n, char *err, size_
         r->rec.seq = lg->next_seq + i;
         int hl = cw_ledger_header(r->header, sizeof r->header, r->rec.seq, r->rec.event_type,
                                   id, r->rec.consent_id, r->refers_to, r->rec.ts_ms,
-                                  lg->key.id);
+                                  lg->keys->key[lg->cur].id, NULL);
         free(r->sealed);
         size_t sl = 0;
-        r->sealed = hl < 0 ? NULL : cw_ledger_seal(lg->body_key, (const uint8_t *)r->header,
-                                                   (size_t)hl, r->plain, r->plain_len, &sl);
+        r->sealed = hl < 0 ? NULL : cw_ledger_seal(lg->body_keys->key[lg->cur],
+                                                   (const uint8_t *)r->header, (size_t)hl,
+                                                   r->plain, r->plain_len, &sl);
         if (!r->sealed)
             return cw_error(err, errlen, "cannot seal record %llu",
                             (unsigned long long)r->rec.seq);
@@ -122,7 +136,7 @@ static void write_checkpoint(cw_ledger *lg)
 {
     char note[CW_CHECKPOINT_MAX], root[32], err[256];
     cw_merkle_root(&lg->tree, lg->tree.n, (uint8_t *)root);
-    if (cw_checkpoint_sign(lg->signer, lg->key_name, lg->key.origin, lg->tree.n,
+    if (cw_checkpoint_sign(lg->signer, lg->key_name, lg->keys->origin, lg->tree.n,
                            (uint8_t *)root, note, sizeof note) < 0) {
         cw_log(CW_LOG_ERROR, "ledger", "cannot sign a checkpoint at %llu",
                (unsigned long long)lg->tree.n);
@@ -179,10 +193,18 @@ static void *writer_main(void *arg)
         char err[160] = "";
         int ok = 0;
         if (recs && batch) {
-            ok = seal_batch(lg, batch, n, err, sizeof err) == 0;
+            /* the write lock first: then what catch_up reads is all that another
+             * process appended, and the positions sealed into the headers are free */
+            ok = cw_store_ledger_begin(lg->store, err, sizeof err) == 0 &&
+                 catch_up(lg, err, sizeof err) == 0 &&
+                 seal_batch(lg, batch, n, err, sizeof err) == 0;
             for (size_t i = 0; ok && i < n; i++)
                 recs[i] = batch[i]->rec;
-            ok = ok && cw_store_ledger_append(lg->store, recs, n, err, sizeof err) == 0;
+            ok = ok && cw_store_ledger_append(lg->store, recs, n, 0, NULL, err,
+                                              sizeof err) == 0 &&
+                 cw_store_ledger_commit(lg->store, err, sizeof err) == 0;
+            if (!ok)
+                cw_store_ledger_rollback(lg->store);
             if (ok) {
                 lg->next_seq += n;
                 for (size_t i = 0; i < n; i++)
@@ -263,13 +285,77 @@ static void on_async(uv_async_t *a)
 }
 
 
-/* At open: the tree of the records already in the file. */
+/* Use the ring's key with this id for sealing and signing. 0, or -1 if the ring has no
+ * such key or it is unusable. */
+static int use_key(cw_ledger *lg, const char *id)
+{
+    for (unsigned i = 0; i < lg->keys->n; i++) {
+        if (strcmp(lg->keys->key[i].id, id) != 0)
+            continue;
+        cw_p256_key *signer = cw_p256_from_private(lg->keys->key[i].sign);
+        if (!signer || (size_t)snprintf(lg->key_name, sizeof lg->key_name, "%s-%s",
+                                        lg->keys->origin, id) >= sizeof lg->key_name) {
+            cw_p256_free(signer);
+            return -1;
+        }
+        cw_p256_free(lg->signer);
+        lg->signer = signer;
+        lg->cur = i;
+        return 0;
+    }
+    return -1;
+}
+
+/* Take a new ring (owned from now on) and its body keys. 0, or -1 (the old one stays). */
+static int take_keys(cw_ledger *lg, cw_ledger_keys *ks)
+{
+    cw_body_keys *bk = ks->n ? cw_body_keys_new(ks) : NULL;
+    if (!bk) {
+        cw_ledger_keys_free(ks);
+        return -1;
+    }
+    cw_ledger_keys_free(lg->keys);
+    cw_body_keys_free(lg->body_keys);
+    lg->keys = ks;
+    lg->body_keys = bk;
+    return 0;
+}
+
+/* The records from tree.n + 1 on (at open: all) into the tree, following the keys. */
+typedef struct follow {
+    cw_ledger *lg;
+    int hole;
+} follow;
+
 static int add_leaf(void *ud, const cw_store_record *r)
 {
-    cw_ledger *lg = ud;
-    if (r->seq != lg->tree.n + 1)
-        return 1;                      /* a hole: cw_ledger_verify names it */
+    follow *f = ud;
+    cw_ledger *lg = f->lg;
+    if (r->seq != lg->tree.n + 1) {
+        f->hole = 1;                   /* cw_ledger_verify names it */
+        return 1;
+    }
+    char id[16];
+    uint8_t pub[CW_P256_PUB_LEN];
+    if (!lg->log_key[0] && cw_ledger_header_key(r->header, r->header_len, id) == 0)
+        memcpy(lg->log_key, id, sizeof id);
+    if (strcmp(r->event_type, "KEY_ROTATED") == 0 &&
+        cw_ledger_header_next(r->header, r->header_len, id, pub) == 1)
+        memcpy(lg->log_key, id, sizeof id);
     return cw_merkle_append(&lg->tree, r->leaf) != 0;
+}
+
+static int read_new_records(cw_ledger *lg, char *err, size_t errlen)
+{
+    follow f = { lg, 0 };
+    uint64_t from = lg->tree.n + 1;
+    if (cw_store_ledger_scan(lg->store, from, add_leaf, &f, err, errlen) != 0)
+        return -1;
+    if (f.hole)
+        return cw_error(err, errlen, "%s: the ledger has a hole after record %llu (run "
+                        "callwarden audit verify)", lg->path, (unsigned long long)lg->tree.n);
+    lg->next_seq = lg->tree.n + 1;
+    return 0;
 }
 
 static int max_size(void *ud, uint64_t size, const char *note)
@@ -290,11 +376,100 @@ static uint64_t last_checkpoint(cw_ledger *lg)
     return m;
 }
 
+/* Writer thread, in the write transaction: the records another process appended since
+ * (usually none), and the key in force after them. */
+static int catch_up(cw_ledger *lg, char *err, size_t errlen)
+{
+    uint64_t had = lg->tree.n;
+    if (read_new_records(lg, err, errlen) != 0)
+        return -1;
+    if (lg->tree.n == had)
+        return 0;                      /* the usual case: nobody else appended */
+    lg->checkpoint_size = last_checkpoint(lg);
+    if (strcmp(lg->log_key, lg->keys->key[lg->cur].id) == 0)
+        return 0;
+    char was[16];
+    memcpy(was, lg->keys->key[lg->cur].id, sizeof was);
+    if (!cw_ledger_keys_find(lg->keys, lg->log_key) && lg->opts.reload_keys) {
+        cw_ledger_keys *ks = cw_ledger_keys_new();
+        if (ks && lg->opts.reload_keys(lg->opts.reload_ud, ks) == 0 &&
+            cw_ledger_keys_find(ks, was))
+            take_keys(lg, ks);
+        else
+            cw_ledger_keys_free(ks);
+        use_key(lg, was);              /* cur indexes the ring in hand again */
+    }
+    if (use_key(lg, lg->log_key) != 0)
+        return cw_error(err, errlen, "%s: the log moved on to key %s, which this process "
+                        "does not hold", lg->path, lg->log_key);
+    cw_log(CW_LOG_INFO, "ledger", "%s: now sealing under key %s (rotated by another process)",
+           lg->path, lg->log_key);
+    return 0;
+}
+
+/* At open, if the ring's newest key is not the one the log names: the KEY_ROTATED
+ * record under the old key, with the old key's checkpoint of the tree up to it. */
+static int rotate(cw_ledger *lg, char *err, size_t errlen)
+{
+    const cw_ledger_key *nk = &lg->keys->key[lg->keys->n - 1];
+    uint8_t pub[CW_P256_PUB_LEN];
+    if (cw_ledger_key_public(nk, pub) != 0)
+        return cw_error(err, errlen, "%s: key %s is not usable", lg->path, nk->id);
+    char next[16 + 2 * CW_P256_PUB_LEN + 2], id[37], header[CW_LEDGER_HEADER_MAX];
+    int at = snprintf(next, sizeof next, "%s ", nk->id);
+    for (int i = 0; i < CW_P256_PUB_LEN; i++)
+        at += snprintf(next + at, sizeof next - (size_t)at, "%02x", pub[i]);
+    char body[160];
+    int bl = snprintf(body, sizeof body, "{\"retired\":\"%s\",\"next\":\"%s\"}",
+                      lg->keys->key[lg->cur].id, nk->id);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    cw_store_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.seq = lg->next_seq;
+    rec.ts_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    snprintf(rec.event_type, sizeof rec.event_type, "KEY_ROTATED");
+    cw_ledger_uuid(id);
+    int hl = cw_ledger_header(header, sizeof header, rec.seq, rec.event_type, id, "", "",
+                              rec.ts_ms, lg->keys->key[lg->cur].id, next);
+    size_t sl = 0;
+    uint8_t *sealed = hl < 0 ? NULL : cw_ledger_seal(lg->body_keys->key[lg->cur],
+                                                     (const uint8_t *)header, (size_t)hl,
+                                                     body, (size_t)bl, &sl);
+    if (!sealed)
+        return cw_error(err, errlen, "%s: cannot seal the key rotation", lg->path);
+    rec.header = (const uint8_t *)header;
+    rec.header_len = (size_t)hl;
+    rec.body = sealed;
+    rec.body_len = sl;
+    cw_ledger_leaf(rec.header, rec.header_len, rec.body, rec.body_len, rec.leaf);
+    if (cw_merkle_append(&lg->tree, rec.leaf) != 0) {
+        free(sealed);
+        return cw_error(err, errlen, "out of memory");
+    }
+    char note[CW_CHECKPOINT_MAX];
+    uint8_t root[32];
+    cw_merkle_root(&lg->tree, lg->tree.n, root);
+    int rc = cw_checkpoint_sign(lg->signer, lg->key_name, lg->keys->origin, lg->tree.n, root,
+                                note, sizeof note) < 0
+                 ? cw_error(err, errlen, "%s: cannot sign the hand-over checkpoint", lg->path)
+                 : cw_store_ledger_append(lg->store, &rec, 1, lg->tree.n, note, err, errlen);
+    free(sealed);
+    if (rc != 0)
+        return -1;                     /* the caller rolls back and closes */
+    cw_log(CW_LOG_INFO, "ledger", "%s: key %s retired at record %llu, now sealing under %s",
+           lg->path, lg->keys->key[lg->cur].id, (unsigned long long)rec.seq, nk->id);
+    lg->next_seq++;
+    lg->checkpoint_size = lg->tree.n;
+    memcpy(lg->log_key, nk->id, sizeof lg->log_key);
+    return use_key(lg, nk->id) == 0 ? 0 : cw_error(err, errlen, "key %s unusable", nk->id);
+}
+
 static void ledger_free(cw_ledger *lg)
 {
     cw_p256_free(lg->signer);
-    cw_wipe(&lg->key, sizeof lg->key);
-    cw_wipe(lg->body_key, sizeof lg->body_key);
+    cw_ledger_keys_free(lg->keys);
+    cw_body_keys_free(lg->body_keys);
     cw_merkle_free(&lg->tree);
     free(lg);
 }
@@ -304,7 +479,7 @@ static void free_on_close(uv_handle_t *h)
     ledger_free(h->data);
 }
 
-int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_key *key,
+int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_keys *keys,
                    const cw_ledger_opts *opts, cw_ledger **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -312,40 +487,50 @@ int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_key *key,
     if (!lg)
         return cw_error(err, errlen, "out of memory");
     lg->loop = loop;
+    snprintf(lg->path, sizeof lg->path, "%s", path);
+    if (opts)
+        lg->opts = *opts;
     lg->opts.window_us = opts ? opts->window_us : 1000;
     lg->opts.max_batch = opts && opts->max_batch ? opts->max_batch : 4096;
     lg->opts.checkpoint_leaves = opts && opts->checkpoint_leaves ? opts->checkpoint_leaves : 1000;
     lg->opts.checkpoint_ms = opts && opts->checkpoint_ms ? opts->checkpoint_ms : 60000;
-    lg->key = *key;
-    lg->signer = cw_p256_from_private(key->sign);
-    if (!lg->signer || !key->origin[0] ||
-        (size_t)snprintf(lg->key_name, sizeof lg->key_name, "%s-%s", key->origin, key->id) >=
-            sizeof lg->key_name) {
-        ledger_free(lg);
-        return cw_error(err, errlen, "%s: the ledger's signing key or origin is not usable",
-                        path);
-    }
     cw_merkle_init(&lg->tree);
-    if (cw_ledger_body_key(key, lg->body_key) != 0) {
+    cw_ledger_keys *ks = cw_ledger_keys_new();
+    if (ks)
+        *ks = *keys;
+    if (!ks || !keys->n || !keys->origin[0] || take_keys(lg, ks) != 0 ||
+        use_key(lg, keys->key[keys->n - 1].id) != 0) {
         ledger_free(lg);
-        return cw_error(err, errlen, "%s: cannot derive the ledger's body key", path);
+        return cw_error(err, errlen, "%s: the ledger's keys or origin are not usable", path);
     }
     if (cw_store_ledger_open(path, &lg->store, err, errlen) != 0) {
         ledger_free(lg);
         return -1;
     }
-    int64_t last = cw_store_ledger_last_seq(lg->store);
-    if (last < 0 || cw_store_ledger_scan(lg->store, 1, add_leaf, lg, err, errlen) != 0 ||
-        lg->tree.n != (uint64_t)last) {
-        if (last >= 0 && lg->tree.n != (uint64_t)last)
-            cw_error(err, errlen, "%s: the ledger has a hole after record %llu (run "
-                     "callwarden audit verify)", path, (unsigned long long)lg->tree.n);
+    /* the log names an older key of the ring: hand over to the newest one, under the
+     * write lock so that nobody appends between reading the log and the hand-over */
+    const char *newest = lg->keys->key[lg->keys->n - 1].id;
+    int rc = cw_store_ledger_begin(lg->store, err, errlen);
+    if (rc == 0)
+        rc = read_new_records(lg, err, errlen);
+    if (rc == 0 && lg->log_key[0] && strcmp(lg->log_key, newest) != 0) {
+        if (use_key(lg, lg->log_key) != 0)
+            rc = cw_error(err, errlen, "%s: the log is sealed under key %s, which the key "
+                          "file does not hold", path, lg->log_key);
+        else
+            rc = rotate(lg, err, errlen);
+    }
+    if (rc == 0)
+        rc = cw_store_ledger_commit(lg->store, err, errlen);
+    else
+        cw_store_ledger_rollback(lg->store);
+    if (rc != 0) {
         cw_store_close(lg->store);
         ledger_free(lg);
         return -1;
     }
-    lg->next_seq = (uint64_t)last + 1;
-    lg->checkpoint_size = last_checkpoint(lg);
+    if (!lg->checkpoint_size)
+        lg->checkpoint_size = last_checkpoint(lg);
     lg->checkpoint_ns = uv_hrtime();
     lg->head_size = lg->tree.n;
     cw_merkle_root(&lg->tree, lg->tree.n, lg->head_root);
@@ -376,7 +561,7 @@ int cw_ledger_append(cw_ledger *lg, const cw_ledger_event *ev, cw_ledger_cb cb, 
     request *r = calloc(1, sizeof *r);
     if (!r)
         return -1;
-    if (!ev->event_type || !ev->event_type[0] ||
+    if (!ev->event_type || !ev->event_type[0] || strcmp(ev->event_type, "KEY_ROTATED") == 0 ||
         strspn(ev->event_type, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != strlen(ev->event_type) ||
         strlen(ev->event_type) >= sizeof r->rec.event_type ||
         strlen(cid) >= sizeof r->rec.consent_id || strlen(ref) >= sizeof r->refers_to ||

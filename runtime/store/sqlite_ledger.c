@@ -21,6 +21,7 @@
 struct cw_store {
     sqlite3 *db;
     sqlite3_stmt *insert;
+    int in_tx;                          /* inside cw_store_ledger_begin .. commit */
     char path[1024];
 };
 
@@ -138,10 +139,42 @@ int cw_store_ledger_open(const char *path, cw_store **out, char *err, size_t err
     return 0;
 }
 
-int cw_store_ledger_append(cw_store *s, cw_store_record *recs, size_t n, char *err,
+static int put_checkpoint(cw_store *s, uint64_t size, const char *note, char *err,
+                          size_t errlen);
+
+int cw_store_ledger_begin(cw_store *s, char *err, size_t errlen)
+{
+    if (s->in_tx)
+        return cw_error(err, errlen, "%s: a transaction is already open", s->path);
+    if (exec(s, "BEGIN IMMEDIATE", err, errlen) != 0)
+        return -1;
+    s->in_tx = 1;
+    return 0;
+}
+
+int cw_store_ledger_commit(cw_store *s, char *err, size_t errlen)
+{
+    s->in_tx = 0;
+    if (exec(s, "COMMIT", err, errlen) != 0) {
+        exec(s, "ROLLBACK", NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+void cw_store_ledger_rollback(cw_store *s)
+{
+    if (s->in_tx)
+        exec(s, "ROLLBACK", NULL, 0);
+    s->in_tx = 0;
+}
+
+int cw_store_ledger_append(cw_store *s, cw_store_record *recs, size_t n,
+                           uint64_t checkpoint_size, const char *checkpoint_note, char *err,
                            size_t errlen)
 {
-    if (exec(s, "BEGIN IMMEDIATE", err, errlen) != 0)
+    int own = !s->in_tx;
+    if (own && cw_store_ledger_begin(s, err, errlen) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         cw_store_record *r = &recs[i];
@@ -159,16 +192,17 @@ int cw_store_ledger_append(cw_store *s, cw_store_record *recs, size_t n, char *e
         if (sqlite3_step(st) != SQLITE_DONE) {
             fail(s, err, errlen, "append");
             sqlite3_reset(st);
-            exec(s, "ROLLBACK", NULL, 0);
+            cw_store_ledger_rollback(s);
             return -1;
         }
     }
     sqlite3_reset(s->insert);
-    if (exec(s, "COMMIT", err, errlen) != 0) {
-        exec(s, "ROLLBACK", NULL, 0);
+    if (checkpoint_note &&
+        put_checkpoint(s, checkpoint_size, checkpoint_note, err, errlen) != 0) {
+        cw_store_ledger_rollback(s);
         return -1;
     }
-    return 0;
+    return own ? cw_store_ledger_commit(s, err, errlen) : 0;
 }
 
 int64_t cw_store_ledger_last_seq(cw_store *s)
@@ -218,8 +252,8 @@ int cw_store_ledger_scan(cw_store *s, uint64_t from,
     return bad ? -1 : 0;
 }
 
-int cw_store_checkpoint_put(cw_store *s, uint64_t size, const char *note, char *err,
-                            size_t errlen)
+static int put_checkpoint(cw_store *s, uint64_t size, const char *note, char *err,
+                          size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO checkpoints VALUES (?, ?)", -1, &st,
@@ -230,6 +264,12 @@ int cw_store_checkpoint_put(cw_store *s, uint64_t size, const char *note, char *
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, err, errlen, "checkpoint");
     sqlite3_finalize(st);
     return rc;
+}
+
+int cw_store_checkpoint_put(cw_store *s, uint64_t size, const char *note, char *err,
+                            size_t errlen)
+{
+    return put_checkpoint(s, size, note, err, errlen);
 }
 
 int cw_store_checkpoint_scan(cw_store *s, int (*fn)(void *ud, uint64_t size,

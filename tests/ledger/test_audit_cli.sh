@@ -49,7 +49,7 @@ echo "$out" | grep -q ': 2501 records' || fail "the ACCESSED record is not in th
 # an auditor with the export and ledger.pub alone
 out=$("$bin" audit export --data "$D" --tenant acme --out "$T/acme.export") || fail "export: $out"
 out=$("$bin" audit verify "$T/acme.export" --trust "$D/acme/ledger.pub") || fail "verify of the export: $out"
-echo "$out" | grep -q ': 2502 records, [1-9][0-9]* checkpoints by callwarden/acme/ledger-k1, root [0-9a-f]\{64\}: ok$' ||
+echo "$out" | grep -q ': 2502 records, [1-9][0-9]* checkpoints, keys k1, root [0-9a-f]\{64\}: ok$' ||
     fail "verify of the export said: $out"
 # every writer signs at close: the export's own ACCESSED record (2502) is covered too
 echo "$out" | grep -q 'not yet covered' && fail "records left uncovered: $out"
@@ -79,7 +79,7 @@ cid=00000000-0000-4000-8000-000000000007
 out=$("$bin" audit prove --data "$D" --tenant acme --consent "$cid" --out "$T/c7.proof") || fail "prove: $out"
 echo "$out" | grep -q "^proof of 100 records of consent $cid" || fail "prove said: $out"
 out=$("$bin" audit verify "$T/c7.proof" --trust "$D/acme/ledger.pub") || fail "verify of the proof: $out"
-echo "$out" | grep -q ': 100 records proven in the tree of [0-9]* signed by callwarden/acme/ledger-k1: ok$' ||
+echo "$out" | grep -q ': 100 records proven in the tree of [0-9]* signed by key k1: ok$' ||
     fail "verify of the proof said: $out"
 [ "$(grep -c '^record ' "$T/c7.proof")" = 100 ] || fail "the proof holds other records"
 awk '$1 == "record" && $2 == 750 { $3 = "A" substr($3, 2) } { print }' "$T/c7.proof" >"$T/bad.proof"

@@ -10,6 +10,12 @@
  *   ledger_load fill DATA TENANT COUNT        append COUNT records to the tenant's
  *       ledger (DATA/TENANT/consent.db) with its key file, for the audit CLI test;
  *       record i (from 0) belongs to consent 00000000-0000-4000-8000-<i / 100, 12 digits>.
+ *       fill DATA TENANT COUNT INFLIGHT keeps at most INFLIGHT outstanding (1: one by
+ *       one, slow, to overlap other processes appending to the same file); the key ring
+ *       is reloaded from the key file when another process rotated the key.
+ *   ledger_load sql DB STATEMENT              run one SQL statement on DB (an attacker).
+ *   ledger_load forge DATA TENANT KEYID SIZE   sign a checkpoint of the first SIZE
+ *       records with key KEYID of the ring and store it: a retired key's signature.
  *   ledger_load flip DB SEQ                   flip one bit of record SEQ's body, as an
  *       attacker with write access to the file would.
  *   ledger_load bench DB                      durable appends/s one by one and grouped,
@@ -25,11 +31,17 @@
 
 #include <sqlite3.h>
 
+#include "callwarden/checkpoint.h"
 #include "callwarden/keyfile.h"
 #include "callwarden/ledger.h"
+#include "callwarden/merkle.h"
+#include "callwarden/store.h"
 
 /* a fixed key: this tool tests durability, not secrecy */
-static const cw_ledger_key test_key = {
+static const cw_ledger_keys test_key = {
+    .origin = "callwarden/load/ledger",
+    .n = 1,
+    .key = { {
     .id = "load",
     .bytes = { 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
                0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
@@ -37,7 +49,7 @@ static const cw_ledger_key test_key = {
     .sign = { 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24,
               0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24,
               0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24, 0x24 },
-    .origin = "callwarden/load/ledger",
+    } },
 };
 
 typedef struct load {
@@ -51,6 +63,7 @@ typedef struct load {
     size_t lat_cap, nlat;
     int print;
     int with_consent;               /* fill: record i belongs to consent i / 100 */
+    uint64_t limit;                 /* fill: append this many in all (0: no limit) */
 } load;
 
 static void append_one(load *ld);
@@ -80,7 +93,7 @@ static void on_ack(void *ud, int ok, uint64_t seq, const char *err)
             exit(1);
     }
     free(c);
-    if (!ld->stopping && uv_hrtime() >= ld->stop_ns)
+    if (!ld->stopping && (uv_hrtime() >= ld->stop_ns || (ld->limit && ld->next_id >= ld->limit)))
         ld->stopping = 1;
     while (!ld->stopping && ld->inflight < ld->max_inflight)
         append_one(ld);
@@ -276,8 +289,62 @@ static int verify(const char *db, const char *acks)
     return rc || s.holes ? 1 : 0;
 }
 
+static const char *fill_data, *fill_tenant;
+
+static int reload_ring(void *ud, cw_ledger_keys *out)
+{
+    char err[512];
+    (void)ud;
+    if (cw_keyfile_load(fill_data, fill_tenant, out, err, sizeof err) != 0) {
+        fprintf(stderr, "ledger_load: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_tree_leaf(void *ud, const cw_store_record *r)
+{
+    return cw_merkle_append(ud, r->leaf) != 0;
+}
+
+/* forge DATA TENANT KEYID SIZE */
+static int forge(const char *data, const char *tenant, const char *id, uint64_t size)
+{
+    char err[512], db[1200], name[256], note[CW_CHECKPOINT_MAX];
+    cw_ledger_keys *k = cw_ledger_keys_new();
+    if (!k || cw_keyfile_load(data, tenant, k, err, sizeof err) != 0) {
+        fprintf(stderr, "ledger_load: %s\n", k ? err : "out of memory");
+        return 1;
+    }
+    const cw_ledger_key *key = NULL;
+    for (unsigned i = 0; i < k->n; i++)
+        if (strcmp(k->key[i].id, id) == 0)
+            key = &k->key[i];
+    cw_p256_key *signer = key ? cw_p256_from_private(key->sign) : NULL;
+    snprintf(db, sizeof db, "%s/%s/consent.db", data, tenant);
+    snprintf(name, sizeof name, "%s-%s", k->origin, id);
+    cw_store *s = NULL;
+    cw_merkle tree;
+    cw_merkle_init(&tree);
+    uint8_t root[32];
+    int rc = signer && cw_store_ledger_open(db, &s, err, sizeof err) == 0 &&
+             cw_store_ledger_scan(s, 1, add_tree_leaf, &tree, err, sizeof err) == 0 &&
+             cw_merkle_root(&tree, size, root) == 0 &&
+             cw_checkpoint_sign(signer, name, k->origin, size, root, note, sizeof note) > 0 &&
+             cw_store_checkpoint_put(s, size, note, err, sizeof err) == 0 ? 0 : 1;
+    if (rc)
+        fprintf(stderr, "ledger_load: cannot forge a checkpoint of %s by %s\n", db, id);
+    cw_store_close(s);
+    cw_merkle_free(&tree);
+    cw_p256_free(signer);
+    cw_ledger_keys_free(k);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 6 && strcmp(argv[1], "forge") == 0)
+        return forge(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10));
     if (argc >= 5 && strcmp(argv[1], "append") == 0) {
         uv_loop_t loop;
         uv_loop_init(&loop);
@@ -292,8 +359,10 @@ int main(int argc, char **argv)
     }
     if (argc >= 5 && strcmp(argv[1], "fill") == 0) {
         char err[512], db[1200];
-        cw_ledger_key k;
-        if (cw_keyfile_load(argv[2], argv[3], &k, err, sizeof err) != 0) {
+        cw_ledger_keys *k = cw_ledger_keys_new();
+        fill_data = argv[2];
+        fill_tenant = argv[3];
+        if (!k || cw_keyfile_load(argv[2], argv[3], k, err, sizeof err) != 0) {
             fprintf(stderr, "ledger_load: %s\n", err);
             return 1;
         }
@@ -303,17 +372,23 @@ int main(int argc, char **argv)
         load ld;
         memset(&ld, 0, sizeof ld);
         ld.loop = &loop;
-        if (cw_ledger_open(&loop, db, &k, NULL, &ld.lg, err, sizeof err) != 0) {
+        cw_ledger_opts o = { .window_us = 1000, .reload_keys = reload_ring };
+        int rc = cw_ledger_open(&loop, db, k, &o, &ld.lg, err, sizeof err);
+        cw_ledger_keys_free(k);
+        if (rc != 0) {
             fprintf(stderr, "ledger_load: %s\n", err);
             return 1;
         }
         uint64_t count = strtoull(argv[4], NULL, 10);
+        uint64_t inflight = argc >= 6 ? strtoull(argv[5], NULL, 10) : count;
         ld.with_consent = 1;
-        ld.max_inflight = 0;
+        ld.max_inflight = inflight ? inflight : 1;
+        ld.limit = count;
         ld.stop_ns = UINT64_MAX;
-        for (uint64_t i = 0; i < count; i++)
+        for (uint64_t i = 0; i < ld.max_inflight && i < count; i++)
             append_one(&ld);
-        ld.stopping = 1;
+        if (ld.next_id >= count)
+            ld.stopping = 1;
         uv_run(&loop, UV_RUN_DEFAULT);
         close_load(&ld);
         uv_loop_close(&loop);
@@ -346,6 +421,15 @@ int main(int argc, char **argv)
         }
         if (rc)
             fprintf(stderr, "ledger_load: cannot flip record %s of %s\n", argv[3], argv[2]);
+        sqlite3_close(dbh);
+        return rc;
+    }
+    if (argc >= 4 && strcmp(argv[1], "sql") == 0) {
+        sqlite3 *dbh;
+        int rc = sqlite3_open(argv[2], &dbh) == SQLITE_OK &&
+                 sqlite3_exec(dbh, argv[3], NULL, NULL, NULL) == SQLITE_OK ? 0 : 1;
+        if (rc)
+            fprintf(stderr, "ledger_load: %s: %s\n", argv[2], sqlite3_errmsg(dbh));
         sqlite3_close(dbh);
         return rc;
     }

@@ -45,7 +45,8 @@ static void on_closed(void *ud)
     g.closed = 1;
 }
 
-static cw_ledger_key key = { .id = "k1", .origin = "callwarden/test/ledger" };
+static cw_ledger_keys key = { .origin = "callwarden/test/ledger", .n = 1,
+                              .key = { { .id = "k1" } } };
 
 static void append(cw_ledger *lg, size_t i)
 {
@@ -71,7 +72,7 @@ static void on_problem(void *ud, uint64_t seq, const char *what)
     nproblems++;
 }
 
-static int verify(const char *path, const cw_ledger_key *k)
+static int verify(const char *path, const cw_ledger_keys *k)
 {
     char err[512];
     uint64_t size;
@@ -171,9 +172,9 @@ int main(void)
     uv_loop_t loop;
     uv_loop_init(&loop);
     cw_ledger *lg;
-    memset(key.bytes, 0x5a, sizeof key.bytes);
+    memset(key.key[0].bytes, 0x5a, sizeof key.key[0].bytes);
     cw_p256_key *signer = cw_p256_generate();
-    cw_p256_private(signer, key.sign);
+    cw_p256_private(signer, key.key[0].sign);
     cw_p256_free(signer);
     cw_ledger_opts opts = { .window_us = 1000, .checkpoint_leaves = 1000 };
     CHECK_EQ_INT(cw_ledger_open(&loop, path, &key, &opts, &lg, err, sizeof err), 0);
@@ -322,8 +323,8 @@ int main(void)
     CHECK_EQ_INT(cw_ledger_open(&loop, path, &key, NULL, &lg, err, sizeof err), -1);
     CHECK(strstr(err, "hole after record 19") != NULL);
     /* another key: every record fails to authenticate */
-    cw_ledger_key wrong = key;
-    wrong.bytes[0] ^= 1;
+    cw_ledger_keys wrong = key;
+    wrong.key[0].bytes[0] ^= 1;
     CHECK(verify(path, &wrong) >= N);
 
     /* a file that is no ledger is refused and left as it was */
