@@ -1,0 +1,330 @@
+/* sqlite_keys.c  keys.db, the vault's subject keys (G5): one row per data subject.
+ *
+ * This file is what crypto-shredding rests on. A subject's content is sealed under keys
+ * derived from the subject's key, and that key exists only here, wrapped under the
+ * tenant's master key. Erasure (Art. 17) is one UPDATE that sets the wrapped key, the
+ * sealed number and the number's index to NULL: once it committed, the content is
+ * unreadable wherever its ciphertext still lies. Three settings make that commit
+ * final: synchronous=FULL (COMMIT returns after the fsync), secure_delete=ON (SQLite
+ * overwrites the old cell with zeros instead of leaving it in the page's free space)
+ * and a checkpoint with TRUNCATE afterwards (the WAL still holds the old page until
+ * the checkpoint copies the new one over it and cuts the log to zero bytes).
+ *
+ * The file is marked with its own SQLite application_id: a corrupt file, someone
+ * else's database or content.db put in its place is refused before anything is
+ * written, so it is left exactly as it was.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "callwarden/error.h"
+#include "callwarden/store_vault.h"
+
+#define KEYS_APP_ID 0x43574b59      /* "CWKY" */
+#define CONTENT_APP_ID 0x43574354   /* "CWCT", to name the mix-up */
+#define SCHEMA_VERSION 1
+
+struct cw_store_keys {
+    sqlite3 *db;
+    char path[1024];
+};
+
+/* An erased row has no key material left; a live row has its key. */
+static const char schema[] =
+    "CREATE TABLE subjects ("
+    "  subject_ref TEXT PRIMARY KEY NOT NULL CHECK (length(subject_ref) = 32),"
+    "  number_index BLOB UNIQUE,"       /* HMAC of the normalised number; NULL: withheld */
+    "  number_sealed BLOB,"             /* nonce || AES-GCM(number) || tag; NULL: withheld */
+    "  key_wrapped BLOB,"               /* nonce || AES-GCM(subject key) || tag */
+    "  created_ms INTEGER NOT NULL,"
+    "  erased_ms INTEGER,"
+    "  CHECK (erased_ms IS NULL OR (key_wrapped IS NULL AND number_sealed IS NULL"
+    "                               AND number_index IS NULL)),"
+    "  CHECK (erased_ms IS NOT NULL OR key_wrapped IS NOT NULL));";
+
+static int fail(cw_store_keys *s, char *err, size_t errlen, const char *what)
+{
+    return cw_error(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int exec(cw_store_keys *s, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        cw_error(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* One integer a pragma answers (application_id, page_count, ...). A SQLite result code. */
+static int pragma_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (rc == SQLITE_ROW)
+        rc = SQLITE_OK;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Read-only checks before anything is written: 1 new (empty) file, 0 ours, -1 refused. */
+static int identify(cw_store_keys *s, char *err, size_t errlen)
+{
+    int64_t app = 0, pages = 0, version = 0;
+    if (pragma_int(s->db, "PRAGMA application_id", &app) != SQLITE_OK ||
+        pragma_int(s->db, "PRAGMA page_count", &pages) != SQLITE_OK)
+        return cw_error(err, errlen, "%s: %s: refused, left unchanged", s->path,
+                        sqlite3_errmsg(s->db));
+    if (pages == 0)
+        return 1;
+    if (app == CONTENT_APP_ID)
+        return cw_error(err, errlen, "%s: this is a vault content database, not keys.db: "
+                        "refused, left unchanged", s->path);
+    if (app != KEYS_APP_ID)
+        return cw_error(err, errlen, "%s: not a callwarden vault keys database "
+                        "(application_id 0x%08llx): refused, left unchanged", s->path,
+                        (unsigned long long)(uint32_t)app);
+    if (pragma_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
+        return fail(s, err, errlen, "reading the schema version");
+    if (version != SCHEMA_VERSION)
+        return cw_error(err, errlen, "%s: keys schema version %lld, this build reads %d",
+                        s->path, (long long)version, SCHEMA_VERSION);
+    return 0;
+}
+
+/* WAL or nothing (see sqlite_ledger.c): the pragma answers with the mode it got. */
+static int set_wal(cw_store_keys *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "journal_mode");
+    int rc = sqlite3_step(st);
+    const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    int ok = mode && strcmp((const char *)mode, "wal") == 0;
+    if (!ok) {
+        if (rc == SQLITE_ROW)
+            cw_error(err, errlen, "%s: cannot use WAL (journal mode %s)", s->path,
+                     mode ? (const char *)mode : "?");
+        else
+            fail(s, err, errlen, "journal_mode");
+    }
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
+/* secure_delete must really be on: a build could have it compiled out of reach. */
+static int set_pragmas(cw_store_keys *s, char *err, size_t errlen)
+{
+    int64_t sd = 0;
+    if (set_wal(s, err, errlen) != 0 ||
+        exec(s, "PRAGMA synchronous=FULL", err, errlen) != 0)
+        return -1;
+    if (pragma_int(s->db, "PRAGMA secure_delete=ON", &sd) != SQLITE_OK || sd != 1)
+        return cw_error(err, errlen, "%s: cannot turn secure_delete on", s->path);
+    return 0;
+}
+
+/* A new file: schema and marks in one transaction, so a crash leaves it empty or done. */
+static int create(cw_store_keys *s, char *err, size_t errlen)
+{
+    char sql[sizeof schema + 128];
+    snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s PRAGMA application_id=%d; "
+             "PRAGMA user_version=%d; COMMIT;", schema, KEYS_APP_ID, SCHEMA_VERSION);
+    if (exec(s, sql, err, errlen) != 0) {
+        exec(s, "ROLLBACK", NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+int cw_store_keys_open(const char *path, cw_store_keys **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    cw_store_keys *s = calloc(1, sizeof *s);
+    if (!s)
+        return cw_error(err, errlen, "%s: out of memory", path);
+    snprintf(s->path, sizeof s->path, "%s", path);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        cw_error(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        cw_store_keys_close(s);
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    int fresh = identify(s, err, errlen);
+    int rc = fresh < 0 ? -1 : set_pragmas(s, err, errlen);
+    if (rc == 0 && fresh == 1)
+        rc = create(s, err, errlen);
+    if (rc != 0) {
+        cw_store_keys_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void cw_store_keys_close(cw_store_keys *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int cw_store_keys_insert(cw_store_keys *s, const cw_store_subject *subj, char *err,
+                         size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO subjects (subject_ref, number_index, "
+                                  "number_sealed, key_wrapped, created_ms) "
+                                  "VALUES (?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing a subject insert");
+    sqlite3_bind_text(st, 1, subj->ref, -1, SQLITE_STATIC);
+    if (subj->has_index)
+        sqlite3_bind_blob(st, 2, subj->index, CW_STORE_INDEX_LEN, SQLITE_STATIC);
+    if (subj->number_sealed_len)
+        sqlite3_bind_blob(st, 3, subj->number_sealed, (int)subj->number_sealed_len,
+                          SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, subj->key_wrapped, (int)subj->key_wrapped_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, subj->created_ms);
+    int rc = sqlite3_step(st);
+    int ret = 0;
+    if (rc == SQLITE_CONSTRAINT &&
+        sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE && subj->has_index)
+        ret = 1;
+    else if (rc != SQLITE_DONE)
+        ret = fail(s, err, errlen, "inserting a subject");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int cw_store_keys_find(cw_store_keys *s, const uint8_t index[CW_STORE_INDEX_LEN],
+                       char ref[CW_STORE_REF_LEN], char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT subject_ref FROM subjects WHERE number_index = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing a subject look-up");
+    sqlite3_bind_blob(st, 1, index, CW_STORE_INDEX_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st), ret = 1;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(ref, CW_STORE_REF_LEN, "%s", t ? (const char *)t : "");
+        ret = 0;
+    } else if (rc != SQLITE_DONE) {
+        ret = fail(s, err, errlen, "looking up a subject");
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Copy a blob column of at most cap bytes; -1 if it is longer. */
+static int copy_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t cap, size_t *len)
+{
+    int n = sqlite3_column_bytes(st, col);
+    const void *p = sqlite3_column_blob(st, col);
+    *len = 0;
+    if (n == 0 || !p)
+        return 0;
+    if ((size_t)n > cap)
+        return -1;
+    memcpy(out, p, (size_t)n);
+    *len = (size_t)n;
+    return 0;
+}
+
+int cw_store_keys_get(cw_store_keys *s, const char *ref, cw_store_subject *out, char *err,
+                      size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT number_index, number_sealed, key_wrapped, "
+                                  "created_ms, erased_ms FROM subjects WHERE subject_ref = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing a subject read");
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    memset(out, 0, sizeof *out);
+    int rc = sqlite3_step(st), ret = 0;
+    if (rc == SQLITE_ROW) {
+        size_t ilen;
+        snprintf(out->ref, sizeof out->ref, "%s", ref);
+        if (copy_blob(st, 0, out->index, sizeof out->index, &ilen) != 0 ||
+            (ilen != 0 && ilen != CW_STORE_INDEX_LEN) ||
+            copy_blob(st, 1, out->number_sealed, sizeof out->number_sealed,
+                      &out->number_sealed_len) != 0 ||
+            copy_blob(st, 2, out->key_wrapped, sizeof out->key_wrapped,
+                      &out->key_wrapped_len) != 0 ||
+            (out->key_wrapped_len != 0 && out->key_wrapped_len != CW_STORE_WRAPPED_KEY_LEN))
+            ret = cw_error(err, errlen, "%s: subject %s: a key column has the wrong length "
+                           "(the file was altered)", s->path, ref);
+        out->has_index = ilen == CW_STORE_INDEX_LEN;
+        out->created_ms = sqlite3_column_int64(st, 3);
+        out->erased = sqlite3_column_type(st, 4) != SQLITE_NULL;
+        out->erased_ms = out->erased ? sqlite3_column_int64(st, 4) : 0;
+    } else if (rc == SQLITE_DONE) {
+        ret = 1;
+    } else {
+        ret = fail(s, err, errlen, "reading a subject");
+    }
+    sqlite3_finalize(st);
+    if (ret != 0)
+        memset(out, 0, sizeof *out);
+    return ret;
+}
+
+int cw_store_keys_shred(cw_store_keys *s, const char *ref, int64_t now_ms, int *destroyed,
+                        char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    *destroyed = 0;
+    if (sqlite3_prepare_v2(s->db, "UPDATE subjects SET key_wrapped = NULL, "
+                                  "number_sealed = NULL, number_index = NULL, erased_ms = ? "
+                                  "WHERE subject_ref = ? AND key_wrapped IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing a key erasure");
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+    int ret = 0;
+    if (sqlite3_step(st) != SQLITE_DONE)
+        ret = fail(s, err, errlen, "erasing a subject key");
+    else
+        *destroyed = sqlite3_changes(s->db) > 0;
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int cw_store_keys_checkpoint(cw_store_keys *s, char *err, size_t errlen)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    if (rc != SQLITE_OK)
+        return cw_error(err, errlen, "%s: checkpoint: %s (old pages may remain in the -wal "
+                        "file until the next one succeeds)", s->path, sqlite3_errmsg(s->db));
+    return 0;
+}
+
+int cw_store_keys_count(cw_store_keys *s, uint64_t *subjects, uint64_t *erased, char *err,
+                        size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*), count(erased_ms) FROM subjects", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "counting subjects");
+    int ret = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *subjects = (uint64_t)sqlite3_column_int64(st, 0);
+        *erased = (uint64_t)sqlite3_column_int64(st, 1);
+    } else {
+        ret = fail(s, err, errlen, "counting subjects");
+    }
+    sqlite3_finalize(st);
+    return ret;
+}

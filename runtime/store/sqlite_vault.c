@@ -1,0 +1,372 @@
+/* sqlite_vault.c  content.db, the vault's artifact table (G5, G7): one row per stored
+ * recording, transcript or snippet, apart from the consent ledger and from keys.db.
+ *
+ * A row holds clear metadata only: whose (a random subject ref, never the number), under
+ * which consent and purpose, when it must be gone (delete_after_ms, required: G7), its
+ * size and the SHA-256 of its sealed bytes (the evidence reference the ledger names).
+ * Small items carry their sealed bytes in the row; larger ones live in blob files that
+ * runtime/vault writes and removes.
+ *
+ * Deletion must leave nothing readable: secure_delete=ON overwrites the deleted cells
+ * and freed pages with zeros, and the vault follows every erasure with a checkpoint
+ * that copies those zeroed pages into the main file and cuts the WAL, which still held
+ * the old ones, to zero bytes. The opening steps are those of sqlite_keys.c: a corrupt
+ * or foreign file (or keys.db in the wrong place) is refused before anything is written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "callwarden/error.h"
+#include "callwarden/store_vault.h"
+
+#define CONTENT_APP_ID 0x43574354   /* "CWCT" */
+#define KEYS_APP_ID 0x43574b59      /* "CWKY", to name the mix-up */
+#define SCHEMA_VERSION 1
+
+struct cw_store_content {
+    sqlite3 *db;
+    char path[1024];
+};
+
+static const char schema[] =
+    "CREATE TABLE artifacts ("
+    "  artifact_id TEXT PRIMARY KEY NOT NULL CHECK (length(artifact_id) = 32),"
+    "  subject_ref TEXT NOT NULL,"
+    "  consent_id TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  delete_after_ms INTEGER NOT NULL,"     /* G7: no artifact without an expiry */
+    "  size INTEGER NOT NULL,"                /* plaintext bytes */
+    "  sha256 TEXT NOT NULL,"                 /* of the sealed bytes: the evidence ref */
+    "  data BLOB);"                           /* sealed inline; NULL: blobs/<id>.bin */
+    "CREATE INDEX artifacts_by_subject ON artifacts (subject_ref);"
+    "CREATE INDEX artifacts_by_consent ON artifacts (consent_id);"
+    "CREATE INDEX artifacts_by_expiry ON artifacts (delete_after_ms);";
+
+static int fail(cw_store_content *s, char *err, size_t errlen, const char *what)
+{
+    return cw_error(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int exec(cw_store_content *s, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        cw_error(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (rc == SQLITE_ROW)
+        rc = SQLITE_OK;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Read-only checks before anything is written: 1 new (empty) file, 0 ours, -1 refused. */
+static int identify(cw_store_content *s, char *err, size_t errlen)
+{
+    int64_t app = 0, pages = 0, version = 0;
+    if (pragma_int(s->db, "PRAGMA application_id", &app) != SQLITE_OK ||
+        pragma_int(s->db, "PRAGMA page_count", &pages) != SQLITE_OK)
+        return cw_error(err, errlen, "%s: %s: refused, left unchanged", s->path,
+                        sqlite3_errmsg(s->db));
+    if (pages == 0)
+        return 1;
+    if (app == KEYS_APP_ID)
+        return cw_error(err, errlen, "%s: this is a vault keys database, not content.db: "
+                        "refused, left unchanged", s->path);
+    if (app != CONTENT_APP_ID)
+        return cw_error(err, errlen, "%s: not a callwarden vault content database "
+                        "(application_id 0x%08llx): refused, left unchanged", s->path,
+                        (unsigned long long)(uint32_t)app);
+    if (pragma_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
+        return fail(s, err, errlen, "reading the schema version");
+    if (version != SCHEMA_VERSION)
+        return cw_error(err, errlen, "%s: content schema version %lld, this build reads %d",
+                        s->path, (long long)version, SCHEMA_VERSION);
+    return 0;
+}
+
+static int set_pragmas(cw_store_content *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "journal_mode");
+    int rc = sqlite3_step(st);
+    const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    int ok = mode && strcmp((const char *)mode, "wal") == 0;
+    if (!ok) {
+        if (rc == SQLITE_ROW)
+            cw_error(err, errlen, "%s: cannot use WAL (journal mode %s)", s->path,
+                     mode ? (const char *)mode : "?");
+        else
+            fail(s, err, errlen, "journal_mode");
+    }
+    sqlite3_finalize(st);
+    if (!ok || exec(s, "PRAGMA synchronous=FULL", err, errlen) != 0)
+        return -1;
+    int64_t sd = 0;
+    if (pragma_int(s->db, "PRAGMA secure_delete=ON", &sd) != SQLITE_OK || sd != 1)
+        return cw_error(err, errlen, "%s: cannot turn secure_delete on", s->path);
+    return 0;
+}
+
+static int create(cw_store_content *s, char *err, size_t errlen)
+{
+    char sql[sizeof schema + 128];
+    snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s PRAGMA application_id=%d; "
+             "PRAGMA user_version=%d; COMMIT;", schema, CONTENT_APP_ID, SCHEMA_VERSION);
+    if (exec(s, sql, err, errlen) != 0) {
+        exec(s, "ROLLBACK", NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+int cw_store_content_open(const char *path, cw_store_content **out, char *err,
+                          size_t errlen)
+{
+    *out = NULL;
+    cw_store_content *s = calloc(1, sizeof *s);
+    if (!s)
+        return cw_error(err, errlen, "%s: out of memory", path);
+    snprintf(s->path, sizeof s->path, "%s", path);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        cw_error(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        cw_store_content_close(s);
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    int fresh = identify(s, err, errlen);
+    int rc = fresh < 0 ? -1 : set_pragmas(s, err, errlen);
+    if (rc == 0 && fresh == 1)
+        rc = create(s, err, errlen);
+    if (rc != 0) {
+        cw_store_content_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void cw_store_content_close(cw_store_content *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int cw_store_content_insert(cw_store_content *s, const cw_store_artifact *a, char *err,
+                            size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO artifacts (artifact_id, subject_ref, "
+                                  "consent_id, purpose, kind, created_ms, delete_after_ms, "
+                                  "size, sha256, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing an artifact insert");
+    sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->subject_ref, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, a->consent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, a->purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, a->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, a->created_ms);
+    sqlite3_bind_int64(st, 7, a->delete_after_ms);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)a->size);
+    sqlite3_bind_text(st, 9, a->sha256_hex, -1, SQLITE_STATIC);
+    if (a->sealed)
+        sqlite3_bind_blob(st, 10, a->sealed, (int)a->sealed_len, SQLITE_STATIC);
+    int ret = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, err, errlen, "inserting an artifact");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+#define COLUMNS "artifact_id, subject_ref, consent_id, purpose, kind, created_ms, " \
+                "delete_after_ms, size, sha256, length(data)"
+
+static void copy_text(sqlite3_stmt *st, int col, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
+/* The metadata columns of a row (COLUMNS) into *a; sealed stays NULL. */
+static void row_meta(sqlite3_stmt *st, cw_store_artifact *a)
+{
+    memset(a, 0, sizeof *a);
+    copy_text(st, 0, a->id, sizeof a->id);
+    copy_text(st, 1, a->subject_ref, sizeof a->subject_ref);
+    copy_text(st, 2, a->consent_id, sizeof a->consent_id);
+    copy_text(st, 3, a->purpose, sizeof a->purpose);
+    copy_text(st, 4, a->kind, sizeof a->kind);
+    copy_text(st, 8, a->sha256_hex, sizeof a->sha256_hex);
+    a->created_ms = sqlite3_column_int64(st, 5);
+    a->delete_after_ms = sqlite3_column_int64(st, 6);
+    a->size = (uint64_t)sqlite3_column_int64(st, 7);
+    a->sealed_len = (size_t)sqlite3_column_int64(st, 9);
+}
+
+int cw_store_content_get(cw_store_content *s, const char *id, cw_store_artifact *out,
+                         uint8_t **sealed, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    *sealed = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT " COLUMNS ", data FROM artifacts "
+                                  "WHERE artifact_id = ?", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing an artifact read");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), ret = 0;
+    if (rc == SQLITE_ROW) {
+        row_meta(st, out);
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+            int n = sqlite3_column_bytes(st, 10);
+            const void *p = sqlite3_column_blob(st, 10);
+            *sealed = malloc(n > 0 ? (size_t)n : 1);
+            if (!*sealed) {
+                ret = cw_error(err, errlen, "%s: out of memory", s->path);
+            } else {
+                if (n > 0)
+                    memcpy(*sealed, p, (size_t)n);
+                out->sealed = *sealed;
+                out->sealed_len = (size_t)n;
+            }
+        }
+    } else if (rc == SQLITE_DONE) {
+        ret = 1;
+    } else {
+        ret = fail(s, err, errlen, "reading an artifact");
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int cw_store_content_select(cw_store_content *s, const cw_store_filter *f,
+                            int (*fn)(void *ud, const cw_store_artifact *a), void *ud,
+                            char *err, size_t errlen)
+{
+    /* only fixed fragments go into the text; the values are bound */
+    char sql[512];
+    int due = f->due;
+    snprintf(sql, sizeof sql, "SELECT " COLUMNS " FROM artifacts WHERE 1%s%s%s ORDER BY %s "
+             "LIMIT ?4", f->subject_ref ? " AND subject_ref = ?1" : "",
+             f->consent_id ? " AND consent_id = ?2" : "",
+             due ? " AND delete_after_ms <= ?3" : "",
+             due ? "delete_after_ms, artifact_id" : "created_ms, artifact_id");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing an artifact list");
+    if (f->subject_ref)
+        sqlite3_bind_text(st, 1, f->subject_ref, -1, SQLITE_STATIC);
+    if (f->consent_id)
+        sqlite3_bind_text(st, 2, f->consent_id, -1, SQLITE_STATIC);
+    if (due)
+        sqlite3_bind_int64(st, 3, f->due_ms);
+    sqlite3_bind_int64(st, 4, f->limit ? (sqlite3_int64)f->limit : -1);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cw_store_artifact a;
+        row_meta(st, &a);
+        if (fn(ud, &a) != 0)
+            break;
+    }
+    int bad = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    if (bad)
+        fail(s, err, errlen, "listing artifacts");
+    sqlite3_finalize(st);
+    return bad ? -1 : 0;
+}
+
+int cw_store_content_delete(cw_store_content *s, const char (*ids)[CW_STORE_REF_LEN],
+                            size_t n, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (n == 0)
+        return 0;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM artifacts WHERE artifact_id = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing an artifact delete");
+    int ret = exec(s, "BEGIN IMMEDIATE", err, errlen);
+    for (size_t i = 0; ret == 0 && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            ret = fail(s, err, errlen, "deleting an artifact");
+    }
+    sqlite3_finalize(st);
+    if (ret == 0)
+        ret = exec(s, "COMMIT", err, errlen);
+    if (ret != 0)
+        exec(s, "ROLLBACK", NULL, 0);
+    return ret;
+}
+
+int cw_store_content_exists(cw_store_content *s, const char *id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM artifacts WHERE artifact_id = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t cw_store_content_next_expiry(cw_store_content *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT min(delete_after_ms) FROM artifacts", -1, &st,
+                           NULL) != SQLITE_OK)
+        return INT64_MAX;
+    int64_t v = INT64_MAX;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int cw_store_content_checkpoint(cw_store_content *s, char *err, size_t errlen)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    if (rc != SQLITE_OK)
+        return cw_error(err, errlen, "%s: checkpoint: %s (deleted pages may remain in the "
+                        "-wal file until the next one succeeds)", s->path,
+                        sqlite3_errmsg(s->db));
+    return 0;
+}
+
+int cw_store_content_count(cw_store_content *s, uint64_t *artifacts, uint64_t *bytes,
+                           char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(sum(size), 0) FROM artifacts",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "counting artifacts");
+    int ret = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *artifacts = (uint64_t)sqlite3_column_int64(st, 0);
+        *bytes = (uint64_t)sqlite3_column_int64(st, 1);
+    } else {
+        ret = fail(s, err, errlen, "counting artifacts");
+    }
+    sqlite3_finalize(st);
+    return ret;
+}

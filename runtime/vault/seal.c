@@ -1,0 +1,79 @@
+/* seal.c  How the vault seals things: AES-256-GCM with a random 96-bit nonce stored in
+ * front of the ciphertext (nonce || ciphertext || tag), and the per-artifact key.
+ *
+ * Random nonces are safe here because every artifact has a key of its own: the item key
+ * is HKDF-SHA256(ikm = subject key, salt = artifact id, info = "callwarden-vault-item"),
+ * so a subject key never seals content directly, and one item key seals one artifact.
+ * The numbers and wrapped subject keys sealed under the two tenant-wide keys stay far
+ * below the 2^32 messages per key that random 96-bit nonces allow.
+ *
+ * An artifact's AAD binds its sealed bytes to its row: id, subject ref, consent id and
+ * purpose, each followed by a NUL so that no two different rows give the same bytes.
+ * Moving ciphertext to another row, subject, consent or purpose makes it fail to open.
+ */
+#include <string.h>
+
+#include "vault_int.h"
+
+int vault_random_hex(char *out, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    uint8_t b[64];
+    if (n > sizeof b || cw_random(b, n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = 0;
+    return 0;
+}
+
+int vault_ref_ok(const char *s)
+{
+    if (!s)
+        return 0;
+    for (int i = 0; i < 32; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return s[32] == 0;
+}
+
+int vault_seal(const uint8_t key[CW_AES256_KEY_LEN], const void *aad, size_t aad_len,
+               const void *plain, size_t len, uint8_t *out)
+{
+    if (cw_random(out, CW_GCM_NONCE_LEN) != 0)
+        return -1;
+    return cw_aead_seal(key, out, aad, aad_len, plain, len, out + CW_GCM_NONCE_LEN);
+}
+
+int vault_unseal(const uint8_t key[CW_AES256_KEY_LEN], const void *aad, size_t aad_len,
+                 const uint8_t *in, size_t in_len, uint8_t *out)
+{
+    if (in_len < VAULT_SEAL_OVERHEAD)
+        return -1;
+    return cw_aead_open(key, in, aad, aad_len, in + CW_GCM_NONCE_LEN,
+                        in_len - CW_GCM_NONCE_LEN, out);
+}
+
+int vault_item_key(cw_vault *v, const char *id)
+{
+    return cw_hkdf_sha256(id, strlen(id), v->sec->subject_key, CW_AES256_KEY_LEN,
+                          VAULT_INFO_ITEM, sizeof VAULT_INFO_ITEM - 1, v->sec->item_key,
+                          CW_AES256_KEY_LEN);
+}
+
+size_t vault_item_aad(uint8_t *out, size_t cap, const char *id, const char *subject_ref,
+                      const char *consent_id, const char *purpose)
+{
+    const char *parts[4] = { id, subject_ref, consent_id, purpose };
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        size_t l = strlen(parts[i]) + 1;      /* with its NUL */
+        if (l > cap - n)
+            return 0;
+        memcpy(out + n, parts[i], l);
+        n += l;
+    }
+    return n;
+}

@@ -1,0 +1,115 @@
+/* vault_int.h  What stays inside the vault part: the handle, the keys in locked memory,
+ * and the helpers its files share (master key file, sealing, blob files, deletion). */
+#ifndef CW_VAULT_INT_H
+#define CW_VAULT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "callwarden/config.h"
+#include "callwarden/crypto.h"
+#include "callwarden/store_vault.h"
+#include "callwarden/vault.h"
+
+/* HKDF info strings: one key per job, all from the master key (salt empty). */
+#define VAULT_INFO_INDEX "callwarden-vault-index"
+#define VAULT_INFO_NUMBER "callwarden-vault-number"
+#define VAULT_INFO_KEK "callwarden-vault-kek"
+#define VAULT_INFO_ITEM "callwarden-vault-item"   /* from a subject key, salt = artifact id */
+
+#define VAULT_SEAL_OVERHEAD (CW_GCM_NONCE_LEN + CW_GCM_TAG_LEN)   /* 28 */
+#define VAULT_BATCH 500                 /* artifacts deleted per transaction */
+#define VAULT_ORPHAN_AGE_S 600          /* a blob file without a row this old is a leftover */
+
+/* Every key the vault holds, in one page from cw_secmem_alloc (locked, not dumped). The
+ * master key lives here only while the others are derived from it. */
+typedef struct vault_secrets {
+    uint8_t master[CW_AES256_KEY_LEN];
+    uint8_t index_key[CW_AES256_KEY_LEN];   /* HMAC key of the number index */
+    uint8_t number_key[CW_AES256_KEY_LEN];  /* seals subjects' numbers */
+    uint8_t kek[CW_AES256_KEY_LEN];         /* wraps subject keys */
+    uint8_t subject_key[CW_AES256_KEY_LEN]; /* scratch: the subject key of this call */
+    uint8_t item_key[CW_AES256_KEY_LEN];    /* scratch: the artifact key of this call */
+} vault_secrets;
+
+struct cw_vault {
+    char dir[CW_PATH_LEN];              /* DATA/<tenant> */
+    char blobs[CW_PATH_LEN];            /* DATA/<tenant>/blobs */
+    cw_store_keys *keys;
+    cw_store_content *content;
+    vault_secrets *sec;
+    int locked;                         /* 1 if sec is locked in RAM */
+    time_t orphans_checked;             /* last orphan pass (wall clock), 0: none yet */
+};
+
+/* ---- master.c ---- */
+
+/* DATA/<tenant> into dir (cap bytes). 0, or -1 with err (bad tenant name, too long). */
+int vault_tenant_dir(const char *data_dir, const char *tenant, char *dir, size_t cap,
+                     char *err, size_t errlen);
+/* Read DATA/<tenant>/master.key into key (refusing a file others can read). 0 or -1. */
+int vault_master_load(const char *data_dir, const char *tenant,
+                      uint8_t key[CW_AES256_KEY_LEN], char *err, size_t errlen);
+
+/* ---- seal.c ---- */
+
+/* n random bytes as 2n lower-case hex digits and a NUL into out. 0 or -1. */
+int vault_random_hex(char *out, size_t n);
+/* 1 if s is 32 lower-case hex digits (a subject ref or artifact id), else 0. */
+int vault_ref_ok(const char *s);
+/* Seal len bytes under key with a random nonce: out gets nonce || ciphertext || tag
+ * (len + VAULT_SEAL_OVERHEAD bytes). 0 or -1. */
+int vault_seal(const uint8_t key[CW_AES256_KEY_LEN], const void *aad, size_t aad_len,
+               const void *plain, size_t len, uint8_t *out);
+/* Open nonce || ciphertext || tag (in_len >= VAULT_SEAL_OVERHEAD) into out
+ * (in_len - VAULT_SEAL_OVERHEAD bytes). 0, or -1 if it does not verify. */
+int vault_unseal(const uint8_t key[CW_AES256_KEY_LEN], const void *aad, size_t aad_len,
+                 const uint8_t *in, size_t in_len, uint8_t *out);
+/* The artifact's key (from v->sec->subject_key, salt = id) into v->sec->item_key. 0 or -1. */
+int vault_item_key(cw_vault *v, const char *id);
+/* An artifact's AAD: id, subject ref, consent id and purpose, each followed by a NUL,
+ * into out (cap bytes). Its length, or 0 if it does not fit. */
+size_t vault_item_aad(uint8_t *out, size_t cap, const char *id, const char *subject_ref,
+                      const char *consent_id, const char *purpose);
+
+/* ---- subject.c ---- */
+
+/* Unwrap the subject's key into v->sec->subject_key: 0; 1 erased or unknown (err says
+ * which); -1 if the wrapped key does not verify or on error. */
+int vault_subject_key(cw_vault *v, const char *ref, char *err, size_t errlen);
+
+/* ---- number.c ---- */
+
+/* Normalise a phone number into out: 0; 1 if it is withheld (NULL or ""); -1 with err. */
+int vault_number_normalise(const char *in, char out[CW_VAULT_NUMBER_LEN], char *err,
+                           size_t errlen);
+
+/* ---- blob.c ---- */
+
+/* DATA/<tenant>/blobs/<id><suffix> into path (CW_PATH_LEN). 0, or -1 if too long. */
+int vault_blob_path(const cw_vault *v, const char *id, const char *suffix, char *path);
+/* Write a new blob file durably: temp name, fsync, rename, fsync of blobs/. 0 or -1. */
+int vault_blob_write(cw_vault *v, const char *id, const uint8_t *data, size_t len,
+                     char *err, size_t errlen);
+/* Read blob id, which must hold exactly expect bytes, into *out (malloc'd). 0 or -1. */
+int vault_blob_read(cw_vault *v, const char *id, size_t expect, uint8_t **out, char *err,
+                    size_t errlen);
+/* Overwrite the file at path with zeros, fsync it, unlink it (a missing file is fine);
+ * the caller fsyncs the directory. 0 or -1. */
+int vault_blob_destroy(const char *path, char *err, size_t errlen);
+/* fsync the blobs/ directory (after renames and unlinks). 0 or -1. */
+int vault_blobs_sync(cw_vault *v, char *err, size_t errlen);
+
+/* ---- erase.c ---- */
+
+/* Delete every artifact the filter selects (its limit ignored), VAULT_BATCH per
+ * transaction: rows, then blob files; fn (may be NULL) sees each after that, and its
+ * non-zero return stops after the batch. Adds the count to *n. 0 or -1 with err. */
+int vault_delete(cw_vault *v, const cw_store_filter *f,
+                 int (*fn)(void *ud, const cw_vault_meta *m), void *ud, uint64_t *n,
+                 char *err, size_t errlen);
+/* A store row's metadata as the vault's public type. */
+void vault_meta_of(const cw_store_artifact *a, cw_vault_meta *m);
+
+#endif
