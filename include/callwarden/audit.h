@@ -4,7 +4,31 @@
 #ifndef CALLWARDEN_AUDIT_H
 #define CALLWARDEN_AUDIT_H
 
+#include <stdint.h>
 #include <stdio.h>
+
+#include "callwarden/ledger.h"
+
+/* The time now, UTC milliseconds. */
+int64_t cw_now_ms(void);
+
+/* Append ev to the ledger at path with keys k, durably, from a command-line tool (a
+ * loop and writer of its own for the one record). 0, or -1 with err. */
+int cw_ledger_append_now(const char *path, const cw_ledger_keys *k, const cw_ledger_event *ev,
+                         char *err, size_t errlen);
+
+/* Append an ACCESSED record for a reading of the ledger at path (access: the command,
+ * what: what it read), durably, before anything is shown. 0, or -1 with err. */
+int cw_audit_log_access(const char *path, const cw_ledger_keys *k, const char *access,
+                        const char *what, char *err, size_t errlen);
+
+/* What every command on a tenant's consent data does first: the tenant's ledger path
+ * (it must exist: no command creates one) and key ring into *k (free it with
+ * cw_ledger_keys_free); with access_what, the reading is logged as ACCESSED (access =
+ * cmd). 0, or the exit status (2) after printing why to out. */
+int cw_audit_open(const char *data_dir, const char *tenant, const char *cmd,
+                  const char *access_what, char *path, size_t cap, cw_ledger_keys **k,
+                  FILE *out);
 
 /* keys init: new ledger keys for the tenant; refuses to overwrite. */
 int cw_audit_keys_init(const char *data_dir, const char *tenant, FILE *out);

@@ -7,6 +7,7 @@
  * ledger is DATA/<tenant>/consent.db, its keys DATA/<tenant>/ledger.key.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,8 @@
 #include <uv.h>
 
 #include "callwarden/audit.h"
+#include "callwarden/error.h"
+#include "callwarden/json.h"
 #include "callwarden/keyfile.h"
 #include "callwarden/ledger.h"
 #include "ledger_int.h"
@@ -154,14 +157,11 @@ static int show_record(void *ud, uint64_t seq, const char *event_type, const uin
     return 0;
 }
 
-static int accessed_ok;
-
-static void accessed(void *ud, int ok, uint64_t seq, const char *err)
+static void appended(void *ud, int ok, uint64_t seq, const char *err)
 {
-    (void)ud;
     (void)seq;
     (void)err;
-    accessed_ok = ok;
+    *(int *)ud = ok;
 }
 
 static void closed(void *ud)
@@ -169,32 +169,64 @@ static void closed(void *ud)
     (void)ud;
 }
 
-int cw_audit_log_access(const char *path, const cw_ledger_keys *k, const char *access,
-                        const char *what, char *err, size_t errlen)
+static int keys_from_file(void *ud, cw_ledger_keys *out)
+{
+    (void)ud;
+    (void)out;
+    return -1;                         /* a short-lived writer: no reload */
+}
+
+int cw_ledger_append_now(const char *path, const cw_ledger_keys *k, const cw_ledger_event *ev,
+                         char *err, size_t errlen)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
     cw_ledger *lg;
-    if (cw_ledger_open(&loop, path, k, NULL, &lg, err, errlen) != 0) {
+    cw_ledger_opts opts = { .window_us = 0, .reload_keys = keys_from_file };
+    if (cw_ledger_open(&loop, path, k, &opts, &lg, err, errlen) != 0) {
         uv_loop_close(&loop);
         return -1;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    char body[256];
-    int n = snprintf(body, sizeof body, "{\"access\":\"%s\",\"what\":\"%s\"}", access, what);
-    cw_ledger_event ev = { .ts_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-                           .event_type = "ACCESSED", .body = body, .body_len = (size_t)n };
-    accessed_ok = 0;
-    int rc = cw_ledger_append(lg, &ev, accessed, NULL);
+    int ok = 0;
+    int rc = cw_ledger_append(lg, ev, appended, &ok);
     cw_ledger_close(lg, closed, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    if (rc != 0 || !accessed_ok) {
-        snprintf(err, errlen, "the access could not be logged in the ledger");
+    if (rc != 0 || !ok) {
+        snprintf(err, errlen, "the %s record could not be written to the ledger",
+                 ev->event_type);
         return -1;
     }
     return 0;
+}
+
+int64_t cw_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cw_audit_log_access(const char *path, const cw_ledger_keys *k, const char *access,
+                        const char *what, char *err, size_t errlen)
+{
+    cw_json j;
+    cw_json_init(&j);
+    cw_json_object(&j, NULL);
+    cw_json_str(&j, "access", access);
+    cw_json_str(&j, "what", what);
+    cw_json_end_object(&j);
+    size_t n;
+    char *body = cw_json_finish(&j, &n);
+    if (!body)
+        return cw_error(err, errlen, "out of memory");
+    cw_ledger_event ev = { .ts_ms = cw_now_ms(), .event_type = "ACCESSED", .body = body,
+                           .body_len = n };
+    int rc = cw_ledger_append_now(path, k, &ev, err, errlen);
+    free(body);
+    if (rc != 0)
+        snprintf(err, errlen, "the access could not be logged in the ledger");
+    return rc;
 }
 
 int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_id,

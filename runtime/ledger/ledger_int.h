@@ -108,18 +108,6 @@ char *cw_ledger_b64(const uint8_t *in, size_t n);
 /* Decode base64 text into a new buffer of *n bytes; NULL if it is not base64. */
 uint8_t *cw_ledger_unb64(const char *s, size_t *n);
 
-/* Append an ACCESSED record for a reading of the ledger at path (access: the command,
- * what: what it read), durably, before anything is shown. 0, or -1 with err. */
-int cw_audit_log_access(const char *path, const cw_ledger_keys *k, const char *access,
-                        const char *what, char *err, size_t errlen);
-
-/* What every audit command does first: the tenant's ledger path (it must exist: no
- * command creates one) and keys into k; with access_what, the reading is logged as
- * ACCESSED (access = cmd). 0, or the exit status (2) after printing why to out. */
-int cw_audit_open(const char *data_dir, const char *tenant, const char *cmd,
-                  const char *access_what, char *path, size_t cap, cw_ledger_keys **k,
-                  FILE *out);
-
 /* The keys an auditor trusts: the lines of a ledger.pub ("ORIGIN-ID HEX"). */
 typedef struct cw_trust {
     unsigned n;
