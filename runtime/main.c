@@ -17,6 +17,7 @@
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
 #include "callwarden/sim.h"
+#include "callwarden/subject.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -33,6 +34,9 @@ static void usage(FILE *out)
         "       callwarden audit export --tenant NAME [--data DIR] --out FILE\n"
         "       callwarden audit prove --tenant NAME [--data DIR] --consent ID --out FILE\n"
         "       callwarden audit verify EXPORT|PROOF --trust LEDGER.PUB\n"
+        "       callwarden subject export NUMBER --tenant NAME [--data DIR] --out DIR\n"
+        "       callwarden subject erase NUMBER --tenant NAME [--data DIR]\n"
+        "       callwarden vault reconcile|sweep --tenant NAME [--data DIR] [--now MS]\n"
         "       callwarden --help | --version\n"
         "\n"
         "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
@@ -53,6 +57,7 @@ static void usage(FILE *out)
         "  --lua-call-memory-kb N   memory one call's flow may hold; default 4096\n"
         "  --lua-budget N           VM instructions a flow may run between two waits; default 10000000\n"
         "  --reload-debounce-ms MS  a change under scripts/ or policies/ reloads MS after it; default 200\n"
+        "  --retention-sweep-s S    delete expired content every S seconds (EXPIRED records); default 60\n"
         "  --c-demo-flow 0|1        the demo tenant runs the built-in C flow (bench peer); default 0\n"
         "  --prompts DIR            rendered prompts; default <binary dir>/prompts\n"
         "  --config FILE            settings as \"key = value\" lines (same names, with _)\n"
@@ -77,7 +82,8 @@ static void usage(FILE *out)
         "  tenant(dir):call{keys = {...}}: a tenant's real flow in its sandbox, with a\n"
         "  simulated caller on a virtual clock (see README, \"Testing a flow\").\n"
         "\n"
-        "keys init: make the tenant's ledger keys, DIR/NAME/ledger.key (0600) and ledger.pub.\n"
+        "keys init: make the tenant's keys: DIR/NAME/ledger.key and master.key (the vault's;\n"
+        "  both 0600: back them up) and ledger.pub (for auditors).\n"
         "keys rotate: a new ledger key; the ledger records the hand-over (KEY_ROTATED, sealed\n"
         "  and checkpointed by the old key), older keys stay to open older records.\n"
         "audit verify: check the tenant's consent ledger (DIR/NAME/consent.db) with its keys:\n"
@@ -91,6 +97,14 @@ static void usage(FILE *out)
         "  proof (proof); records after the last checkpoint are named.\n"
         "audit show: every record opened, one line each starting with its event type (only\n"
         "  those mentioning --consent ID); the reading is logged first as ACCESSED.\n"
+        "subject export NUMBER --out DIR (Art. 15): the caller's number, consent records and\n"
+        "  stored content, decrypted, into the new DIR (subject.json, <artifact>.bin).\n"
+        "subject erase NUMBER (Art. 17): destroy the caller's key (crypto-shredding) and\n"
+        "  content, log ERASED; the consent proof stays.\n"
+        "vault reconcile: after keys.db was restored from a backup, erase again what the\n"
+        "  ledger's ERASED records name.\n"
+        "vault sweep [--now MS]: delete what expired (one EXPIRED record each); the running\n"
+        "  runtime does this by itself every --retention-sweep-s.\n"
         "\n"
         "reload: check the tenants in --scripts (default the repo's scripts/), then send SIGHUP\n"
         "  to the runtime whose pid is in DIR/callwarden.pid (--data, default ./data).\n");
@@ -142,6 +156,7 @@ static int cmd_run(int argc, char **argv)
         { "lua-budget", required_argument, NULL, 'B' },
         { "c-demo-flow", required_argument, NULL, 'C' },
         { "reload-debounce-ms", required_argument, NULL, 'H' },
+        { "retention-sweep-s", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -279,7 +294,8 @@ static int cmd_reload(int argc, char **argv)
 /* --data DIR --tenant NAME [--consent ID] [--out FILE]: the options of keys and audit;
  * consent and outp are NULL where the command takes no such option. */
 static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
-                       const char **tenant, const char **consent, const char **outp)
+                       const char **tenant, const char **consent, const char **outp,
+                       const char **now)
 {
     char err[512];
     *tenant = NULL;
@@ -287,6 +303,8 @@ static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
         *consent = NULL;
     if (outp)
         *outp = NULL;
+    if (now)
+        *now = NULL;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--data") == 0) {
             if (cw_config_set(cfg, "data", argv[++i], err, sizeof err) != 0) {
@@ -299,6 +317,8 @@ static int ledger_args(int argc, char **argv, const char *cmd, cw_config *cfg,
             *consent = argv[++i];
         } else if (outp && i + 1 < argc && strcmp(argv[i], "--out") == 0) {
             *outp = argv[++i];
+        } else if (now && i + 1 < argc && strcmp(argv[i], "--now") == 0) {
+            *now = argv[++i];
         } else {
             fprintf(stderr, "callwarden %s: unexpected argument \"%s\"\n", cmd, argv[i]);
             return -1;
@@ -324,30 +344,74 @@ static int cmd_ledger(int argc, char **argv)
     const char *what = argc >= 2 ? argv[1] : "";
     int keys = strcmp(argv[0], "keys") == 0, audit = strcmp(argv[0], "audit") == 0;
     if (keys && strcmp(what, "init") == 0)
-        return ledger_args(argc - 1, argv + 1, "keys init", &cfg, &tenant, NULL, NULL) != 0
+        return ledger_args(argc - 1, argv + 1, "keys init", &cfg, &tenant, NULL, NULL, NULL) != 0
                    ? 2 : cw_audit_keys_init(cfg.data_dir, tenant, stdout);
     if (keys && strcmp(what, "rotate") == 0)
-        return ledger_args(argc - 1, argv + 1, "keys rotate", &cfg, &tenant, NULL, NULL) != 0
+        return ledger_args(argc - 1, argv + 1, "keys rotate", &cfg, &tenant, NULL, NULL, NULL) != 0
                    ? 2 : cw_audit_keys_rotate(cfg.data_dir, tenant, stdout);
     if (audit && strcmp(what, "export") == 0)
-        return ledger_args(argc - 1, argv + 1, "audit export", &cfg, &tenant, NULL, &outp) != 0
+        return ledger_args(argc - 1, argv + 1, "audit export",
+                           &cfg, &tenant, NULL, &outp, NULL) != 0
                    ? 2 : cw_audit_export(cfg.data_dir, tenant, outp, stdout);
     if (audit && strcmp(what, "prove") == 0) {
-        if (ledger_args(argc - 1, argv + 1, "audit prove", &cfg, &tenant, &consent, &outp) != 0)
+        if (ledger_args(argc - 1, argv + 1, "audit prove",
+                        &cfg, &tenant, &consent, &outp, NULL) != 0)
             return 2;
         return cw_audit_prove(cfg.data_dir, tenant, consent, outp, stdout);
     }
     if (audit && argc == 5 && strcmp(what, "verify") == 0 && strcmp(argv[3], "--trust") == 0)
         return cw_audit_verify_export(argv[2], argv[4], stdout);
     if (audit && strcmp(what, "verify") == 0)
-        return ledger_args(argc - 1, argv + 1, "audit verify", &cfg, &tenant, NULL, NULL) != 0
+        return ledger_args(argc - 1, argv + 1, "audit verify", &cfg, &tenant, NULL, NULL, NULL) != 0
                    ? 2 : cw_audit_verify(cfg.data_dir, tenant, stdout);
     if (audit && strcmp(what, "show") == 0)
-        return ledger_args(argc - 1, argv + 1, "audit show", &cfg, &tenant, &consent, NULL) != 0
+        return ledger_args(argc - 1, argv + 1, "audit show",
+                           &cfg, &tenant, &consent, NULL, NULL) != 0
                    ? 2 : cw_audit_show(cfg.data_dir, tenant, consent, stdout);
     fprintf(stderr, "callwarden: \"%s %s\": expected keys init, rotate or audit verify, show, "
                     "export or prove\n",
             argv[0], argc > 1 ? argv[1] : "");
+    return 2;
+}
+
+/* callwarden subject export|erase NUMBER, vault reconcile|sweep */
+static int cmd_subject(int argc, char **argv)
+{
+    cw_config cfg;
+    cw_config_defaults(&cfg);
+    const char *tenant, *outp, *now;
+    const char *what = argc >= 2 ? argv[1] : "";
+    int subject = strcmp(argv[0], "subject") == 0;
+    if (subject && (strcmp(what, "export") == 0 || strcmp(what, "erase") == 0)) {
+        int exp = strcmp(what, "export") == 0;
+        const char *cmd = exp ? "subject export" : "subject erase";
+        if (argc < 3 || strncmp(argv[2], "--", 2) == 0) {
+            fprintf(stderr, "callwarden %s: the caller's NUMBER comes first\n", cmd);
+            return 2;
+        }
+        if (ledger_args(argc - 2, argv + 2, cmd, &cfg, &tenant, NULL, exp ? &outp : NULL,
+                        NULL) != 0)
+            return 2;
+        return exp ? cw_subject_export(cfg.data_dir, tenant, argv[2], outp, stdout)
+                   : cw_subject_erase(cfg.data_dir, tenant, argv[2], stdout);
+    }
+    if (!subject && strcmp(what, "reconcile") == 0)
+        return ledger_args(argc - 1, argv + 1, "vault reconcile", &cfg, &tenant, NULL, NULL,
+                           NULL) != 0
+                   ? 2 : cw_vault_reconcile_cmd(cfg.data_dir, tenant, stdout);
+    if (!subject && strcmp(what, "sweep") == 0) {
+        if (ledger_args(argc - 1, argv + 1, "vault sweep", &cfg, &tenant, NULL, NULL, &now) != 0)
+            return 2;
+        char *end = NULL;
+        long long ms = now ? strtoll(now, &end, 10) : (long long)cw_now_ms();
+        if (now && (!*now || *end || ms <= 0)) {
+            fprintf(stderr, "callwarden vault sweep: --now takes UTC milliseconds\n");
+            return 2;
+        }
+        return cw_vault_sweep_cmd(cfg.data_dir, tenant, (int64_t)ms, stdout);
+    }
+    fprintf(stderr, "callwarden: \"%s %s\": expected subject export|erase or vault "
+                    "reconcile|sweep\n", argv[0], what);
     return 2;
 }
 
@@ -402,6 +466,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "keys") == 0 || strcmp(argv[1], "audit") == 0)
         return cmd_ledger(argc - 1, argv + 1);
+    if (strcmp(argv[1], "subject") == 0 || strcmp(argv[1], "vault") == 0)
+        return cmd_subject(argc - 1, argv + 1);
     if (strcmp(argv[1], "busted") == 0)
         return cmd_busted(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)

@@ -54,6 +54,7 @@ typedef struct cw_config {
     unsigned lua_call_memory_kb;     /* one call's share */
     unsigned lua_budget;             /* VM instructions per resume of a flow */
     unsigned reload_debounce_ms;     /* a change reloads this long after its first event */
+    unsigned retention_sweep_ms;     /* the vault's retention sweep runs this often (G7) */
     unsigned c_demo_flow;            /* 1: the demo tenant runs the built-in C flow */
 } cw_config;
 

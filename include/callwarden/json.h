@@ -29,6 +29,8 @@ void cw_json_strn(cw_json *j, const char *key, const char *value, size_t len);
 void cw_json_int(cw_json *j, const char *key, int64_t value);
 void cw_json_num(cw_json *j, const char *key, double value);
 void cw_json_bool(cw_json *j, const char *key, int value);
+/* A member whose value is JSON text the caller vouches for (a record body it wrote). */
+void cw_json_raw(cw_json *j, const char *key, const char *json, size_t len);
 /* The text (NUL-terminated, the caller frees it) and its length; NULL if out of memory
  * (the buffer is freed then). */
 char *cw_json_finish(cw_json *j, size_t *len);

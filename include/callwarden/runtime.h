@@ -13,6 +13,7 @@
 #include "callwarden/call.h"
 #include "callwarden/config.h"
 #include "callwarden/media.h"
+#include "callwarden/stores.h"
 #include "callwarden/tenant.h"
 #include "callwarden/tts.h"
 
@@ -48,6 +49,7 @@ struct cw_runtime {
     cw_media_clock clock;
     cw_sip *sip;
     cw_tenants tenants;
+    cw_stores stores;               /* each tenant's ledger and vault */
     cw_reloader reloader;
     cw_tts tts;
 

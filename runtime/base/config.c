@@ -28,6 +28,7 @@ void cw_config_defaults(cw_config *c)
     c->lua_call_memory_kb = 4096;
     c->lua_budget = 10000000;
     c->reload_debounce_ms = 200;
+    c->retention_sweep_ms = 60000;
 }
 
 /* "NUMBER TENANT" */
@@ -223,6 +224,7 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         { "demo_repeat_welcome", &c->demo_repeat_welcome, 1, 0 },
         { "c_demo_flow", &c->c_demo_flow, 1, 0 },
         { "reload_debounce_ms", &c->reload_debounce_ms, 60000, 0 },
+        { "retention_sweep_s", &c->retention_sweep_ms, 86400, 1 },
         { "lua_memory_mb", &c->lua_memory_mb, 65536, 0 },
         { "lua_call_memory_kb", &c->lua_call_memory_kb, 4194304, 0 },
         { "lua_budget", &c->lua_budget, 4000000000ul, 0 },

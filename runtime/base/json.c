@@ -125,6 +125,12 @@ void cw_json_bool(cw_json *j, const char *key, int value)
     put(j, value ? "true" : "false", value ? 4 : 5);
 }
 
+void cw_json_raw(cw_json *j, const char *key, const char *json, size_t len)
+{
+    lead(j, key);
+    put(j, json, len);
+}
+
 char *cw_json_finish(cw_json *j, size_t *len)
 {
     if (j->failed || !j->buf) {

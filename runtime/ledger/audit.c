@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -20,6 +21,7 @@
 #include "callwarden/json.h"
 #include "callwarden/keyfile.h"
 #include "callwarden/ledger.h"
+#include "callwarden/vault.h"
 #include "ledger_int.h"
 
 static int ledger_path(const char *data_dir, const char *tenant, char *path, size_t cap)
@@ -37,8 +39,17 @@ int cw_audit_keys_init(const char *data_dir, const char *tenant, FILE *out)
         fprintf(out, "callwarden keys init: %s\n", err);
         return 1;
     }
-    fprintf(out, "keys of tenant %s: %s/%s/ledger.key (secret, 0600), %s/%s/ledger.pub (for "
-            "auditors)\n", tenant, data_dir, tenant, data_dir, tenant);
+    /* the vault's master key too, unless it is there already (never replaced) */
+    char master[1100];
+    snprintf(master, sizeof master, "%s/%s/master.key", data_dir, tenant);
+    if (access(master, F_OK) != 0 && cw_vault_master_create(data_dir, tenant, err,
+                                                            sizeof err) != 0) {
+        fprintf(out, "callwarden keys init: %s\n", err);
+        return 1;
+    }
+    fprintf(out, "keys of tenant %s: %s/%s/ledger.key and master.key (secret, 0600: back "
+            "them up), %s/%s/ledger.pub (for auditors)\n", tenant, data_dir, tenant,
+            data_dir, tenant);
     return 0;
 }
 

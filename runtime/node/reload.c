@@ -127,6 +127,7 @@ static void reload_now(cw_reloader *rl, const char *trigger)
     uv_timer_stop(&rl->debounce);
     rl->reloads++;
     int rejected = cw_tenants_reload(&rl->rt->tenants);
+    cw_stores_sync(&rl->rt->stores, &rl->rt->tenants);
     refresh_watches(rl);
     cw_log(CW_LOG_INFO, "reload", "trigger=%s rejected=%d versions_live=%zu", trigger,
            rejected, rl->rt->tenants.versions_live);

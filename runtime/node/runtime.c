@@ -161,9 +161,12 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
         return -1;
     }
 
+    cw_stores_open(&rt->stores, loop, cfg->data_dir, &rt->tenants, cfg->retention_sweep_ms);
+
     cw_media_clock_init(&rt->clock, uv_hrtime());
     if (cw_media_clock_start(&rt->clock, loop) != 0) {
         snprintf(err, errlen, "cannot start the media clock");
+        cw_stores_close(&rt->stores);
         return -1;
     }
     uv_timer_init(loop, &rt->drain_timer);
@@ -176,8 +179,10 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
 
     cw_reloader_start(&rt->reloader, rt, cfg->reload_debounce_ms);
     write_pid_file(rt);
-    if (cw_sip_start(rt, &rt->sip, err, errlen) != 0)
+    if (cw_sip_start(rt, &rt->sip, err, errlen) != 0) {
+        cw_stores_close(&rt->stores);
         return -1;
+    }
     return 0;
 }
 
@@ -196,6 +201,7 @@ static void sip_stopped(cw_runtime *rt)
     uv_close((uv_handle_t *)&rt->sigterm, close_cb);
     uv_close((uv_handle_t *)&rt->sigint, close_cb);
     cw_reloader_stop(&rt->reloader, close_cb);
+    cw_stores_close(&rt->stores);
     cw_tts_close(&rt->tts);
     cw_log(CW_LOG_INFO, "main", "stopped calls_total=%llu calls_rejected=%llu",
            (unsigned long long)rt->stats.calls_total,
