@@ -14,6 +14,7 @@
 #include "callwarden/audit.h"
 #include "callwarden/check.h"
 #include "callwarden/config.h"
+#include "callwarden/crypto.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
 #include "callwarden/sim.h"
@@ -207,6 +208,8 @@ static int cmd_run(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     cw_log_set_level((cw_log_level)cfg.log_level);
 
+    /* the process holds tenant keys: no core file (key pages are also MADV_DONTDUMP) */
+    cw_secmem_no_core_dumps();
     uv_loop_t loop;
     uv_loop_init(&loop);
     static cw_runtime rt;   /* lives as long as the process; reachable for LeakSanitizer */
@@ -464,10 +467,14 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
-    if (strcmp(argv[1], "keys") == 0 || strcmp(argv[1], "audit") == 0)
+    if (strcmp(argv[1], "keys") == 0 || strcmp(argv[1], "audit") == 0) {
+        cw_secmem_no_core_dumps();
         return cmd_ledger(argc - 1, argv + 1);
-    if (strcmp(argv[1], "subject") == 0 || strcmp(argv[1], "vault") == 0)
+    }
+    if (strcmp(argv[1], "subject") == 0 || strcmp(argv[1], "vault") == 0) {
+        cw_secmem_no_core_dumps();
         return cmd_subject(argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "busted") == 0)
         return cmd_busted(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)

@@ -132,6 +132,11 @@ int cw_audit_verify(const char *data_dir, const char *tenant, FILE *out)
     uint64_t size = 0;
     uint8_t root[32];
     int n = cw_ledger_verify(path, k, print_problem, out, &size, root, err, sizeof err);
+    /* logged after the check, so that a damaged ledger (that takes no record) is still
+     * checked and its damage named */
+    char lerr[512];
+    if (n >= 0 && cw_audit_log_access(path, k, "audit verify", "all", lerr, sizeof lerr) != 0)
+        fprintf(out, "callwarden audit verify: %s\n", lerr);
     cw_ledger_keys_free(k);
     if (n < 0) {
         fprintf(out, "callwarden audit verify: %s\n", err);
@@ -235,9 +240,7 @@ int cw_audit_log_access(const char *path, const cw_ledger_keys *k, const char *a
                            .body_len = n };
     int rc = cw_ledger_append_now(path, k, &ev, err, errlen);
     free(body);
-    if (rc != 0)
-        snprintf(err, errlen, "the access could not be logged in the ledger");
-    return rc;
+    return rc;                         /* err says why the access could not be logged */
 }
 
 int cw_audit_show(const char *data_dir, const char *tenant, const char *consent_id,

@@ -358,6 +358,42 @@ static int read_new_records(cw_ledger *lg, char *err, size_t errlen)
     return 0;
 }
 
+/* At open: the newest record must open with the ring, or this is another tenant's (or a
+ * replaced) key file, and every record appended with it would fail to verify. */
+typedef struct key_probe {
+    cw_ledger *lg;
+    int ok;
+} key_probe;
+
+static int probe_record(void *ud, const cw_store_record *r)
+{
+    key_probe *p = ud;
+    const uint8_t *bk = cw_body_keys_for(p->lg->body_keys, r->header, r->header_len);
+    uint8_t *buf = malloc(r->body_len + 1);
+    size_t n = 0;
+    p->ok = bk && buf && cw_ledger_open_body(bk, r->header, r->header_len, r->body,
+                                             r->body_len, buf, &n) == 0;
+    if (buf) {
+        cw_wipe(buf, r->body_len);
+        free(buf);
+    }
+    return 1;
+}
+
+static int keys_match(cw_ledger *lg, char *err, size_t errlen)
+{
+    key_probe p = { lg, 0 };
+    if (lg->tree.n == 0)
+        return 0;
+    if (cw_store_ledger_scan(lg->store, lg->tree.n, probe_record, &p, err, errlen) != 0)
+        return -1;
+    if (!p.ok)
+        return cw_error(err, errlen, "%s: the key file does not match this ledger (its newest "
+                        "record does not open with key %s); nothing was written", lg->path,
+                        lg->log_key);
+    return 0;
+}
+
 static int max_size(void *ud, uint64_t size, const char *note)
 {
     (void)note;
@@ -513,6 +549,8 @@ int cw_ledger_open(uv_loop_t *loop, const char *path, const cw_ledger_keys *keys
     int rc = cw_store_ledger_begin(lg->store, err, errlen);
     if (rc == 0)
         rc = read_new_records(lg, err, errlen);
+    if (rc == 0)
+        rc = keys_match(lg, err, errlen);
     if (rc == 0 && lg->log_key[0] && strcmp(lg->log_key, newest) != 0) {
         if (use_key(lg, lg->log_key) != 0)
             rc = cw_error(err, errlen, "%s: the log is sealed under key %s, which the key "

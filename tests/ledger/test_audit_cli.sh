@@ -37,27 +37,28 @@ done
 
 "$tool" fill "$D" acme 2500 || fail "cannot fill the ledger"
 out=$("$bin" audit verify --data "$D" --tenant acme) || fail "verify of an intact ledger: $out"
+# verify logs its reading too, after the check (record 2501)
 echo "$out" | grep -q ': 2500 records, root [0-9a-f]\{64\}: ok$' || fail "verify said: $out"
 
 out=$("$bin" audit show --data "$D" --tenant acme) || fail "show: $out"
 [ "$(echo "$out" | grep -c '^GIVEN seq=[0-9]* record [0-9]*$')" = 2500 ] || fail "show did not print the 2500 records"
-[ "$(echo "$out" | grep -c '^ACCESSED seq=2501 {"access":"audit show","what":"all"}$')" = 1 ] ||
+[ "$(echo "$out" | grep -c '^ACCESSED seq=2502 {"access":"audit show","what":"all"}$')" = 1 ] ||
     fail "show did not log its access first: $(echo "$out" | tail -2)"
 out=$("$bin" audit verify --data "$D" --tenant acme) || fail "verify after show: $out"
-echo "$out" | grep -q ': 2501 records' || fail "the ACCESSED record is not in the ledger: $out"
+echo "$out" | grep -q ': 2502 records' || fail "the ACCESSED records are not in the ledger: $out"
 
 # an auditor with the export and ledger.pub alone
 out=$("$bin" audit export --data "$D" --tenant acme --out "$T/acme.export") || fail "export: $out"
 out=$("$bin" audit verify "$T/acme.export" --trust "$D/acme/ledger.pub") || fail "verify of the export: $out"
-echo "$out" | grep -q ': 2502 records, [1-9][0-9]* checkpoints, keys k1, root [0-9a-f]\{64\}: ok$' ||
+echo "$out" | grep -q ': 2504 records, [1-9][0-9]* checkpoints, keys k1, root [0-9a-f]\{64\}: ok$' ||
     fail "verify of the export said: $out"
-# every writer signs at close: the export's own ACCESSED record (2502) is covered too
+# every writer signs at close: the export's own ACCESSED record (2504) is covered too
 echo "$out" | grep -q 'not yet covered' && fail "records left uncovered: $out"
 # without the newest checkpoint, the records after the one before are named (no problem)
 grep -v "^checkpoint $(grep '^checkpoint ' "$T/acme.export" | tail -n 1 | cut -d' ' -f2)\$" \
     "$T/acme.export" >"$T/older.export"
 out=$("$bin" audit verify "$T/older.export" --trust "$D/acme/ledger.pub") || fail "older export: $out"
-echo "$out" | grep -q '^records [0-9]* to 2502 are not yet covered by a checkpoint$' || fail "uncovered records not named: $out"
+echo "$out" | grep -q '^records [0-9]* to 2504 are not yet covered by a checkpoint$' || fail "uncovered records not named: $out"
 # a changed byte in a record line, a dropped record, another key
 awk 'BEGIN { OFS = " " } $1 == "record" && $2 == 100 { $4 = "A" substr($4, 2) } { print }' \
     "$T/acme.export" >"$T/changed.export"
@@ -99,6 +100,21 @@ echo "$out" | grep -q '^record 1234: its body does not authenticate' || fail "ve
 echo "$out" | grep -q 'PROBLEMS FOUND$' || fail "verify did not sum up: $out"
 out=$("$bin" audit show --data "$D" --tenant acme) || fail "show of a tampered ledger: $out"
 echo "$out" | grep -q '^GIVEN seq=1234 (does not authenticate' || fail "show did not mark record 1234"
+
+# another key file (another tenant's, a wrong backup): refused before anything is written
+cp "$D/acme/ledger.key" "$T/acme.key"
+cp "$T/other/acme/ledger.key" "$D/acme/ledger.key"
+sum_before=$(cat "$D/acme/consent.db"* | sha256sum)
+for cmd in "show" "verify" "export --out $T/w.export"; do
+    rc=0
+    # shellcheck disable=SC2086
+    out=$("$bin" audit $cmd --data "$D" --tenant acme) || rc=$?
+    [ $rc != 0 ] || fail "audit $cmd with another key file exited 0: $out"
+done
+"$bin" audit show --data "$D" --tenant acme | grep -q "the key file does not match this ledger" ||
+    fail "a wrong key file is not named"
+[ "$(cat "$D/acme/consent.db"* | sha256sum)" = "$sum_before" ] || fail "a wrong key file changed the ledger"
+cp "$T/acme.key" "$D/acme/ledger.key"
 
 chmod 644 "$D/acme/ledger.key"
 rc=0
