@@ -3,8 +3,11 @@
  * runtime/store/): two SQLite files per tenant, kept apart on purpose (G5, G7).
  *
  *   keys.db     one row per data subject: the subject's key (wrapped), its phone number
- *               (sealed) and the number's blind index. Erasing a subject destroys its
- *               key here, which makes all of its content unreadable (crypto-shredding).
+ *               (sealed) and the number's blind index; and one row per consent: the
+ *               consent's key, wrapped under a key derived from its subject's key.
+ *               Withdrawing a consent destroys that consent's key here, erasing a
+ *               subject destroys the subject's key and all of its consent keys: either
+ *               makes the content sealed under them unreadable (crypto-shredding).
  *   content.db  one row per stored artifact: clear metadata (who, which consent, which
  *               purpose, when it expires, the ciphertext's SHA-256) and, for small
  *               items, the sealed bytes themselves; larger ones live in blob files that
@@ -67,11 +70,39 @@ int cw_store_keys_find(cw_store_keys *s, const uint8_t index[CW_STORE_INDEX_LEN]
 int cw_store_keys_get(cw_store_keys *s, const char *ref, cw_store_subject *out, char *err,
                       size_t errlen);
 
-/* Destroy a subject's key, sealed number and index and set erased_ms, durably (one
- * committed statement). *destroyed is 1 if a key was there, 0 if the subject was
- * already erased or is unknown. 0, or -1 with err. */
+/* Destroy a subject's key, sealed number and index and every key of its consents, and
+ * set their erased_ms, durably (one committed transaction). *destroyed is 1 if the
+ * subject's key was there, 0 if the subject was already erased or is unknown. 0, or -1
+ * with err (then nothing was destroyed). */
 int cw_store_keys_shred(cw_store_keys *s, const char *ref, int64_t now_ms, int *destroyed,
                         char *err, size_t errlen);
+
+/* One consent row. The consent belongs to exactly one subject; a destroyed consent key
+ * (withdrawal, or its subject's erasure) leaves the row with no wrapped key. */
+typedef struct cw_store_consent {
+    char consent_id[CW_STORE_CONSENT_LEN];
+    char subject_ref[CW_STORE_REF_LEN];
+    size_t key_wrapped_len;             /* 0: none (destroyed) */
+    uint8_t key_wrapped[CW_STORE_WRAPPED_KEY_LEN];
+    int64_t created_ms;
+    int erased;                         /* 1 once destroyed; erased_ms is then valid */
+    int64_t erased_ms;
+} cw_store_consent;
+
+/* Insert a new consent row with its wrapped key, durably. 0; 1 if the consent id is
+ * already there (another handle made it: read it again); -1 with err. */
+int cw_store_keys_consent_insert(cw_store_keys *s, const cw_store_consent *c, char *err,
+                                 size_t errlen);
+
+/* The consent row consent_id into *out. 0; 1 no such consent; -1 with err. */
+int cw_store_keys_consent_get(cw_store_keys *s, const char *consent_id,
+                              cw_store_consent *out, char *err, size_t errlen);
+
+/* Destroy a consent's key and set erased_ms, durably (one committed statement).
+ * *destroyed is 1 if a key was there, 0 if it was already destroyed or the consent is
+ * unknown. 0, or -1 with err. */
+int cw_store_keys_consent_shred(cw_store_keys *s, const char *consent_id, int64_t now_ms,
+                                int *destroyed, char *err, size_t errlen);
 
 /* PRAGMA wal_checkpoint(TRUNCATE): every committed page into the main file and the WAL
  * cut to zero bytes, so no old page (a destroyed key) stays in keys.db-wal. 0 or -1. */
@@ -122,7 +153,8 @@ int cw_store_content_insert(cw_store_content *s, const cw_store_artifact *a, cha
                             size_t errlen);
 
 /* The artifact id into *out; its inline sealed bytes, if any, in a malloc'd copy in
- * *sealed (the caller frees it; NULL for a blob artifact). 0; 1 no such artifact; -1. */
+ * *sealed (the caller frees it; NULL for a blob artifact). 0; 1 no such artifact; -1
+ * (also for a text column longer than its field: the row was altered). */
 int cw_store_content_get(cw_store_content *s, const char *id, cw_store_artifact *out,
                          uint8_t **sealed, char *err, size_t errlen);
 

@@ -5,15 +5,20 @@
  *
  * Per tenant, under DATA/<tenant>/:
  *   master.key   the tenant's vault master key (0600, made once, never overwritten)
- *   keys.db      one row per data subject: its random key, wrapped under the master key
+ *   keys.db      one row per data subject: its random key, wrapped under the master key;
+ *                one row per consent: its random key, wrapped under a key derived from
+ *                its subject's key
  *   content.db   one row per artifact: clear metadata, and the sealed bytes of small ones
  *   blobs/       <artifact_id>.bin: the sealed bytes of larger artifacts (0600)
  *
- * Every artifact is sealed (AES-256-GCM) under a key derived from its subject's key, so
- * erasing a subject (Art. 17) destroys one row's key and all of its content is
- * unreadable from that commit on, wherever a copy of the ciphertext lies. Withdrawal of
- * one consent deletes that consent's artifacts (rows with secure_delete, blob files
- * overwritten and unlinked). The sweeper deletes what expired.
+ * Every artifact is sealed (AES-256-GCM) under a key derived from its consent's key,
+ * with its row's metadata (id, subject, consent, purpose, kind, created_ms,
+ * delete_after_ms) as AAD. Withdrawal of one consent (G5) destroys that consent's key;
+ * erasure of a subject (Art. 17) destroys the subject's key and all of its consents'
+ * keys. Either way the content is unreadable from that commit on, wherever a copy of
+ * the ciphertext lies (a backup of content.db or blobs/ included); the rows are deleted
+ * (secure_delete) and blob files overwritten and unlinked after it. The sweeper deletes
+ * what expired, and a row whose expiry or kind was changed does not open.
  *
  * All calls are synchronous (fsync'd: run them on a worker thread, not the loop). A
  * handle is used by one thread at a time. Every function that can fail returns -1 with
@@ -40,7 +45,8 @@ typedef struct cw_vault cw_vault;
 /* What the caller says about an artifact it stores. All strings are the caller's. */
 typedef struct cw_vault_item {
     const char *subject_ref;            /* from cw_vault_subject */
-    const char *consent_id;             /* the ledger's consent UUID: [A-Za-z0-9-]{1,39} */
+    const char *consent_id;             /* the ledger's consent UUID: [A-Za-z0-9-]{1,39};
+                                           a consent belongs to one subject */
     const char *purpose;                /* "recording", "transcript", ...: [a-z0-9_]{1,32} */
     const char *kind;                   /* e.g. "audio/wav", "text/plain": [a-z0-9_./+-]{1,63} */
     int64_t created_ms;
@@ -64,7 +70,7 @@ typedef struct cw_vault_meta {
 
 /* Counts for metrics. */
 typedef struct cw_vault_stats {
-    uint64_t subjects;                  /* rows in keys.db, erased ones included */
+    uint64_t subjects;                  /* subject rows in keys.db, erased ones included */
     uint64_t subjects_erased;
     uint64_t artifacts;
     uint64_t bytes;                     /* plaintext bytes of all artifacts */
@@ -110,12 +116,14 @@ int cw_vault_subject_number(cw_vault *v, const char *ref, char *number, size_t c
                             char *err, size_t errlen);
 
 /*
- * Seal and store len bytes of data as a new artifact of item->subject_ref, durably:
- * up to CW_VAULT_INLINE_MAX bytes in content.db, more in a blob file (temp name,
- * fsync, rename, directory fsync). The new artifact's id and the SHA-256 of its sealed
- * bytes go into id and sha256_hex. Refused (-1 with err): an unknown or erased subject,
- * no delete_after_ms or one not after created_ms, a bad consent id, purpose or kind,
- * len above CW_VAULT_ITEM_MAX.
+ * Seal and store len bytes of data as a new artifact of item->subject_ref under
+ * item->consent_id, durably: up to CW_VAULT_INLINE_MAX bytes in content.db, more in a
+ * blob file (temp name, fsync, rename, directory fsync). The first put under a consent
+ * makes its key in keys.db and binds the consent to this subject. The new artifact's id
+ * and the SHA-256 of its sealed bytes go into id and sha256_hex. Refused (-1 with err):
+ * an unknown or erased subject, a withdrawn consent, a consent of another subject, no
+ * delete_after_ms or one not after created_ms, a bad consent id, purpose or kind, len
+ * above CW_VAULT_ITEM_MAX.
  */
 int cw_vault_put(cw_vault *v, const cw_vault_item *item, const void *data, size_t len,
                  char id[CW_VAULT_REF_LEN], char sha256_hex[CW_VAULT_SHA256_HEX_LEN],
@@ -124,10 +132,12 @@ int cw_vault_put(cw_vault *v, const cw_vault_item *item, const void *data, size_
 /*
  * Open artifact id: its plaintext in *data (malloc'd, *len bytes; the caller owns it and
  * should release it with cw_vault_free_data, which wipes it first) and its metadata in
- * *meta (may be NULL). 0; 1 if there is no such artifact or its subject's key was
- * destroyed (shredded), *data NULL; -1 if the stored bytes or their metadata were
- * altered (the SHA-256 or the GCM tag does not verify: err says which), a blob file is
- * missing, or on I/O errors.
+ * *meta (may be NULL). 0; 1 if there is no such artifact or its subject's or consent's
+ * key was destroyed (shredded: also for a row or blob restored from a backup), *data
+ * NULL; -1 if the stored bytes or their metadata were altered (the SHA-256 or the GCM
+ * tag does not verify, e.g. a changed delete_after_ms or kind, or the row names a
+ * consent keys.db does not have or one of another subject: err says which), a blob
+ * file is missing, or on I/O errors.
  */
 int cw_vault_get(cw_vault *v, const char *id, uint8_t **data, size_t *len,
                  cw_vault_meta *meta, char *err, size_t errlen);
@@ -142,21 +152,29 @@ int cw_vault_list(cw_vault *v, const char *subject_ref, const char *consent_id,
                   size_t errlen);
 
 /*
- * Withdrawal (G5): delete every artifact of the consent: rows deleted (secure_delete),
- * blob files overwritten with zeros, fsync'd and unlinked, then content.db's WAL
- * checkpointed and truncated. *n_erased (may be NULL) counts them. 0, or -1 with err
- * (what was deleted before the failure stays deleted; calling again finishes the job).
+ * Withdrawal (G5), crypto-shredding: first the consent's key is destroyed (its wrapped
+ * key set to NULL, erased_ms = now_ms) and committed, and keys.db's WAL checkpointed
+ * and truncated; from that commit on the consent's content is unreadable, also in a
+ * backup of content.db or blobs/ taken before, even if a later step fails. Then every
+ * artifact of the consent is deleted: rows (secure_delete), blob files overwritten with
+ * zeros, fsync'd and unlinked, content.db's WAL checkpointed and truncated. The
+ * subject's other consents keep their keys. *n_erased (may be NULL) counts the deleted
+ * artifacts. Idempotent: a consent already withdrawn gives 0 (leftover artifacts are
+ * deleted now). 0; 1 if keys.db has no such consent (its artifacts, if any, are still
+ * deleted); -1 with err (what was destroyed or deleted before the failure stays so;
+ * calling again finishes the job).
  */
-int cw_vault_erase_consent(cw_vault *v, const char *consent_id, uint64_t *n_erased,
-                           char *err, size_t errlen);
+int cw_vault_erase_consent(cw_vault *v, const char *consent_id, int64_t now_ms,
+                           uint64_t *n_erased, char *err, size_t errlen);
 
 /*
  * Erasure of a data subject (Art. 17): first its key, sealed number and number index
- * are destroyed and committed, and keys.db's WAL is checkpointed and truncated (from
- * that commit on its content is unreadable, even if a later step fails); then its
- * artifacts are deleted as by cw_vault_erase_consent. Idempotent: a subject already
- * erased gives 0 (its leftover artifacts, if a run was cut short, are deleted now).
- * 0; 1 if keys.db has no such subject (its artifacts, if any, are still deleted); -1.
+ * and the keys of all of its consents are destroyed in one committed transaction, and
+ * keys.db's WAL is checkpointed and truncated (from that commit on its content is
+ * unreadable, even if a later step fails); then its artifacts are deleted as by
+ * cw_vault_erase_consent. Idempotent: a subject already erased gives 0 (its leftover
+ * artifacts, if a run was cut short, are deleted now). 0; 1 if keys.db has no such
+ * subject (its artifacts, if any, are still deleted); -1.
  */
 int cw_vault_erase_subject(cw_vault *v, const char *subject_ref, int64_t now_ms,
                            uint64_t *n_erased, char *err, size_t errlen);
@@ -184,12 +202,18 @@ int64_t cw_vault_next_expiry(cw_vault *v);
 
 /*
  * After keys.db was restored from a backup: destroy again the key of every listed
- * subject that has one (the caller takes the list from the ledger's ERASED records) and
- * delete their artifacts if any came back, as cw_vault_erase_subject does (now_ms
- * becomes their erased_ms). *n_reshredded (may be NULL) counts the keys destroyed
- * again. 0, or -1 with err (refs after the failing one are not handled: call again).
+ * subject that has one (n refs; with the keys of its consents) and of every listed
+ * consent that has one (nconsents ids), and delete their artifacts if any came back, as
+ * cw_vault_erase_subject and cw_vault_erase_consent do (now_ms becomes their
+ * erased_ms). The caller takes both lists from the ledger (its erasure and withdrawal
+ * records); either may be NULL when its count is 0; unknown refs and ids are fine.
+ * *n_reshredded (may be NULL) counts the listed subjects and consents whose key was
+ * there and is destroyed again (consent keys that go with a listed subject are not
+ * counted). 0, or -1 with err (subjects first, then consents: the ones after the
+ * failing one are not handled: call again).
  */
 int cw_vault_reconcile(cw_vault *v, const char *const *erased_subject_refs, size_t n,
+                       const char *const *erased_consent_ids, size_t nconsents,
                        int64_t now_ms, uint64_t *n_reshredded, char *err, size_t errlen);
 
 /* Counts of subjects and artifacts into *st. 0, or -1 with err. */

@@ -111,10 +111,9 @@ int cw_vault_reconcile_cmd(const char *data_dir, const char *tenant, FILE *out)
         rc = cw_vault_open(data_dir, tenant, &v, err, sizeof err);
     uint64_t n = 0;
     if (rc == 0)
-        rc = cw_vault_reconcile(v, (const char *const *)e.refs, e.nrefs, cw_now_ms(), &n, err,
-                                sizeof err);
-    for (size_t i = 0; rc == 0 && i < e.nconsents; i++)   /* INTERIM until consent keys */
-        rc = cw_vault_erase_consent(v, e.consents[i], NULL, err, sizeof err);
+        rc = cw_vault_reconcile(v, (const char *const *)e.refs, e.nrefs,
+                                (const char *const *)e.consents, e.nconsents, cw_now_ms(), &n,
+                                err, sizeof err);
     if (rc != 0)
         fprintf(out, "callwarden vault reconcile: %s\n", err);
     else

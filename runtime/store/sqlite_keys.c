@@ -1,14 +1,23 @@
-/* sqlite_keys.c  keys.db, the vault's subject keys (G5): one row per data subject.
+/* sqlite_keys.c  keys.db, the vault's keys (G5): one row per data subject and one row
+ * per consent.
  *
- * This file is what crypto-shredding rests on. A subject's content is sealed under keys
- * derived from the subject's key, and that key exists only here, wrapped under the
- * tenant's master key. Erasure (Art. 17) is one UPDATE that sets the wrapped key, the
- * sealed number and the number's index to NULL: once it committed, the content is
- * unreadable wherever its ciphertext still lies. Three settings make that commit
- * final: synchronous=FULL (COMMIT returns after the fsync), secure_delete=ON (SQLite
- * overwrites the old cell with zeros instead of leaving it in the page's free space)
- * and a checkpoint with TRUNCATE afterwards (the WAL still holds the old page until
- * the checkpoint copies the new one over it and cuts the log to zero bytes).
+ * This file is what crypto-shredding rests on. An artifact is sealed under a key
+ * derived from its consent's key; the consent key exists only here, wrapped under a key
+ * derived from its subject's key, and the subject key exists only here, wrapped under
+ * the tenant's master key. Withdrawal of a consent (G5) is one UPDATE that sets that
+ * consent's wrapped key to NULL; erasure of a subject (Art. 17) is one transaction that
+ * sets the subject's wrapped key, sealed number and number index and the wrapped keys
+ * of all of its consents to NULL. Once that committed, the content is unreadable
+ * wherever its ciphertext still lies (a backup of content.db or blobs/ included).
+ * Three settings make that commit final: synchronous=FULL (COMMIT returns after the
+ * fsync), secure_delete=ON (SQLite overwrites the old cell with zeros instead of
+ * leaving it in the page's free space) and a checkpoint with TRUNCATE afterwards (the
+ * WAL still holds the old page until the checkpoint copies the new one over it and cuts
+ * the log to zero bytes).
+ *
+ * A row whose key was destroyed stays, as a tombstone: it says the consent (or subject)
+ * is gone, so that no new content is taken under it and get reports "shredded", and it
+ * keeps a consent bound to its one subject.
  *
  * The file is marked with its own SQLite application_id: a corrupt file, someone
  * else's database or content.db put in its place is refused before anything is
@@ -25,7 +34,7 @@
 
 #define KEYS_APP_ID 0x43574b59      /* "CWKY" */
 #define CONTENT_APP_ID 0x43574354   /* "CWCT", to name the mix-up */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2             /* 2: the consents table (per-consent keys) */
 
 struct cw_store_keys {
     sqlite3 *db;
@@ -43,7 +52,16 @@ static const char schema[] =
     "  erased_ms INTEGER,"
     "  CHECK (erased_ms IS NULL OR (key_wrapped IS NULL AND number_sealed IS NULL"
     "                               AND number_index IS NULL)),"
-    "  CHECK (erased_ms IS NOT NULL OR key_wrapped IS NOT NULL));";
+    "  CHECK (erased_ms IS NOT NULL OR key_wrapped IS NOT NULL));"
+    "CREATE TABLE consents ("
+    "  consent_id TEXT PRIMARY KEY NOT NULL CHECK (length(consent_id) BETWEEN 1 AND 39),"
+    "  subject_ref TEXT NOT NULL CHECK (length(subject_ref) = 32),"
+    "  key_wrapped BLOB,"               /* nonce || AES-GCM(consent key) || tag; NULL: destroyed */
+    "  created_ms INTEGER NOT NULL,"
+    "  erased_ms INTEGER,"
+    "  CHECK (erased_ms IS NULL OR key_wrapped IS NULL),"
+    "  CHECK (erased_ms IS NOT NULL OR key_wrapped IS NOT NULL));"
+    "CREATE INDEX consents_by_subject ON consents (subject_ref);";
 
 static int fail(cw_store_keys *s, char *err, size_t errlen, const char *what)
 {
@@ -96,8 +114,10 @@ static int identify(cw_store_keys *s, char *err, size_t errlen)
     if (pragma_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
         return fail(s, err, errlen, "reading the schema version");
     if (version != SCHEMA_VERSION)
-        return cw_error(err, errlen, "%s: keys schema version %lld, this build reads %d",
-                        s->path, (long long)version, SCHEMA_VERSION);
+        return cw_error(err, errlen, "%s: keys schema version %lld, this build reads %d%s",
+                        s->path, (long long)version, SCHEMA_VERSION,
+                        version == 1 ? " (version 1 had no per-consent keys; its content "
+                                       "cannot be opened by this build)" : "");
     return 0;
 }
 
@@ -280,24 +300,119 @@ int cw_store_keys_get(cw_store_keys *s, const char *ref, cw_store_subject *out, 
     return ret;
 }
 
+/* Run one UPDATE with ?1 = now_ms and ?2 = key; *changed: rows it changed. 0 or -1. */
+static int update(cw_store_keys *s, const char *sql, int64_t now_ms, const char *key,
+                  int *changed, const char *what, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    *changed = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, errlen, what);
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    int ret = 0;
+    if (sqlite3_step(st) != SQLITE_DONE)
+        ret = fail(s, err, errlen, what);
+    else
+        *changed = sqlite3_changes(s->db);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* The subject's key and every key of its consents in one transaction: a crash leaves
+ * all of them there or none, never a subject erased with a consent key still live. */
 int cw_store_keys_shred(cw_store_keys *s, const char *ref, int64_t now_ms, int *destroyed,
                         char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
+    int subjects = 0, consents = 0;
     *destroyed = 0;
-    if (sqlite3_prepare_v2(s->db, "UPDATE subjects SET key_wrapped = NULL, "
-                                  "number_sealed = NULL, number_index = NULL, erased_ms = ? "
-                                  "WHERE subject_ref = ? AND key_wrapped IS NOT NULL",
-                           -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, errlen, "preparing a key erasure");
-    sqlite3_bind_int64(st, 1, now_ms);
-    sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+    int ret = exec(s, "BEGIN IMMEDIATE", err, errlen);
+    if (ret == 0)
+        ret = update(s, "UPDATE subjects SET key_wrapped = NULL, number_sealed = NULL, "
+                        "number_index = NULL, erased_ms = ?1 "
+                        "WHERE subject_ref = ?2 AND key_wrapped IS NOT NULL", now_ms, ref,
+                     &subjects, "erasing a subject key", err, errlen);
+    if (ret == 0)
+        ret = update(s, "UPDATE consents SET key_wrapped = NULL, erased_ms = ?1 "
+                        "WHERE subject_ref = ?2 AND key_wrapped IS NOT NULL", now_ms, ref,
+                     &consents, "erasing a subject's consent keys", err, errlen);
+    if (ret == 0)
+        ret = exec(s, "COMMIT", err, errlen);
+    if (ret != 0) {
+        exec(s, "ROLLBACK", NULL, 0);
+        return -1;
+    }
+    *destroyed = subjects > 0;
+    return 0;
+}
+
+int cw_store_keys_consent_insert(cw_store_keys *s, const cw_store_consent *c, char *err,
+                                 size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO consents (consent_id, subject_ref, "
+                                  "key_wrapped, created_ms) VALUES (?, ?, ?, ?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, err, errlen, "preparing a consent insert");
+    sqlite3_bind_text(st, 1, c->consent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->subject_ref, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, c->key_wrapped, (int)c->key_wrapped_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, c->created_ms);
+    int rc = sqlite3_step(st);
     int ret = 0;
-    if (sqlite3_step(st) != SQLITE_DONE)
-        ret = fail(s, err, errlen, "erasing a subject key");
-    else
-        *destroyed = sqlite3_changes(s->db) > 0;
+    if (rc == SQLITE_CONSTRAINT &&
+        sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+        ret = 1;
+    else if (rc != SQLITE_DONE)
+        ret = fail(s, err, errlen, "inserting a consent");
     sqlite3_finalize(st);
+    return ret;
+}
+
+int cw_store_keys_consent_get(cw_store_keys *s, const char *consent_id,
+                              cw_store_consent *out, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT subject_ref, key_wrapped, created_ms, erased_ms "
+                                  "FROM consents WHERE consent_id = ?", -1, &st, NULL)
+        != SQLITE_OK)
+        return fail(s, err, errlen, "preparing a consent read");
+    sqlite3_bind_text(st, 1, consent_id, -1, SQLITE_STATIC);
+    memset(out, 0, sizeof *out);
+    int rc = sqlite3_step(st), ret = 0;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(out->consent_id, sizeof out->consent_id, "%s", consent_id);
+        if (!t || strlen((const char *)t) != CW_STORE_REF_LEN - 1 ||
+            copy_blob(st, 1, out->key_wrapped, sizeof out->key_wrapped,
+                      &out->key_wrapped_len) != 0 ||
+            (out->key_wrapped_len != 0 && out->key_wrapped_len != CW_STORE_WRAPPED_KEY_LEN))
+            ret = cw_error(err, errlen, "%s: consent %s: its subject or key column has the "
+                           "wrong length (the file was altered)", s->path, consent_id);
+        else
+            memcpy(out->subject_ref, t, CW_STORE_REF_LEN);
+        out->created_ms = sqlite3_column_int64(st, 2);
+        out->erased = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        out->erased_ms = out->erased ? sqlite3_column_int64(st, 3) : 0;
+    } else if (rc == SQLITE_DONE) {
+        ret = 1;
+    } else {
+        ret = fail(s, err, errlen, "reading a consent");
+    }
+    sqlite3_finalize(st);
+    if (ret != 0)
+        memset(out, 0, sizeof *out);
+    return ret;
+}
+
+int cw_store_keys_consent_shred(cw_store_keys *s, const char *consent_id, int64_t now_ms,
+                                int *destroyed, char *err, size_t errlen)
+{
+    int changed = 0;
+    int ret = update(s, "UPDATE consents SET key_wrapped = NULL, erased_ms = ?1 "
+                        "WHERE consent_id = ?2 AND key_wrapped IS NOT NULL", now_ms,
+                     consent_id, &changed, "erasing a consent key", err, errlen);
+    *destroyed = ret == 0 && changed > 0;
     return ret;
 }
 

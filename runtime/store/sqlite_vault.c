@@ -5,7 +5,10 @@
  * which consent and purpose, when it must be gone (delete_after_ms, required: G7), its
  * size and the SHA-256 of its sealed bytes (the evidence reference the ledger names).
  * Small items carry their sealed bytes in the row; larger ones live in blob files that
- * runtime/vault writes and removes.
+ * runtime/vault writes and removes. The metadata is clear so that the sweeper and
+ * withdrawal can select by it, but not trusted: the vault seals every artifact with its
+ * row's metadata as AAD, so a row whose expiry, kind or consent was changed no longer
+ * opens (runtime/vault/seal.c).
  *
  * Deletion must leave nothing readable: secure_delete=ON overwrites the deleted cells
  * and freed pages with zeros, and the vault follows every erasure with a checkpoint
@@ -24,7 +27,8 @@
 
 #define CONTENT_APP_ID 0x43574354   /* "CWCT" */
 #define KEYS_APP_ID 0x43574b59      /* "CWKY", to name the mix-up */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2             /* 2: rows sealed under per-consent keys, the AAD
+                                       with kind, created_ms and delete_after_ms */
 
 struct cw_store_content {
     sqlite3 *db;
@@ -97,8 +101,10 @@ static int identify(cw_store_content *s, char *err, size_t errlen)
     if (pragma_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
         return fail(s, err, errlen, "reading the schema version");
     if (version != SCHEMA_VERSION)
-        return cw_error(err, errlen, "%s: content schema version %lld, this build reads %d",
-                        s->path, (long long)version, SCHEMA_VERSION);
+        return cw_error(err, errlen, "%s: content schema version %lld, this build reads %d%s",
+                        s->path, (long long)version, SCHEMA_VERSION,
+                        version == 1 ? " (version 1 sealed under per-subject item keys; "
+                                       "this build cannot open them)" : "");
     return 0;
 }
 
@@ -201,26 +207,29 @@ int cw_store_content_insert(cw_store_content *s, const cw_store_artifact *a, cha
 #define COLUMNS "artifact_id, subject_ref, consent_id, purpose, kind, created_ms, " \
                 "delete_after_ms, size, sha256, length(data)"
 
-static void copy_text(sqlite3_stmt *st, int col, char *out, size_t cap)
+/* A text column into out (cap bytes); 0 if it did not fit and was cut. */
+static int copy_text(sqlite3_stmt *st, int col, char *out, size_t cap)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(out, cap, "%s", t ? (const char *)t : "");
+    return (size_t)snprintf(out, cap, "%s", t ? (const char *)t : "") < cap;
 }
 
-/* The metadata columns of a row (COLUMNS) into *a; sealed stays NULL. */
-static void row_meta(sqlite3_stmt *st, cw_store_artifact *a)
+/* The metadata columns of a row (COLUMNS) into *a; sealed stays NULL. 1 if every text
+ * column fitted its field, 0 if one was cut (longer than the vault ever writes). */
+static int row_meta(sqlite3_stmt *st, cw_store_artifact *a)
 {
     memset(a, 0, sizeof *a);
-    copy_text(st, 0, a->id, sizeof a->id);
-    copy_text(st, 1, a->subject_ref, sizeof a->subject_ref);
-    copy_text(st, 2, a->consent_id, sizeof a->consent_id);
-    copy_text(st, 3, a->purpose, sizeof a->purpose);
-    copy_text(st, 4, a->kind, sizeof a->kind);
-    copy_text(st, 8, a->sha256_hex, sizeof a->sha256_hex);
+    int fits = copy_text(st, 0, a->id, sizeof a->id);
+    fits &= copy_text(st, 1, a->subject_ref, sizeof a->subject_ref);
+    fits &= copy_text(st, 2, a->consent_id, sizeof a->consent_id);
+    fits &= copy_text(st, 3, a->purpose, sizeof a->purpose);
+    fits &= copy_text(st, 4, a->kind, sizeof a->kind);
+    fits &= copy_text(st, 8, a->sha256_hex, sizeof a->sha256_hex);
     a->created_ms = sqlite3_column_int64(st, 5);
     a->delete_after_ms = sqlite3_column_int64(st, 6);
     a->size = (uint64_t)sqlite3_column_int64(st, 7);
     a->sealed_len = (size_t)sqlite3_column_int64(st, 9);
+    return fits;
 }
 
 int cw_store_content_get(cw_store_content *s, const char *id, cw_store_artifact *out,
@@ -234,8 +243,11 @@ int cw_store_content_get(cw_store_content *s, const char *id, cw_store_artifact 
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st), ret = 0;
     if (rc == SQLITE_ROW) {
-        row_meta(st, out);
-        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+        /* a cut field could still match the AAD: an altered row is an error here */
+        if (!row_meta(st, out)) {
+            ret = cw_error(err, errlen, "%s: artifact %s: a text column is longer than the "
+                           "vault writes (the row was altered)", s->path, id);
+        } else if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
             int n = sqlite3_column_bytes(st, 10);
             const void *p = sqlite3_column_blob(st, 10);
             *sealed = malloc(n > 0 ? (size_t)n : 1);

@@ -6,8 +6,8 @@
  * commit the row that names it. Removing a blob overwrites it with zeros and fsyncs
  * before the unlink, so the sealed bytes do not stay in the freed blocks of an ext4 or
  * xfs file system. (On copy-on-write file systems, snapshots or SSDs that remap blocks
- * the old bytes may survive: there only crypto-shredding, the erased subject key,
- * makes them unreadable. Withdrawal keeps the subject key: see erase.c.)
+ * the old bytes may survive: there crypto-shredding, the destroyed consent or subject
+ * key, is what makes them unreadable: see erase.c.)
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,14 @@
 /* get.c  Reading artifacts back: the content of one (for the caller's own request, an
  * export, the AI egress), or the metadata of many.
  *
- * Opening checks two things and names which failed: the SHA-256 of the sealed bytes
- * against the one in the row (and in the ledger), then the GCM tag, which also covers
- * the row's id, subject, consent and purpose (seal.c). An artifact whose subject was
- * erased is reported as shredded (1), not as an error: that is erasure working.
+ * Opening takes three keys (the subject's, its consent's, the artifact's) and checks
+ * two things and names which failed: the SHA-256 of the sealed bytes against the one in
+ * the row (and in the ledger), then the GCM tag, which also covers the row's id,
+ * subject, consent, purpose, kind, created_ms and delete_after_ms (seal.c). An artifact
+ * whose subject was erased or whose consent was withdrawn is reported as shredded (1),
+ * not as an error: that is erasure working, also when the row or blob came back from a
+ * backup. A row that names a consent keys.db does not know, or one of another subject,
+ * was altered (or keys.db is older than it): -1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,17 @@ int cw_vault_get(cw_vault *v, const char *id, uint8_t **data, size_t *len,
                      "(crypto-shredded): the content cannot be read", id);
         return rc;
     }
+    char why[768];
+    rc = vault_consent_open(v, a.consent_id, a.subject_ref, why, sizeof why);
+    if (rc != 0) {
+        vault_wipe_scratch(v);
+        free(sealed);
+        if (rc == 1) {
+            cw_error(err, errlen, "artifact %s: %s: the content cannot be read", id, why);
+            return 1;
+        }
+        return cw_error(err, errlen, "artifact %s: %s", id, why);
+    }
     size_t sealed_len = (size_t)a.size + VAULT_SEAL_OVERHEAD;
     if (sealed && a.sealed_len != sealed_len)
         rc = cw_error(err, errlen, "artifact %s: %zu sealed bytes in its row, its size says "
@@ -77,17 +92,15 @@ int cw_vault_get(cw_vault *v, const char *id, uint8_t **data, size_t *len,
     if (rc == 0 && !(plain = malloc(a.size ? (size_t)a.size : 1)))
         rc = cw_error(err, errlen, "artifact %s: out of memory", id);
     if (rc == 0) {
-        uint8_t aad[2 * CW_VAULT_REF_LEN + CW_VAULT_CONSENT_LEN + CW_VAULT_PURPOSE_LEN];
-        size_t aad_len = vault_item_aad(aad, sizeof aad, a.id, a.subject_ref, a.consent_id,
-                                        a.purpose);
+        uint8_t aad[VAULT_ITEM_AAD_MAX];
+        size_t aad_len = vault_item_aad(aad, sizeof aad, &a);
         if (aad_len == 0 || vault_item_key(v, a.id) != 0 ||
             vault_unseal(v->sec->item_key, aad, aad_len, sealed, sealed_len, plain) != 0)
             rc = cw_error(err, errlen, "artifact %s: corrupt: authentication failed (GCM "
-                          "tag): the sealed bytes or the row's subject, consent or purpose "
-                          "were altered", id);
+                          "tag): the sealed bytes or the row's subject, consent, purpose, "
+                          "kind, created_ms or delete_after_ms were altered", id);
     }
-    cw_wipe(v->sec->item_key, CW_AES256_KEY_LEN);
-    cw_wipe(v->sec->subject_key, CW_AES256_KEY_LEN);
+    vault_wipe_scratch(v);
     free(sealed);
     if (rc != 0) {
         cw_vault_free_data(plain, a.size);

@@ -1,11 +1,17 @@
 /* put.c  Storing an artifact (G7: it must say when it is to be deleted).
  *
- * The bytes are sealed under the artifact's own key (seal.c) before anything is
- * written; the store never sees plaintext. Up to CW_VAULT_INLINE_MAX bytes go into the
- * row; larger ones into a blob file that is durable before the row naming it commits,
- * so a row never names a file that is not there. A crash between the two leaves an
- * orphan blob, which the sweeper removes (sweep.c). The SHA-256 of the sealed bytes is
- * the evidence reference the caller puts into the consent ledger.
+ * The bytes are sealed under the artifact's own key, derived from its consent's key,
+ * with its whole row (expiry and kind included) as AAD (seal.c), before anything is
+ * written; the store never sees plaintext. The first put under a consent makes that
+ * consent's key and binds the consent to its subject (consent.c); a put under a
+ * withdrawn consent, or under another subject's, is refused.
+ *
+ * Up to CW_VAULT_INLINE_MAX bytes go into the row; larger ones into a blob file that is
+ * durable before the row naming it commits, so a row never names a file that is not
+ * there. A crash between the two leaves an orphan blob, which the sweeper removes
+ * (sweep.c); a failure after the consent key was made leaves that key without content,
+ * which withdrawal destroys like any other. The SHA-256 of the sealed bytes is the
+ * evidence reference the caller puts into the consent ledger.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,25 +34,12 @@ static int word_ok(const char *s, size_t max, const char *extra)
     return n >= 1 && n <= max;
 }
 
-/* The consent id: the ledger's UUID, or any [A-Za-z0-9-]{1,39}. */
-static int consent_ok(const char *s)
-{
-    size_t n = 0;
-    if (!s)
-        return 0;
-    for (; s[n]; n++)
-        if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
-              (s[n] >= '0' && s[n] <= '9') || s[n] == '-'))
-            return 0;
-    return n >= 1 && n < CW_VAULT_CONSENT_LEN;
-}
-
 static int check_item(const cw_vault_item *it, size_t len, char *err, size_t errlen)
 {
     if (!vault_ref_ok(it->subject_ref))
         return cw_error(err, errlen, "bad subject ref \"%.40s\"",
                         it->subject_ref ? it->subject_ref : "");
-    if (!consent_ok(it->consent_id))
+    if (!vault_consent_ok(it->consent_id))
         return cw_error(err, errlen, "bad consent id \"%.40s\" (expected [A-Za-z0-9-]{1,39})",
                         it->consent_id ? it->consent_id : "");
     if (!word_ok(it->purpose, CW_VAULT_PURPOSE_LEN - 1, "_"))
@@ -78,10 +71,24 @@ int cw_vault_put(cw_vault *v, const cw_vault_item *item, const void *data, size_
     int rc = vault_subject_key(v, item->subject_ref, err, errlen);
     if (rc != 0)
         return -1;              /* an erased or unknown subject takes no new content */
+    /* the consent's key, made on its first put (created_ms: that of this artifact) */
+    if (vault_consent_make(v, item->consent_id, item->subject_ref, item->created_ms, err,
+                           errlen) != 0) {
+        vault_wipe_scratch(v);
+        return -1;
+    }
 
+    /* the row first: its metadata is the AAD the bytes are sealed with */
     cw_store_artifact a;
     memset(&a, 0, sizeof a);
-    uint8_t aad[2 * CW_VAULT_REF_LEN + CW_VAULT_CONSENT_LEN + CW_VAULT_PURPOSE_LEN];
+    snprintf(a.subject_ref, sizeof a.subject_ref, "%s", item->subject_ref);
+    snprintf(a.consent_id, sizeof a.consent_id, "%s", item->consent_id);
+    snprintf(a.purpose, sizeof a.purpose, "%s", item->purpose);
+    snprintf(a.kind, sizeof a.kind, "%s", item->kind);
+    a.created_ms = item->created_ms;
+    a.delete_after_ms = item->delete_after_ms;
+    a.size = len;
+    uint8_t aad[VAULT_ITEM_AAD_MAX];
     size_t aad_len = 0;
     size_t sealed_len = len + VAULT_SEAL_OVERHEAD;
     uint8_t *sealed = malloc(sealed_len);
@@ -90,26 +97,17 @@ int cw_vault_put(cw_vault *v, const cw_vault_item *item, const void *data, size_
     if (rc == 0 && vault_random_hex(a.id, 16) != 0)
         rc = cw_error(err, errlen, "no randomness");
     if (rc == 0) {
-        aad_len = vault_item_aad(aad, sizeof aad, a.id, item->subject_ref, item->consent_id,
-                                 item->purpose);
+        aad_len = vault_item_aad(aad, sizeof aad, &a);
         if (vault_item_key(v, a.id) != 0 || aad_len == 0 ||
             vault_seal(v->sec->item_key, aad, aad_len, data, len, sealed) != 0)
             rc = cw_error(err, errlen, "cannot seal the artifact");
     }
-    cw_wipe(v->sec->item_key, CW_AES256_KEY_LEN);
-    cw_wipe(v->sec->subject_key, CW_AES256_KEY_LEN);
+    vault_wipe_scratch(v);
     if (rc != 0) {
         free(sealed);
         return -1;
     }
 
-    snprintf(a.subject_ref, sizeof a.subject_ref, "%s", item->subject_ref);
-    snprintf(a.consent_id, sizeof a.consent_id, "%s", item->consent_id);
-    snprintf(a.purpose, sizeof a.purpose, "%s", item->purpose);
-    snprintf(a.kind, sizeof a.kind, "%s", item->kind);
-    a.created_ms = item->created_ms;
-    a.delete_after_ms = item->delete_after_ms;
-    a.size = len;
     cw_sha256_hex_of(sealed, sealed_len, a.sha256_hex);
     int in_blob = len > CW_VAULT_INLINE_MAX;
     if (in_blob) {

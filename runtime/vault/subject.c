@@ -1,5 +1,6 @@
 /* subject.c  Data subjects (G5): a caller is a random subject ref with a random key of
- * its own, and that key is what erasure destroys.
+ * its own, and that key is what erasure destroys. The keys of the subject's consents
+ * are wrapped under a key derived from it (consent.c), so with it they are gone too.
  *
  * The phone number is never stored in clear. keys.db holds it twice, for two jobs: as
  * a blind index, HMAC-SHA256 under the index key, to find the subject again when the

@@ -6,19 +6,27 @@
  *   master.key  --HKDF-->  index key  (HMAC: find a subject by its number)
  *                          number key (AES-GCM: the number, for subject access)
  *                          KEK        (AES-GCM: wraps each subject's random key)
- *   subject key --HKDF(salt = artifact id)-->  item key (AES-GCM: one artifact)
+ *   subject key --HKDF-->  consent-wrapping key (AES-GCM: wraps each of the subject's
+ *                                                consent keys, one random key a consent)
+ *   consent key --HKDF(salt = artifact id)-->  item key (AES-GCM: one artifact, its row's
+ *                                                        metadata as AAD)
  *
- * keys.db holds the subjects and their wrapped keys, content.db the artifacts' clear
- * metadata and the sealed bytes of small ones, blobs/ the sealed bytes of larger ones.
- * Erasing a subject (erase.c) destroys its wrapped key first: that one committed row is
- * the crypto-shredding, after which none of its content, in any copy, can be opened.
- * Withdrawal of one consent deletes that consent's artifacts (erase.c); the sweeper
- * (sweep.c) deletes expired ones; each erasure ends with a WAL checkpoint so that no
- * deleted page lingers in a -wal file.
+ * keys.db holds the subjects and the consents with their wrapped keys, content.db the
+ * artifacts' clear metadata and the sealed bytes of small ones, blobs/ the sealed bytes
+ * of larger ones. Both kinds of erasure are crypto-shredding (erase.c): withdrawal of a
+ * consent (G5) destroys that consent's key, erasure of a subject (Art. 17) the
+ * subject's key and all of its consents' keys; that one committed change is what makes
+ * the content unreadable in every copy, a backup of content.db or blobs/ included. The
+ * artifacts are deleted after it; the sweeper (sweep.c) deletes expired ones; each
+ * erasure ends with a WAL checkpoint so that no destroyed key and no deleted page
+ * lingers in a -wal file. A backup of keys.db brings keys back: cw_vault_reconcile
+ * destroys them again. Because the AAD covers kind and both times, a row whose
+ * retention date was moved or whose kind was relabelled does not open (seal.c).
  *
  * Only derived keys stay in memory, in one locked page that core dumps leave out; the
- * master key is wiped as soon as they are derived. Nothing here is created before
- * master.key loaded, so a wrong --data or --tenant leaves no empty vault behind.
+ * master key is wiped as soon as they are derived, subject, consent and item keys at
+ * the end of the call that needed them. Nothing here is created before master.key
+ * loaded, so a wrong --data or --tenant leaves no empty vault behind.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -24,8 +24,11 @@ done
 cw_expect_log 'tenant=shop made its ledger keys'
 # the keys in memory: locked (never swapped), and no core file that could hold them
 grep -q '^Max core file size *0 *0 ' "/proc/$CW_PID/limits" || cw_fail "core dumps are allowed"
-lck=$(awk '/^VmLck:/ { print $2 }' "/proc/$CW_PID/status")
-[ "${lck:-0}" -gt 0 ] || cw_expect_log 'cannot lock' "the keys are not locked in memory and no warning says so"
+# (AddressSanitizer turns mlock into a no-op that reports success: checked without it)
+if ! grep -q __asan_init "$CW_BIN"; then
+    lck=$(awk '/^VmLck:/ { print $2 }' "/proc/$CW_PID/status")
+    [ "${lck:-0}" -gt 0 ] || cw_expect_log 'cannot lock' "the keys are not locked in memory and no warning says so"
+fi
 cmp -s "$D/shop/master.key" "$D/bakery/master.key" && cw_fail "two tenants share a key"
 v1=$(sed -n 's/.*tenant=shop version=\([0-9a-f]*\) loaded.*/\1/p' "$T/runtime.log")
 [ -n "$v1" ] || cw_fail "tenant shop did not load"
