@@ -15,6 +15,7 @@
 
 #include "callwarden/error.h"
 #include "callwarden/store.h"
+#include "sqlite_int.h"
 
 #define SCHEMA_VERSION 1
 
@@ -40,40 +41,12 @@ static const char schema[] =
 
 static int fail(cw_store *s, char *err, size_t errlen, const char *what)
 {
-    return cw_error(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    return cw_sq_fail(s->db, s->path, what, err, errlen);
 }
 
 static int exec(cw_store *s, const char *sql, char *err, size_t errlen)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        cw_error(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
-
-/* WAL or nothing: the pragma answers with the mode it got, which is not WAL on a file
- * system without shared memory, and then commits would not be what we promise. A file
- * that is no database fails here ("file is not a database") and is left as it was. */
-static int set_wal(cw_store *s, char *err, size_t errlen)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, errlen, "journal_mode");
-    int rc = sqlite3_step(st);
-    const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
-    int ok = mode && strcmp((const char *)mode, "wal") == 0;
-    if (!ok) {
-        if (rc == SQLITE_ROW)
-            cw_error(err, errlen, "%s: cannot use WAL (journal mode %s)", s->path,
-                     mode ? (const char *)mode : "?");
-        else
-            fail(s, err, errlen, "journal_mode");
-    }
-    sqlite3_finalize(st);
-    return ok ? 0 : -1;
+    return cw_sq_exec(s->db, s->path, sql, err, errlen);
 }
 
 /* The file is ours: a ledger of our schema version, or new. */
@@ -112,16 +85,11 @@ int cw_store_ledger_open(const char *path, cw_store **out, char *err, size_t err
     if (!s)
         return cw_error(err, errlen, "%s: out of memory", path);
     snprintf(s->path, sizeof s->path, "%s", path);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        cw_error(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
-        cw_store_close(s);
+    if (cw_sq_open(path, &s->db, err, errlen) != 0) {
+        free(s);
         return -1;
     }
-    sqlite3_busy_timeout(s->db, 5000);
-    int rc = set_wal(s, err, errlen);
-    if (rc == 0)
-        rc = exec(s, "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON", err, errlen);
+    int rc = cw_sq_durable(s->db, path, err, errlen);
     if (rc == 0)
         rc = exec(s, schema, err, errlen);
     if (rc == 0)

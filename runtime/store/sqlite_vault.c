@@ -24,11 +24,12 @@
 
 #include "callwarden/error.h"
 #include "callwarden/store_vault.h"
+#include "sqlite_int.h"
 
-#define CONTENT_APP_ID 0x43574354   /* "CWCT" */
-#define KEYS_APP_ID 0x43574b59      /* "CWKY", to name the mix-up */
 #define SCHEMA_VERSION 2             /* 2: rows sealed under per-consent keys, the AAD
                                        with kind, created_ms and delete_after_ms */
+#define OLD_VERSION "version 1 sealed under per-subject item keys; this build cannot " \
+                    "open them"
 
 struct cw_store_content {
     sqlite3 *db;
@@ -53,95 +54,12 @@ static const char schema[] =
 
 static int fail(cw_store_content *s, char *err, size_t errlen, const char *what)
 {
-    return cw_error(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    return cw_sq_fail(s->db, s->path, what, err, errlen);
 }
 
 static int exec(cw_store_content *s, const char *sql, char *err, size_t errlen)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        cw_error(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int pragma_int(sqlite3 *db, const char *sql, int64_t *v)
-{
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = sqlite3_step(st);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    if (rc == SQLITE_ROW)
-        rc = SQLITE_OK;
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* Read-only checks before anything is written: 1 new (empty) file, 0 ours, -1 refused. */
-static int identify(cw_store_content *s, char *err, size_t errlen)
-{
-    int64_t app = 0, pages = 0, version = 0;
-    if (pragma_int(s->db, "PRAGMA application_id", &app) != SQLITE_OK ||
-        pragma_int(s->db, "PRAGMA page_count", &pages) != SQLITE_OK)
-        return cw_error(err, errlen, "%s: %s: refused, left unchanged", s->path,
-                        sqlite3_errmsg(s->db));
-    if (pages == 0)
-        return 1;
-    if (app == KEYS_APP_ID)
-        return cw_error(err, errlen, "%s: this is a vault keys database, not content.db: "
-                        "refused, left unchanged", s->path);
-    if (app != CONTENT_APP_ID)
-        return cw_error(err, errlen, "%s: not a callwarden vault content database "
-                        "(application_id 0x%08llx): refused, left unchanged", s->path,
-                        (unsigned long long)(uint32_t)app);
-    if (pragma_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
-        return fail(s, err, errlen, "reading the schema version");
-    if (version != SCHEMA_VERSION)
-        return cw_error(err, errlen, "%s: content schema version %lld, this build reads %d%s",
-                        s->path, (long long)version, SCHEMA_VERSION,
-                        version == 1 ? " (version 1 sealed under per-subject item keys; "
-                                       "this build cannot open them)" : "");
-    return 0;
-}
-
-static int set_pragmas(cw_store_content *s, char *err, size_t errlen)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, errlen, "journal_mode");
-    int rc = sqlite3_step(st);
-    const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
-    int ok = mode && strcmp((const char *)mode, "wal") == 0;
-    if (!ok) {
-        if (rc == SQLITE_ROW)
-            cw_error(err, errlen, "%s: cannot use WAL (journal mode %s)", s->path,
-                     mode ? (const char *)mode : "?");
-        else
-            fail(s, err, errlen, "journal_mode");
-    }
-    sqlite3_finalize(st);
-    if (!ok || exec(s, "PRAGMA synchronous=FULL", err, errlen) != 0)
-        return -1;
-    int64_t sd = 0;
-    if (pragma_int(s->db, "PRAGMA secure_delete=ON", &sd) != SQLITE_OK || sd != 1)
-        return cw_error(err, errlen, "%s: cannot turn secure_delete on", s->path);
-    return 0;
-}
-
-static int create(cw_store_content *s, char *err, size_t errlen)
-{
-    char sql[sizeof schema + 128];
-    snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s PRAGMA application_id=%d; "
-             "PRAGMA user_version=%d; COMMIT;", schema, CONTENT_APP_ID, SCHEMA_VERSION);
-    if (exec(s, sql, err, errlen) != 0) {
-        exec(s, "ROLLBACK", NULL, 0);
-        return -1;
-    }
-    return 0;
+    return cw_sq_exec(s->db, s->path, sql, err, errlen);
 }
 
 int cw_store_content_open(const char *path, cw_store_content **out, char *err,
@@ -152,17 +70,16 @@ int cw_store_content_open(const char *path, cw_store_content **out, char *err,
     if (!s)
         return cw_error(err, errlen, "%s: out of memory", path);
     snprintf(s->path, sizeof s->path, "%s", path);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        cw_error(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
-        cw_store_content_close(s);
+    if (cw_sq_open(path, &s->db, err, errlen) != 0) {
+        free(s);
         return -1;
     }
-    sqlite3_busy_timeout(s->db, 5000);
-    int fresh = identify(s, err, errlen);
-    int rc = fresh < 0 ? -1 : set_pragmas(s, err, errlen);
+    int fresh = cw_sq_identify(s->db, path, CW_SQ_CONTENT_APP_ID, SCHEMA_VERSION,
+                               OLD_VERSION, err, errlen);
+    int rc = fresh < 0 ? -1 : cw_sq_durable(s->db, path, err, errlen);
     if (rc == 0 && fresh == 1)
-        rc = create(s, err, errlen);
+        rc = cw_sq_create(s->db, path, schema, CW_SQ_CONTENT_APP_ID, SCHEMA_VERSION, err,
+                          errlen);
     if (rc != 0) {
         cw_store_content_close(s);
         return -1;
