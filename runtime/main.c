@@ -74,10 +74,12 @@ static void usage(FILE *out)
         "SIGHUP, `callwarden reload` or a change under --scripts/--policies reloads the tenants:\n"
         "a tenant that fails to load keeps its running version; calls in progress keep theirs.\n"
         "\n"
-        "check: validate tenants without running them (each DIR a tenant directory or a\n"
-        "  directory of tenants; default the repo's scripts/): flow.lua loaded as the runtime\n"
-        "  loads it, every module compiled, reads of undefined globals reported. Prints\n"
-        "  \"tenant/file:line: message\" for each problem and exits 1 if there was one.\n"
+        "check: validate tenants without running them (each DIR a tenant directory, a policy\n"
+        "  directory or a directory of either; default the repo's scripts/ and policies/):\n"
+        "  flow.lua loaded as the runtime loads it, every module compiled, reads of undefined\n"
+        "  globals reported; the tenant's policy (policies/<tenant>/policy.lua, beside\n"
+        "  scripts/) loaded and validated. Prints \"tenant/file:line: message\" for each\n"
+        "  problem and exits 1 if there was one.\n"
         "\n"
         "busted: run busted specs inside the runtime; require(\"callwarden\") gives\n"
         "  tenant(dir):call{keys = {...}}: a tenant's real flow in its sandbox, with a\n"
@@ -236,14 +238,13 @@ static int cmd_check(int argc, char **argv)
     cw_config_defaults(&cfg);
     int problems = 0, tenants = 0;
     if (argc < 2) {
-        problems = cw_check_path(cfg.scripts_dir, stdout, &tenants);
+        problems = cw_check_dirs(cfg.scripts_dir, cfg.policies_dir, stdout, &tenants);
     } else {
-        for (int i = 1; i < argc; i++)
-            problems += cw_check_path(argv[i], stdout, &tenants);
+        problems = cw_check_paths((const char *const *)argv + 1, argc - 1, stdout, &tenants);
     }
     if (tenants == 0 && problems == 0) {
         fprintf(stderr, "callwarden check: no tenant found (a tenant is a directory with "
-                        "a flow.lua)\n");
+                        "a flow.lua or a policy.lua)\n");
         return 1;
     }
     if (problems)

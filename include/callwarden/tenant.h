@@ -2,9 +2,10 @@
  * tenant.h  The tenant registry: every business is a directory scripts/<tenant>/ with
  * its flow.lua (+ its own modules and prompts) and policies/<tenant>/. Each tenant's
  * flow runs in a lua_State of its own (G8), loaded as a version: the SHA-256 of the
- * tenant's files. A reload builds a new version in a fresh state and swaps it in only
- * if it loads; calls in progress keep the version they started on, which is freed when
- * its last call ends.
+ * tenant's files. A version carries the tenant's policy (policies/<tenant>/policy.lua)
+ * as it was loaded with the flow: a change to either builds a new version in a fresh
+ * state, swapped in only if both load; calls in progress keep the version (and the
+ * policy) they started on, which is freed when its last call ends.
  *
  * All of it runs on the loop thread.
  */
@@ -16,6 +17,7 @@
 
 #include "callwarden/config.h"
 #include "callwarden/crypto.h"
+#include "callwarden/policy.h"
 #include "callwarden/script.h"
 
 #define CW_TENANT_NAME_LEN 64
@@ -38,6 +40,9 @@ typedef struct cw_flow_version {
     int env_mt_ref;                 /* registry: the metatable of every call's _ENV */
     unsigned refs;                  /* calls on it, + 1 while it is the current one */
     size_t call_mem;                /* the per-call share (from the limits) */
+    cw_policy *policy;              /* policies/<tenant>/policy.lua as loaded with this
+                                       flow (NULL: the tenant has no policy directory);
+                                       owned, freed with the version */
 } cw_flow_version;
 
 struct cw_tenant {
@@ -47,6 +52,7 @@ struct cw_tenant {
     cw_flow_version *current;       /* NULL while no version loaded */
     char last_error[512];           /* why the last load was rejected, "" if it was not */
     char last_hash[CW_SHA256_HEX_LEN];  /* the files' hash at the last load attempt */
+    char last_policy_hash[CW_SHA256_HEX_LEN];  /* ... and the policy's ("" if none) */
     unsigned swaps, rejections;
     int gone;                       /* its directory was removed: no new calls */
     cw_tenant *next;

@@ -3,8 +3,15 @@
  * (hash, sandbox, compile), every other .lua file of the tenant is compiled, and every
  * Lua file is searched for reads of globals that nothing defines (lint.c). The names
  * a flow may use are read from a real sandbox, so the check cannot drift from it.
+ *
+ * A tenant's policy (policies/<tenant>/policy.lua) is loaded and validated as the
+ * runtime loads it (cw_policy_load): for a tenant directory scripts/<t>, the policy
+ * directory beside it, ../../policies/<t>, when there is one; a policy directory (it
+ * has a policy.lua) or a directory of them may also be named directly. Each policy is
+ * checked once per run, however it was reached.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +21,11 @@
 
 #include "callwarden/check.h"
 #include "callwarden/lint.h"
+#include "callwarden/policy.h"
 #include "callwarden/tenant.h"
 
 #define KNOWN_MAX 128
+#define POLICY_ERR_MAX 32768
 
 typedef struct check_ctx {
     FILE *out;
@@ -133,22 +142,129 @@ int cw_check_tenant(const char *name, const char *dir, FILE *out)
     return cx.problems;
 }
 
-int cw_check_path(const char *path, FILE *out, int *tenants)
+/* Problems in a cw_policy_load message: one a line, "... and N more" counting N. */
+static int count_problems(const char *err)
 {
-    char flow[CW_PATH_LEN * 2];
-    struct stat sb;
-    snprintf(flow, sizeof flow, "%s/flow.lua", path);
-    if (stat(flow, &sb) == 0) {
-        /* a tenant directory: its name is the last part of the path */
-        char copy[CW_PATH_LEN];
-        const char *name = cw_tenant_name_of_dir(path, copy, sizeof copy);
-        (*tenants)++;
-        return cw_check_tenant(name, copy, out);
+    int n = 0;
+    const char *line = err;
+    while (line && *line) {
+        int more = 0;
+        if (sscanf(line, "... and %d more", &more) == 1)
+            n += more;
+        else
+            n++;
+        line = strchr(line, '\n');
+        if (line)
+            line++;
     }
+    return n ? n : 1;
+}
+
+int cw_check_policy(const char *name, const char *dir, FILE *out)
+{
+    char *err = malloc(POLICY_ERR_MAX);
+    if (!err) {
+        fprintf(out, "%s/policy.lua: out of memory\n", name);
+        return 1;
+    }
+    cw_policy *p = cw_policy_load(name, dir, err, POLICY_ERR_MAX);
+    int problems = 0;
+    if (p) {
+        fprintf(out, "%s/policy.lua: ok, version %.12s\n", name, p->hash);
+        cw_policy_free(p);
+    } else {
+        fprintf(out, "%s\n", err);
+        problems = count_problems(err);
+    }
+    free(err);
+    return problems;
+}
+
+/* One run of `callwarden check`: where it prints, and the policies already checked. */
+typedef struct check_run {
+    FILE *out;
+    int *tenants;
+    char **seen;
+    size_t nseen, cap;
+} check_run;
+
+static int has_file(const char *dir, const char *file)
+{
+    char path[CW_PATH_LEN * 2];
+    struct stat sb;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        return 0;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* 1 if this run checked the policy in dir already; else it is marked as checked. */
+static int seen_before(check_run *run, const char *dir)
+{
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        snprintf(real, sizeof real, "%s", dir);
+    for (size_t i = 0; i < run->nseen; i++)
+        if (strcmp(run->seen[i], real) == 0)
+            return 1;
+    if (run->nseen == run->cap) {
+        size_t cap = run->cap ? run->cap * 2 : 16;
+        char **s = realloc(run->seen, cap * sizeof *s);
+        if (!s)
+            return 0;                          /* checked twice rather than not at all */
+        run->seen = s;
+        run->cap = cap;
+    }
+    char *copy = strdup(real);
+    if (copy)
+        run->seen[run->nseen++] = copy;
+    return 0;
+}
+
+/* A policy directory on its own: a tenant, unless its policy was checked already. */
+static int run_policy(check_run *run, const char *name, const char *dir)
+{
+    if (seen_before(run, dir))
+        return 0;
+    (*run->tenants)++;
+    return cw_check_policy(name, dir, run->out);
+}
+
+/* A tenant directory scripts/<name>: its flow, then its policy ../../policies/<name>
+ * if that directory exists. */
+static int run_tenant(check_run *run, const char *name, const char *dir)
+{
+    (*run->tenants)++;
+    int problems = cw_check_tenant(name, dir, run->out);
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        return problems;
+    char *slash = strrchr(real, '/');          /* real: .../scripts/<name> */
+    if (!slash || slash == real)
+        return problems;
+    *slash = 0;
+    slash = strrchr(real, '/');                /* real: .../scripts */
+    if (!slash)
+        return problems;
+    *slash = 0;                                /* real: ... ("" for the root) */
+    char pdir[PATH_MAX + CW_TENANT_NAME_LEN + 16];
+    if ((size_t)snprintf(pdir, sizeof pdir, "%s/policies/%s", real, name) < sizeof pdir &&
+        has_file(pdir, "policy.lua") && !seen_before(run, pdir))
+        problems += cw_check_policy(name, pdir, run->out);
+    return problems;
+}
+
+static int run_path(check_run *run, const char *path)
+{
+    char copy[CW_PATH_LEN];
+    const char *name = cw_tenant_name_of_dir(path, copy, sizeof copy);
+    if (has_file(path, "flow.lua"))
+        return run_tenant(run, name, copy);
+    if (has_file(path, "policy.lua"))
+        return run_policy(run, name, copy);
     DIR *d = opendir(path);
     if (!d) {
-        fprintf(out, "%s: not a tenant directory (no flow.lua) nor a directory of tenants\n",
-                path);
+        fprintf(run->out, "%s: not a tenant directory (no flow.lua or policy.lua) nor a "
+                "directory of tenants\n", path);
         return 1;
     }
     int problems = 0;
@@ -157,19 +273,48 @@ int cw_check_path(const char *path, FILE *out, int *tenants)
         if (e->d_name[0] == '.')
             continue;
         char sub[CW_PATH_LEN * 2];
-        snprintf(sub, sizeof sub, "%s/%s/flow.lua", path, e->d_name);
-        if (stat(sub, &sb) != 0)
+        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) >= sizeof sub)
+            continue;
+        int flow = has_file(sub, "flow.lua"), policy = !flow && has_file(sub, "policy.lua");
+        if (!flow && !policy)
             continue;
         if (!cw_tenant_name_ok(e->d_name)) {
-            fprintf(out, "%s/%s: not a valid tenant name (letters, digits, '_', '-')\n", path,
-                    e->d_name);
+            fprintf(run->out, "%s/%s: not a valid tenant name (letters, digits, '_', '-')\n",
+                    path, e->d_name);
             problems++;
             continue;
         }
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        (*tenants)++;
-        problems += cw_check_tenant(e->d_name, sub, out);
+        if (flow)
+            problems += run_tenant(run, e->d_name, sub);
+        else
+            problems += run_policy(run, e->d_name, sub);
     }
     closedir(d);
     return problems;
+}
+
+int cw_check_paths(const char *const *paths, int n, FILE *out, int *tenants)
+{
+    check_run run = { .out = out, .tenants = tenants };
+    int problems = 0;
+    for (int i = 0; i < n; i++)
+        problems += run_path(&run, paths[i]);
+    for (size_t i = 0; i < run.nseen; i++)
+        free(run.seen[i]);
+    free(run.seen);
+    return problems;
+}
+
+int cw_check_dirs(const char *scripts_dir, const char *policies_dir, FILE *out,
+                  int *tenants)
+{
+    const char *dirs[2] = { scripts_dir, policies_dir };
+    struct stat sb;
+    int n = policies_dir && stat(policies_dir, &sb) == 0 && S_ISDIR(sb.st_mode) ? 2 : 1;
+    return cw_check_paths(dirs, n, out, tenants);
+}
+
+int cw_check_path(const char *path, FILE *out, int *tenants)
+{
+    return cw_check_paths(&path, 1, out, tenants);
 }

@@ -28,11 +28,24 @@ static void install(cw_tenants *ts, cw_tenant *t, cw_flow_version *v)
         cw_flow_version_release(ts, old);
 }
 
-/* Load (or reload) t from its directory; hash is the files' hash just computed. */
+/* Does the tenant have a policy directory? */
+static int has_policy(const cw_tenant *t)
+{
+    struct stat sb;
+    return stat(t->policy_dir, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* Load (or reload) t from its directories: the flow, and the policy if it has one;
+ * both must load, or neither is installed. */
 static int load_tenant(cw_tenants *ts, cw_tenant *t)
 {
     char err[sizeof t->last_error];
     cw_flow_version *v = cw_flow_version_load(t->name, t->dir, &ts->lim, err, sizeof err);
+    if (v && has_policy(t) && !(v->policy = cw_policy_load(t->name, t->policy_dir, err,
+                                                           sizeof err))) {
+        cw_flow_version_free(v);
+        v = NULL;
+    }
     if (!v) {
         t->rejections++;
         snprintf(t->last_error, sizeof t->last_error, "%s", err);
@@ -41,8 +54,9 @@ static int load_tenant(cw_tenants *ts, cw_tenant *t)
         return -1;
     }
     const char *was = t->current ? t->current->hash : "";
-    cw_log(CW_LOG_INFO, "script", "tenant=%s version=%.12s %s%.12s", t->name, v->hash,
-           t->current ? "swapped from=" : "loaded", was);
+    cw_log(CW_LOG_INFO, "script", "tenant=%s version=%.12s %s%.12s policy=%.12s", t->name,
+           v->hash, t->current ? "swapped from=" : "loaded", was,
+           v->policy ? v->policy->hash : "none");
     if (t->current)
         t->swaps++;
     t->last_error[0] = 0;
@@ -113,18 +127,22 @@ static int scan(cw_tenants *ts, char *err, size_t errlen)
             continue;
         }
         t->gone = 0;
-        char hash[CW_SHA256_HEX_LEN], why[512];
-        if (cw_tenant_hash_dir(t->dir, hash, why, sizeof why) != 0) {
+        char hash[CW_SHA256_HEX_LEN], phash[CW_SHA256_HEX_LEN] = "", why[512];
+        if (cw_tenant_hash_dir(t->dir, hash, why, sizeof why) != 0 ||
+            (has_policy(t) && cw_tenant_hash_dir(t->policy_dir, phash, why, sizeof why) != 0)) {
             cw_log(CW_LOG_ERROR, "script", "tenant=%s cannot read its files: %s", t->name,
                    why);
             rejected++;
             continue;
         }
-        if (t->current && strcmp(hash, t->current->hash) == 0)
+        const char *cur_phash = t->current && t->current->policy ? t->current->policy->hash : "";
+        if (t->current && strcmp(hash, t->current->hash) == 0 && strcmp(phash, cur_phash) == 0)
             continue;                  /* unchanged */
-        if (t->last_error[0] && strcmp(hash, t->last_hash) == 0)
+        if (t->last_error[0] && strcmp(hash, t->last_hash) == 0 &&
+            strcmp(phash, t->last_policy_hash) == 0)
             continue;                  /* still the same broken files: said already */
         snprintf(t->last_hash, sizeof t->last_hash, "%s", hash);
+        snprintf(t->last_policy_hash, sizeof t->last_policy_hash, "%s", phash);
         if (load_tenant(ts, t) != 0)
             rejected++;
     }

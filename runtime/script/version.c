@@ -125,8 +125,8 @@ int cw_tenant_hash_dir(const char *dir, char hex[CW_SHA256_HEX_LEN], char *err,
     char **paths = NULL;
     size_t n = 0, cap = 0;
     int rc = collect(dir, "", &paths, &n, &cap, err, errlen);
-    if (rc == 0)
-        qsort(paths, n, sizeof *paths, cmp_str);
+    if (rc == 0 && n > 1)
+        qsort(paths, n, sizeof *paths, cmp_str);   /* (never with NULL: UB even for 0) */
     cw_sha256 h;
     cw_sha256_init(&h);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -366,5 +366,6 @@ void cw_flow_version_free(cw_flow_version *v)
     if (!v)
         return;
     cw_script_close(&v->st);
+    cw_policy_free(v->policy);
     free(v);
 }

@@ -1,0 +1,156 @@
+/*
+ * policy.h  A tenant's policy (issue 5): what its business has decided about
+ * disclosure, consent, retention and handover, written declaratively in
+ * policies/<tenant>/policy.lua, loaded in a sandbox of its own and validated in C. What
+ * it says, the core enforces (G1, G2, G3, G5, G9); a flow can only ask.
+ *
+ * The policy language is a handful of statements, each a function call, so that every
+ * error can name the file and line of the statement it is about:
+ *
+ *     controller { name = "...", address = "...", contact = "...", dpo = "..." }
+ *     jurisdiction "DE"
+ *     languages { default = "de", "de", "en", prefixes = { ["+44"] = "en" } }
+ *     notice { url = "https://...", email = "datenschutz@..." }      -- one at least
+ *     disclosure "de" { text = "...", audio = "disclosure_de.wav" }    -- per language
+ *     consent "de" { question = "...", more = "...", accepted = "...", refused = "...",
+ *                    withdrawn = "...", timeout = "...", simple = "...",
+ *                    variants = { { id = "B", weight = 50, question = "..." } } }
+ *     level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d",
+ *                     recipients = {}, min_age = 0 }
+ *     keys { more = "9", withdraw = "0", human = "#" }
+ *     speech "de" { yes = { "ja" }, no = { "nein" } }
+ *     timeouts { answer_ms = 6000, retries = 2 }
+ *     handover { target = "sip:empfang@...", carries_over = true,
+ *                notice = { de = "...", en = "..." } }
+ *     fallback { goodbye = { de = "...", en = "..." } }
+ *
+ * Required: controller (name, contact), jurisdiction (two upper-case letters), languages
+ * (a default among the listed), notice (an https:// url or an email), for every listed
+ * language a disclosure and a consent (question, accepted, refused, withdrawn; more when
+ * keys.more is set), and at least one level (key, purposes, retention). Optional, with
+ * their defaults: keys (withdraw "0", more and human not offered), timeouts (6000 ms, 2
+ * retries), speech, handover (required when keys.human is set; a notice for every
+ * listed language), fallback. A retention is a whole number and one of m(inutes), h, d,
+ * w, y (365 days), at most 100y. Each statement appears once, or once per language or
+ * level name. An unknown field, a wrong type, a duplicate or colliding key is an error;
+ * the loader invents no level and no wording.
+ *
+ * The policy's version is the SHA-256 of the files in policies/<tenant>/, as a flow's
+ * is of scripts/<tenant>/; every consent record names both.
+ */
+#ifndef CALLWARDEN_POLICY_H
+#define CALLWARDEN_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "callwarden/crypto.h"
+
+#define CW_POLICY_LANG_LEN 8           /* "de", "en", "de-CH" */
+#define CW_POLICY_NAME_LEN 33          /* level and purpose names: [a-z0-9_]{1,32} */
+#define CW_POLICY_MAX_LANGS 8
+#define CW_POLICY_MAX_LEVELS 8
+#define CW_POLICY_MAX_PURPOSES 16      /* per level */
+#define CW_POLICY_MAX_VARIANTS 8
+#define CW_POLICY_MAX_WORDS 16         /* speech answers per language and kind */
+#define CW_POLICY_MAX_PREFIXES 32
+
+/* One consent wording variant (A/B test): its id, weight and question. */
+typedef struct cw_policy_variant {
+    char id[CW_POLICY_NAME_LEN];
+    unsigned weight;                /* relative; 0 = never chosen */
+    char *question;
+} cw_policy_variant;
+
+/* Everything said in one language. Strings are NUL-terminated, owned by the policy. */
+typedef struct cw_policy_lang {
+    char lang[CW_POLICY_LANG_LEN];
+    char *disclosure;               /* the AI disclosure's text (always there) */
+    char *disclosure_audio;         /* its recording, an absolute path, or NULL (TTS) */
+    char *question;                 /* the short consent question (layer 1) */
+    char *more;                     /* the longer information ("9", layer 2) */
+    char *accepted, *refused, *withdrawn, *timeout;
+    char *simple;                   /* the question in simplified language, or NULL */
+    cw_policy_variant variants[CW_POLICY_MAX_VARIANTS];
+    size_t nvariants;
+    char *handover_notice;          /* said before a transfer, or NULL */
+    char *goodbye;                  /* the fallback's goodbye, or NULL */
+    char *yes[CW_POLICY_MAX_WORDS], *no[CW_POLICY_MAX_WORDS];  /* speech answers */
+    size_t nyes, nno;
+} cw_policy_lang;
+
+/* A consent level: what the caller agrees to by choosing it. */
+typedef struct cw_policy_level {
+    char name[CW_POLICY_NAME_LEN];
+    char key;                       /* the DTMF key that chooses it */
+    char purposes[CW_POLICY_MAX_PURPOSES][CW_POLICY_NAME_LEN];
+    size_t npurposes;
+    char retention[16];             /* as written: "30d", "12h", "1y" */
+    int64_t retention_ms;
+    char *recipients;               /* comma-separated names, "" for none */
+    unsigned min_age;               /* 0: no age question */
+    int line;                       /* where it is declared */
+} cw_policy_level;
+
+typedef struct cw_policy {
+    char tenant[64];
+    char path[1024];                /* policies/<tenant>/policy.lua */
+    char hash[CW_SHA256_HEX_LEN];   /* SHA-256 over the policy directory's files */
+
+    char *controller_name, *controller_address, *controller_contact, *dpo;
+    char jurisdiction[8];
+    char *notice_url, *notice_email;            /* at least one */
+
+    char default_lang[CW_POLICY_LANG_LEN];
+    cw_policy_lang langs[CW_POLICY_MAX_LANGS];
+    size_t nlangs;
+    struct { char prefix[16]; char lang[CW_POLICY_LANG_LEN]; } prefixes[CW_POLICY_MAX_PREFIXES];
+    size_t nprefixes;
+
+    cw_policy_level levels[CW_POLICY_MAX_LEVELS];
+    size_t nlevels;
+    char key_more, key_withdraw, key_human;     /* 0 if not offered */
+
+    unsigned answer_timeout_ms;     /* how long the caller has to answer a question */
+    unsigned retries;               /* questions repeated before it counts as refused */
+
+    char *handover_target;          /* a sip: or sips: URI, or NULL */
+    int handover_carries_over;      /* the consent stays valid with the human (default 0) */
+} cw_policy;
+
+/*
+ * Load policies/<tenant>/policy.lua from dir (the tenant's policy directory) in a fresh
+ * sandbox (text only, no I/O, no require, 16 MiB, an instruction budget), and validate
+ * it. On success a new policy (free it with cw_policy_free; it holds no Lua state and
+ * may be read from any thread) and err "". On failure NULL, and err holds every problem
+ * found in line order, one per line, each "<tenant>/policy.lua:LINE: message" (a missing
+ * language, a level without retention, a retention without a unit, an http:// URL,
+ * colliding keys, a disclosure missing for a language, ...); a problem of the whole
+ * file (it cannot be read) is "<tenant>/policy.lua: message"; beyond 64 problems or
+ * errlen, a last line "... and N more problems". A missing statement is reported on
+ * line 1. A Lua error (syntax, an unknown name, a budget or memory kill) stops the file
+ * there: the statements before it are not validated.
+ */
+cw_policy *cw_policy_load(const char *tenant, const char *dir, char *err, size_t errlen);
+
+/* Free a policy (NULL is fine). */
+void cw_policy_free(cw_policy *p);
+
+/* The language a caller gets: the longest prefix of number in the policy's prefixes, else
+ * the default. Never NULL. */
+const cw_policy_lang *cw_policy_lang_for(const cw_policy *p, const char *number);
+
+/* The wording in lang, or NULL if the policy does not speak it. */
+const cw_policy_lang *cw_policy_lang_get(const cw_policy *p, const char *lang);
+
+/* The level called name, or NULL. */
+const cw_policy_level *cw_policy_level_get(const cw_policy *p, const char *name);
+
+/* 1 if the level's purposes include purpose. */
+int cw_policy_level_covers(const cw_policy_level *l, const char *purpose);
+
+/* Parse a retention as written ("30d", "12h", "90m", "1y"; a number and a unit) into ms.
+ * 0, or -1 if it is not one. */
+int cw_policy_parse_retention(const char *s, int64_t *ms);
+
+#endif
