@@ -50,6 +50,13 @@ typedef enum cw_call_state {
     CW_CALL_CLOSING       /* signalling over, handles closing, then freed */
 } cw_call_state;
 
+/* Where a call is with its disclosure (G1). */
+enum {
+    CW_DISCLOSURE_NONE = 0,         /* not started, or the tenant has no policy */
+    CW_DISCLOSURE_PLAYING,          /* answered; only the disclosure may be heard */
+    CW_DISCLOSURE_DONE              /* played in full; the flow runs */
+};
+
 typedef void (*cw_play_cb)(cw_call *c, int completed);
 typedef void (*cw_gather_cb)(cw_call *c, const char *digits);   /* "" = timeout */
 
@@ -107,6 +114,17 @@ struct cw_call {
     int answer_waits;               /* call:answer() waits for the ACK */
     int refer_pending;
     cw_tts_wait tts_wait;           /* call:say() waiting for its rendering */
+
+    /* G1 and the call's consent records (disclosure.c, records.c) */
+    int disclosure;                 /* CW_DISCLOSURE_* */
+    char lang[8];                   /* the caller's language, from the policy */
+    char disclosure_sha256[65];
+    int64_t disclosure_start_ms, disclosed_at_ms;
+    unsigned keys_discarded;        /* pressed during the disclosure */
+    char subject_ref[33];           /* the caller's data subject in the vault, "" if not yet */
+    int cli_withheld;
+    int subject_pending;            /* the look-up runs on a worker thread (pins the call) */
+    int disclosed_pending;          /* DISCLOSED waits for the subject */
 
     cw_call *next, *prev;           /* the runtime's list of calls */
 };

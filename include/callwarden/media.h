@@ -108,6 +108,7 @@ typedef struct cw_stream_stats {
     uint64_t rtcp_received;
     uint64_t ssrc_changes;
     uint64_t digits;
+    uint64_t gate_refused;      /* outbound frames the gate held back (G1) */
     uint64_t first_sent_ns;     /* uv_hrtime() of the first RTP packet sent, 0 if none */
 } cw_stream_stats;
 
@@ -131,6 +132,10 @@ struct cw_stream {
     int have_remote_ssrc;
     uint32_t remote_ssrc;
     cw_dtmf_rx dtmf;
+
+    /* G1: while set, only this prompt's frames leave (the disclosure); the call core
+     * sets it before the disclosure plays and clears it after its last frame */
+    const cw_prompt *gate_only;
 
     /* the prompt being played */
     const cw_prompt *playing;

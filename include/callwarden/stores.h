@@ -21,7 +21,8 @@ typedef struct cw_tenant_store {
     char name[CW_TENANT_NAME_LEN];
     char data_dir[CW_PATH_LEN];
     cw_ledger *ledger;              /* NULL if it could not open (logged) */
-    cw_vault *vault;                /* used by the sweep's worker, one sweep at a time */
+    cw_vault *vault;                /* used on worker threads, under vault_lock */
+    uv_mutex_t vault_lock;
     char flow_logged[CW_SHA256_HEX_LEN];   /* the flow version last logged */
     uv_work_t sweep;
     int sweeping;
@@ -41,6 +42,7 @@ typedef struct cw_stores {
     uv_timer_t sweep_timer;
     unsigned sweep_ms;
     uint64_t expired_logged;        /* EXPIRED records committed */
+    unsigned jobs;                  /* subject look-ups on worker threads */
 } cw_stores;
 
 /* Open the stores of every tenant in ts under data_dir and start the sweeper (every
@@ -53,6 +55,15 @@ void cw_stores_sync(cw_stores *s, cw_tenants *ts);
 
 /* A tenant's store, or NULL. */
 cw_tenant_store *cw_stores_find(cw_stores *s, const char *tenant);
+
+/* The caller's data subject in ts's vault, found or made on a worker thread (the number
+ * never leaves it; NULL, "", "anonymous" or a user name that is no number count as
+ * withheld: a new subject for this call). Later cb(ud, ref, withheld, NULL) on the
+ * loop, or cb(ud, NULL, withheld, why). 0, or -1 if ts has no vault or out of memory
+ * (cb never runs then). */
+typedef void (*cw_subject_cb)(void *ud, const char *ref, int withheld, const char *err);
+int cw_stores_subject(cw_stores *s, cw_tenant_store *ts, const char *number, cw_subject_cb cb,
+                      void *ud);
 
 /* Stop the sweeper and close every store (a running sweep finishes and logs first);
  * the loop must run on until its handles are closed. */

@@ -42,6 +42,12 @@ static void maybe_free(cw_call *c)
     cw_runtime_call_freed(rt);
 }
 
+void cw_call_unpin(cw_call *c)
+{
+    c->pending_handles--;
+    maybe_free(c);
+}
+
 static void handle_closed(uv_handle_t *h)
 {
     cw_call *c = h->data;
@@ -233,6 +239,12 @@ static void start_c_flow(cw_call *c)
  * C demo flow is answered for. */
 static void accept_call(cw_call *c)
 {
+    if (cw_disclosure_needed(c)) {
+        /* G1: the core answers, the disclosure plays, and only then the flow starts */
+        if (cw_call_answer(c) == 0 && !c->offer_in_answer)
+            cw_disclosure_start(c);
+        return;
+    }
     if (c->version) {
         cw_flow_version *v = c->version;
         c->version = NULL;             /* the run owns the reference now */
@@ -391,6 +403,8 @@ void cw_call_ack(cw_call *c, const char *sdp, size_t sdp_len)
         apply_choice(c, &ch, 0);
         if (c->flow.v)
             cw_call_media_ready(c);
+        else if (cw_disclosure_needed(c))
+            cw_disclosure_start(c);
         else
             start_c_flow(c);
         return;
@@ -508,6 +522,8 @@ static void on_digit(void *owner, const cw_dtmf_digit *d, const char *method)
         return;
     cw_log(CW_LOG_INFO, "call", "call=%llu dtmf digit=%c method=%s duration_ms=%u",
            (unsigned long long)c->id, d->digit, method, d->duration_ms);
+    if (cw_disclosure_takes_digit(c, d->digit))
+        return;                        /* G1: nothing skips or shortens the disclosure */
     size_t n = strlen(c->digits);
     if (n + 1 < sizeof c->digits) {
         c->digits[n] = d->digit;

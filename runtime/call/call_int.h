@@ -18,4 +18,31 @@ void cw_call_media_ready(cw_call *c);
  * the default tenant; NULL with the reason for a 404 in why. */
 cw_tenant *cw_route_find(cw_runtime *rt, const char *user, char *why, size_t whylen);
 
+/* The fallback (G10): a human if the tenant has one, else the goodbye; flow_ops.c. */
+void cw_call_fallback(cw_call *c);
+
+/* A worker's job for the call is done: the call may be freed now if it ended. */
+void cw_call_unpin(cw_call *c);
+
+/* ---- G1 (disclosure.c) ---- */
+
+/* 1 if the call's tenant has a policy, so its disclosure comes before the flow. */
+int cw_disclosure_needed(const cw_call *c);
+/* The call is answered and the caller can hear us: play the disclosure, then start the
+ * flow. */
+void cw_disclosure_start(cw_call *c);
+/* A key arrived: 1 if the disclosure plays and it was discarded. */
+int cw_disclosure_takes_digit(cw_call *c, char digit);
+
+/* ---- the call's consent records (records.c) ---- */
+
+/* The wall clock, UTC ms. */
+int64_t cw_call_now_ms(void);
+/* The disclosure's hash for its record. */
+void cw_call_disclosure_hash(cw_call *c, const cw_policy_lang *l);
+/* Look the caller's subject up in the tenant's vault, on a worker thread. */
+void cw_call_find_subject(cw_call *c);
+/* The disclosure was played in full: DISCLOSED to the ledger (once the subject is known). */
+void cw_call_log_disclosed(cw_call *c);
+
 #endif

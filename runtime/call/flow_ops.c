@@ -283,7 +283,7 @@ static const char *fallback_target(cw_call *c)
 
 /* G10: the flow failed; the caller reaches a human if the tenant has one configured,
  * else hears a polite goodbye: never silence. */
-static void run_fallback(cw_call *c)
+void cw_call_fallback(cw_call *c)
 {
     if (c->state >= CW_CALL_ENDING)
         return;
@@ -319,7 +319,7 @@ static void op_finished(void *call, const char *error)
 {
     cw_call *c = call_of(call);
     if (error) {
-        run_fallback(c);
+        cw_call_fallback(c);
         return;
     }
     cw_call_hangup(c, "flow-done");
@@ -342,7 +342,7 @@ void cw_call_start_flow(cw_call *c, cw_flow_version *v)
 {
     cw_flow_info info = {
         .id = c->id, .caller = c->caller, .callee = c->callee, .call_id = c->call_id,
-        .language = "en",
+        .language = c->lang[0] ? c->lang : "en",
     };
     cw_log(CW_LOG_DEBUG, "call", "call=%llu flow tenant=%s version=%.12s",
            (unsigned long long)c->id, c->tenant, v->hash);

@@ -1,10 +1,11 @@
 /* gate.c  The media gate: the one place every frame of a call's audio passes.
  *
- * G1 (the disclosure is the first audio) and G2 (no recording, transcription or AI
- * processing before the disclosure ended and a consent is durably committed) will be
- * enforced here, and only here: the recorder and the AI egress will take the caller's
- * audio from cw_gate_inbound and from nowhere else, and the outbound path sends only
- * what cw_gate_outbound admits. Until the policy core lands both admit everything.
+ * G1 (the disclosure is the first audio): while the call core has set gate_only (from
+ * the answer until the disclosure's last frame), the outbound path sends that prompt's
+ * frames and nothing else, whatever else was asked to play. G2 (no recording,
+ * transcription or AI processing before the disclosure ended and a consent is durably
+ * committed) will be enforced here too: the recorder and the AI egress will take the
+ * caller's audio from cw_gate_inbound and from nowhere else.
  */
 #include <stdio.h>
 
@@ -14,7 +15,10 @@ int cw_gate_outbound(cw_stream *s, const uint8_t *payload, size_t len)
 {
     (void)payload;
     (void)len;
-    (void)s;
+    if (s->gate_only && s->playing != s->gate_only) {
+        s->stats.gate_refused++;
+        return 0;
+    }
     return 1;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "callwarden/audit.h"
+#include "callwarden/crypto.h"
 #include "callwarden/keyfile.h"
 #include "callwarden/log.h"
 #include "callwarden/receipt.h"
@@ -106,6 +107,7 @@ void cw_stores_sync(cw_stores *s, cw_tenants *tenants)
             snprintf(ts->data_dir, sizeof ts->data_dir, "%s", s->data_dir);
             ts->owner = s;
             ts->sweep.data = ts;
+            uv_mutex_init(&ts->vault_lock);
             open_store(s, ts);
             ts->next = s->head;
             s->head = ts;
@@ -137,9 +139,11 @@ static void sweep_work(uv_work_t *w)
     cw_tenant_store *ts = w->data;
     uint64_t n = 0;
     ts->sweep_err[0] = 0;
+    uv_mutex_lock(&ts->vault_lock);
     if (cw_vault_sweep(ts->vault, ts->sweep_now, collect_expired, ts, &n, ts->sweep_err,
                        sizeof ts->sweep_err) != 0 && !ts->sweep_err[0])
         snprintf(ts->sweep_err, sizeof ts->sweep_err, "the sweep failed");
+    uv_mutex_unlock(&ts->vault_lock);
 }
 
 static void close_store(cw_tenant_store *ts);
@@ -209,6 +213,73 @@ void cw_stores_open(cw_stores *s, uv_loop_t *loop, const char *data_dir, cw_tena
     uv_timer_start(&s->sweep_timer, on_sweep_timer, s->sweep_ms, s->sweep_ms);
 }
 
+/* ---- a caller's subject ------------------------------------------------------------ */
+
+typedef struct subject_job {
+    uv_work_t work;
+    cw_stores *s;
+    cw_tenant_store *ts;
+    char number[64];
+    char ref[CW_VAULT_REF_LEN];
+    char err[256];
+    int rc;
+    int withheld;
+    cw_subject_cb cb;
+    void *ud;
+} subject_job;
+
+static void subject_work(uv_work_t *w)
+{
+    subject_job *j = w->data;
+    uv_mutex_lock(&j->ts->vault_lock);
+    j->rc = cw_vault_subject(j->ts->vault, j->number[0] ? j->number : NULL, cw_now_ms(),
+                             j->ref, j->err, sizeof j->err);
+    /* a From user that is no phone number (a SIP user name) is kept as nothing: the
+     * caller gets a subject of this call only, as a withheld number does */
+    if (j->rc != 0 && j->number[0]) {
+        j->withheld = 1;
+        j->rc = cw_vault_subject(j->ts->vault, NULL, cw_now_ms(), j->ref, j->err,
+                                 sizeof j->err);
+    }
+    uv_mutex_unlock(&j->ts->vault_lock);
+}
+
+static void subject_done(uv_work_t *w, int status)
+{
+    subject_job *j = w->data;
+    j->s->jobs--;
+    int withheld = j->withheld || !j->number[0];
+    cw_wipe(j->number, sizeof j->number);
+    if (status != 0 && j->rc == 0)
+        j->rc = -1, snprintf(j->err, sizeof j->err, "cancelled");
+    j->cb(j->ud, j->rc == 0 ? j->ref : NULL, withheld, j->rc == 0 ? NULL : j->err);
+    free(j);
+}
+
+int cw_stores_subject(cw_stores *s, cw_tenant_store *ts, const char *number, cw_subject_cb cb,
+                      void *ud)
+{
+    if (!ts || !ts->vault || ts->close_after_sweep)
+        return -1;
+    subject_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return -1;
+    j->work.data = j;
+    j->s = s;
+    j->ts = ts;
+    j->cb = cb;
+    j->ud = ud;
+    /* an anonymous caller is a withheld number, whatever the From user says */
+    if (number && strcmp(number, "anonymous") != 0)
+        snprintf(j->number, sizeof j->number, "%s", number);
+    if (uv_queue_work(s->loop, &j->work, subject_work, subject_done) != 0) {
+        free(j);
+        return -1;
+    }
+    s->jobs++;
+    return 0;
+}
+
 /* ---- closing ---------------------------------------------------------------------- */
 
 static void ledger_closed(void *ud)
@@ -219,6 +290,7 @@ static void ledger_closed(void *ud)
 static void close_store(cw_tenant_store *ts)
 {
     cw_vault_close(ts->vault);
+    uv_mutex_destroy(&ts->vault_lock);
     ts->vault = NULL;
     free(ts->expired);
     if (ts->ledger)

@@ -42,6 +42,7 @@ HOLD_MS=$(( (RAMP_S + CALLS_S + 4) * 1000 ))
 cc -O2 -Wall -Wextra -Werror -Wshadow -o "$W/rtpload" "$SRC/tests/bench/rtpload.c" -lm
 command -v sipp >/dev/null || { echo "bench-ledger: sipp is not installed" >&2; exit 1; }
 PIDS=""
+mkdir -p "$W/no-policies"
 trap 'for p in $PIDS; do kill -KILL "$p" 2>/dev/null || true; done' EXIT
 awk -v n="$N" -v b="$LOAD_BASE" 'BEGIN { print "SEQUENTIAL"; for (i = 0; i < n; i++) print b + 2 * i }' \
     >"$W/ports.csv"
@@ -55,7 +56,8 @@ until [ -s "$W/rtpload.ready" ]; do
     sleep 0.2; n=$((n + 1))
 done
 "$BUILD/tests/bench_ledger_calls" demo "$RATE" 5 "$N" "$CALLS_S" "listen=$HOST:$SIP_PORT" \
-    rtp_ports=61000-62999 "data=$W/data" "scripts=$SRC/scripts" "prompts=$BUILD/prompts" \
+    rtp_ports=61000-62999 "data=$W/data" "scripts=$SRC/scripts" "policies=$W/no-policies" \
+    "prompts=$BUILD/prompts" \
     max_calls=$((N + 100)) digit_timeout_ms=$((HOLD_MS + 60000)) retention_sweep_s=3600 \
     >"$W/probe.out" 2>"$W/runtime.log" </dev/null &
 CW=$!

@@ -44,9 +44,11 @@ stat_col() {
 start() {
     name=$1; shift
     LOG=$W/runtime-$name.log
-    mkdir -p "$W/data-$name"
+    mkdir -p "$W/data-$name" "$W/no-policies"
+    # the Lua host's cost alone: the demo tenant without its policy (no disclosure)
     "$BIN" run --listen "$HOST:$SIP_PORT" --rtp-ports 40000-49999 --data "$W/data-$name" \
-        --max-calls 5000 --drain-timeout 5 "$@" 2>"$LOG" >/dev/null </dev/null &
+        --policies "$W/no-policies" --max-calls 5000 --drain-timeout 5 "$@" 2>"$LOG" \
+        >/dev/null </dev/null &
     CW_PID=$!
     n=0
     until grep -q ' info main: ready' "$LOG"; do

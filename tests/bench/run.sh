@@ -242,10 +242,13 @@ cw_start() {
     name=$1
     shift
     CW_LOG=$W/runtime-$name.log
-    mkdir -p "$W/data-$name"
+    mkdir -p "$W/data-$name" "$W/no-policies"
     : >"$CW_LOG"
+    # SIP and media figures of the demo flow as before the policy core: no policy, so no
+    # disclosure (the consent flow has a benchmark of its own)
     "$BIN" run --listen "$HOST:$SIP_PORT" --rtp-ports "$RTP_LO-$RTP_HI" --data "$W/data-$name" \
-        --log-level info --drain-timeout 5 "$@" 2>>"$CW_LOG" >/dev/null </dev/null &
+        --policies "$W/no-policies" --log-level info --drain-timeout 5 "$@" 2>>"$CW_LOG" \
+        >/dev/null </dev/null &
     CW_PID=$!
     n=0
     while ! grep -q ' info main: ready' "$CW_LOG"; do

@@ -1,0 +1,74 @@
+#!/bin/sh
+# G1 over real SIP and RTP: a tenant with a policy hears its disclosure first and in
+# full, whatever its flow does first (here: it plays a prompt at once, without even
+# answering); keys pressed during the disclosure are discarded, never reach the flow,
+# and do not shorten it (the RTP shows its every frame); a caller who hangs up during
+# it gets nothing else (the flow never starts); DISCLOSED is in the tenant's ledger,
+# with the policy and flow versions and the wording's hash, and without the number.
+. "$CW_SOURCE_DIR/tests/sip/lib.sh"
+
+S="$T/scripts"
+P="$T/policies"
+mkdir -p "$S/g1/prompts/en" "$P/g1"
+cp "$CW_PROMPTS/en/goodbye.wav" "$S/g1/prompts/en/goodbye.wav"
+# the attack: the flow's very first statement plays, and it listens for keys
+cat >"$S/g1/flow.lua" <<'LUA'
+call.on_dtmf = function(d) call:log("flow saw key " .. d) end
+call:play("goodbye")
+call:hangup()
+LUA
+cp "$CW_PROMPTS/en/welcome.wav" "$P/g1/disclosure_en.wav"
+cat >"$P/g1/policy.lua" <<'LUA'
+controller { name = "G1 Test GmbH", address = "Teststr. 1, 10115 Berlin",
+             contact = "info@g1.example", dpo = "dpo@g1.example" }
+jurisdiction "DE"
+languages { default = "en", "en" }
+notice { url = "https://g1.example/privacy" }
+disclosure "en" { text = "You are talking to an AI assistant of G1 Test.",
+                  audio = "disclosure_en.wav" }
+consent "en" { question = "May we record? Press 1.", more = "More information.",
+               accepted = "Thank you.", refused = "We will not record.",
+               withdrawn = "Your consent is withdrawn.", timeout = "No answer." }
+level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d" }
+keys { more = "9", withdraw = "0" }
+LUA
+disclosure=$(cw_frames "$P/g1/disclosure_en.wav")
+goodbye=$(cw_frames "$CW_PROMPTS/en/goodbye.wav")
+
+cw_pick_ports 20
+cw_start --scripts "$S" --policies "$P"
+cw_expect_log 'tenant=g1 version=[0-9a-f]{12} loaded policy=[0-9a-f]{12}'
+
+# 1. keys during the disclosure: discarded; the disclosure plays in full, then the flow
+cw_rtppeer peer1 --duration 30 --expect-talkspurts 2
+cw_sipp_ok keys "$CW_SCEN/disclosure_keys.xml" -s g1
+cw_rtppeer_wait peer1 20
+cw_near "the disclosure (first talkspurt)" "$(cw_kv "$T/peer1.out" '^talkspurt=1 ' packets)" "$disclosure" 2
+cw_near "the flow's prompt (second talkspurt)" "$(cw_kv "$T/peer1.out" '^talkspurt=2 ' packets)" "$goodbye" 2
+[ "$(cw_log_count 'dtmf digit=. discarded: the disclosure plays \(G1\)')" = 3 ] || cw_fail "the keys during the disclosure were not discarded"
+cw_expect_log 'disclosure done lang=en ms=[0-9]+ keys_discarded=3'
+grep -q 'flow saw key' "$T/runtime.log" && cw_fail "a key pressed during the disclosure reached the flow"
+
+# 2. a hang-up during the disclosure: nothing else happens
+cw_rtppeer peer2 --duration 10
+cw_sipp_ok bye "$CW_SCEN/hangup_early.xml" -s g1
+c2=$(sed -n 's/.*call=\([0-9]*\) incoming tenant=g1.*/\1/p' "$T/runtime.log" | tail -n 1)
+cw_wait_log "call=$c2 ended" 10
+sleep 0.3
+grep -q "call=$c2 disclosure done" "$T/runtime.log" && cw_fail "the disclosure counted as done after a hang-up"
+grep -q "call=$c2 flow tenant=" "$T/runtime.log" && cw_fail "the flow started after a hang-up during the disclosure"
+
+cw_stop
+
+# the ledger: one DISCLOSED (the finished call), with what proves it, and no number
+out=$("$CW_BIN" audit show --data "$T/data" --tenant g1) || cw_fail "audit show: $out"
+[ "$(echo "$out" | grep -c '^DISCLOSED ')" = 1 ] || cw_fail "expected one DISCLOSED record: $out"
+line=$(echo "$out" | grep '^DISCLOSED ')
+for f in '"subject_ref":"[0-9a-f]\{32\}"' '"cli_status":"present"' '"language":"en"' \
+         '"disclosure_sha256":"[0-9a-f]\{64\}"' '"policy_hash":"[0-9a-f]\{64\}"' \
+         '"flow_hash":"[0-9a-f]\{64\}"' '"controller":"G1 Test GmbH"' '"jurisdiction":"DE"'; do
+    echo "$line" | grep -q "$f" || cw_fail "DISCLOSED lacks $f: $line"
+done
+echo "$out" | grep -q -e '555123' && cw_fail "the caller's number is in the ledger"
+"$CW_BIN" audit verify --data "$T/data" --tenant g1 >/dev/null || cw_fail "the ledger does not verify"
+cw_say "ok"
