@@ -57,6 +57,24 @@ enum {
     CW_DISCLOSURE_DONE              /* played in full; the flow runs */
 };
 
+/* A recording in progress (recorder.c): the caller's admitted frames, in memory. */
+typedef struct cw_recording {
+    int16_t *pcm;
+    size_t n, cap;                  /* samples */
+    char purpose[33];
+    int64_t started_ms;
+} cw_recording;
+
+/* Where a call is with its consent (G3). */
+enum {
+    CW_CONSENT_NONE = 0,            /* not asked */
+    CW_CONSENT_ASKING,              /* the question, "more", the answer's timeout */
+    CW_CONSENT_COMMITTING,          /* an answer came; its record is being written */
+    CW_CONSENT_GIVEN,               /* durably given: the gate may open for its purposes */
+    CW_CONSENT_REFUSED,             /* refused (or timed out): nothing is recorded */
+    CW_CONSENT_WITHDRAWN
+};
+
 typedef void (*cw_play_cb)(cw_call *c, int completed);
 typedef void (*cw_gather_cb)(cw_call *c, const char *digits);   /* "" = timeout */
 
@@ -125,6 +143,20 @@ struct cw_call {
     int cli_withheld;
     int subject_pending;            /* the look-up runs on a worker thread (pins the call) */
     int disclosed_pending;          /* DISCLOSED waits for the subject */
+
+    /* G3: the consent of this call (consent.c); GIVEN only once its record is durable */
+    int consent;                    /* CW_CONSENT_* */
+    char consent_id[37];
+    char consent_level[33];
+    int64_t consent_ms;             /* when it was given (committed) */
+    unsigned consent_levels;        /* bit i: the policy's level i is offered */
+    int consent_age;                /* -1 unknown */
+    int consent_simple;
+    unsigned consent_retries;
+    char consent_variant[33];       /* the wording asked: "main", "simple" or a variant id */
+    const char *consent_question;   /* the policy's text (alive with the version) */
+    cw_play_cb consent_next;        /* what follows the wording being rendered */
+    cw_recording *rec;              /* call:record{} in progress, or NULL */
 
     cw_call *next, *prev;           /* the runtime's list of calls */
 };

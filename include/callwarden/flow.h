@@ -1,7 +1,7 @@
 /*
  * flow.h  A call's flow: one coroutine of its tenant version's lua_State running
  * flow.lua with a `call` object. The call API's waiting methods (answer, play, say,
- * gather, sleep, transfer) start an operation through cw_flow_ops and yield; the call
+ * gather, sleep, consent, transfer) start an operation through cw_flow_ops and yield; the call
  * core wakes the flow with the operation's result. After the call ended every waiting
  * method raises "call ended".
  *
@@ -33,6 +33,14 @@ typedef struct cw_gather_args {
     const char *language;
 } cw_gather_args;
 
+/* call:consent{...} as the flow asked for it, checked (G3). */
+typedef struct cw_consent_args {
+    const char *levels[8];          /* the levels offered (names); none: every level */
+    size_t nlevels;
+    int age;                        /* the caller's age if the flow knows it, else -1 */
+    int simple;                     /* ask in the policy's simplified language */
+} cw_consent_args;
+
 typedef struct cw_header {
     const char *name, *value;
 } cw_header;
@@ -52,6 +60,8 @@ typedef struct cw_flow_ops {
     int (*gather)(void *call, const cw_gather_args *g,            /* wake: string */
                   char *err, size_t errlen);
     int (*sleep)(void *call, unsigned ms, char *err, size_t errlen);  /* wake: none */
+    int (*consent)(void *call, const cw_consent_args *a,           /* wake: result */
+                   char *err, size_t errlen);
     int (*transfer)(void *call, const char *target, const cw_header *h,  /* wake: bool */
                     size_t nh, char *err, size_t errlen);
     int (*record)(void *call, const char *purpose, char *err, size_t errlen);  /* now */
@@ -114,6 +124,8 @@ void cw_flow_start(cw_flow_run *r, cw_tenants *ts, cw_flow_version *v,
 void cw_flow_wake_none(cw_flow_run *r);
 void cw_flow_wake_bool(cw_flow_run *r, int ok, const char *why);
 void cw_flow_wake_string(cw_flow_run *r, const char *s);
+/* Wake with value (a string), or with nil and why if value is NULL. */
+void cw_flow_wake_result(cw_flow_run *r, const char *value, const char *why);
 
 /* A key the caller pressed: runs the flow's on_dtmf hook, if it set one. */
 void cw_flow_dtmf(cw_flow_run *r, char digit);

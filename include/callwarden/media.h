@@ -137,6 +137,19 @@ struct cw_stream {
      * sets it before the disclosure plays and clears it after its last frame */
     const cw_prompt *gate_only;
 
+    /* G2: what the call's consent allows; set by the call core from the GIVEN record's
+     * callback only, cleared at withdrawal */
+    struct {
+        int disclosed;              /* the disclosure was played in full */
+        int given;                  /* a consent is durably committed and not withdrawn */
+        const char *purposes[16];   /* the purposes it covers (the policy's strings) */
+        size_t npurposes;
+        uint64_t refused;           /* record attempts refused */
+    } consent_gate;
+    /* the consumer of admitted inbound frames for the recording purpose (the recorder) */
+    const char *record_purpose;     /* NULL: nothing records */
+    void (*record_frame)(void *owner, const int16_t *pcm, size_t n);
+
     /* the prompt being played */
     const cw_prompt *playing;
     size_t play_pos;            /* next sample */
@@ -179,19 +192,20 @@ void cw_stream_info_digit(cw_stream *s, const cw_dtmf_digit *d);
 
 /*
  * Every frame of outbound audio passes here before it is packetised; every decoded
- * inbound frame passes cw_gate_inbound before anything (DTMF aside) may see it. The
- * guarantees G1 (disclosure first) and G2 (no recording before consent) will be
- * enforced in these two functions and nowhere else; today they admit everything and
- * count. Returns 1 to admit the frame, 0 to drop it.
+ * inbound frame passes cw_gate_inbound before anything (DTMF aside) may see it.
+ * Outbound (G1): while gate_only is set, only that prompt's frames. Inbound (G2): the
+ * caller's audio reaches a consumer that keeps or processes it (the recorder, later the
+ * AI bridge) only for a purpose that the call's committed, unwithdrawn consent covers,
+ * checked frame by frame, so that a withdrawal takes effect with the next frame.
+ * Returns 1 to admit the frame, 0 to drop it.
  */
 int cw_gate_outbound(cw_stream *s, const uint8_t *payload, size_t len);
 
 /* The inbound half of the gate: pcm is one decoded frame of the caller's audio. */
 void cw_gate_inbound(cw_stream *s, const int16_t *pcm, size_t n);
 
-/* May the caller's audio of stream s be recorded for purpose? 0 yes, or -1 with the
- * reason in err. G2: only with a committed consent covering the purpose; until the
- * consent core exists no call has one, so this refuses. */
+/* May the caller's audio of stream s be kept or processed for purpose? 0 yes, or -1
+ * with the reason, naming G2, in err. */
 int cw_gate_may_record(cw_stream *s, const char *purpose, char *err, size_t errlen);
 
 /* ---- the media clock ------------------------------------------------------------ */

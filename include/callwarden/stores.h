@@ -65,6 +65,14 @@ typedef void (*cw_subject_cb)(void *ud, const char *ref, int withheld, const cha
 int cw_stores_subject(cw_stores *s, cw_tenant_store *ts, const char *number, cw_subject_cb cb,
                       void *ud);
 
+/* Store data (len bytes; the job takes it over, wipes and frees it) as a vault artifact
+ * described by item (its strings are copied), on a worker thread; later
+ * cb(ud, artifact id, sha256 of its sealed bytes, NULL) on the loop, or cb(ud, NULL,
+ * NULL, why). 0, or -1 (no vault, out of memory: data is freed, cb never runs). */
+typedef void (*cw_put_cb)(void *ud, const char *id, const char *sha256, const char *err);
+int cw_stores_put(cw_stores *s, cw_tenant_store *ts, const cw_vault_item *item, uint8_t *data,
+                  size_t len, cw_put_cb cb, void *ud);
+
 /* Stop the sweeper and close every store (a running sweep finishes and logs first);
  * the loop must run on until its handles are closed. */
 void cw_stores_close(cw_stores *s);

@@ -67,6 +67,7 @@ static void udp_closed(cw_udp_media *um)
 static void stop_media(cw_call *c)
 {
     cw_media_clock_remove(&c->rt->clock, &c->stream);
+    cw_recorder_finish(c, 1);          /* what was recorded with consent is kept */
     c->stream.playing = NULL;
     c->play_cb = NULL;
     c->gather_cb = NULL;
@@ -524,6 +525,8 @@ static void on_digit(void *owner, const cw_dtmf_digit *d, const char *method)
            (unsigned long long)c->id, d->digit, method, d->duration_ms);
     if (cw_disclosure_takes_digit(c, d->digit))
         return;                        /* G1: nothing skips or shortens the disclosure */
+    if (cw_consent_takes_digit(c, d->digit))
+        return;                        /* G3: an answer to the consent question */
     size_t n = strlen(c->digits);
     if (n + 1 < sizeof c->digits) {
         c->digits[n] = d->digit;

@@ -34,6 +34,20 @@ void cw_disclosure_start(cw_call *c);
 /* A key arrived: 1 if the disclosure plays and it was discarded. */
 int cw_disclosure_takes_digit(cw_call *c, char digit);
 
+/* ---- G3 (consent.c) ---- */
+
+/* call:consent{...}: ask, take the answer, wake the flow with the level or nil. */
+int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t errlen);
+/* A key arrived: 1 if the consent question took it. */
+int cw_consent_takes_digit(cw_call *c, char digit);
+
+/* ---- G2 (recorder.c) ---- */
+
+/* call:record{purpose=}: 0 recording, or -1 with the reason (naming G2) in err. */
+int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen);
+/* Stop recording: keep stores what was recorded in the vault, else it is wiped. */
+void cw_recorder_finish(cw_call *c, int keep);
+
 /* ---- the call's consent records (records.c) ---- */
 
 /* The wall clock, UTC ms. */
@@ -44,5 +58,12 @@ void cw_call_disclosure_hash(cw_call *c, const cw_policy_lang *l);
 void cw_call_find_subject(cw_call *c);
 /* The disclosure was played in full: DISCLOSED to the ledger (once the subject is known). */
 void cw_call_log_disclosed(cw_call *c);
+/* GIVEN (level l, key answer) or REFUSED (l NULL; answer the key or "timeout") to the
+ * ledger; done(c, ok) runs on the loop once it is durable or failed (the call is pinned
+ * meanwhile). 0, or -1 with err (done never runs then). */
+int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer,
+                        void (*done)(cw_call *c, int ok), char *err, size_t errlen);
+/* A random (version 4) UUID. */
+void cw_call_uuid(char out[37]);
 
 #endif

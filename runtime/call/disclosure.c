@@ -24,6 +24,7 @@ static void disclosure_played(cw_call *c, int completed)
     if (!completed || c->state != CW_CALL_ANSWERED)
         return;                        /* hung up during it: nothing else happens */
     c->disclosure = CW_DISCLOSURE_DONE;
+    c->stream.consent_gate.disclosed = 1;
     c->disclosed_at_ms = cw_call_now_ms();
     cw_log(CW_LOG_INFO, "call", "call=%llu disclosure done lang=%s ms=%lld keys_discarded=%u",
            (unsigned long long)c->id, c->lang,

@@ -182,6 +182,11 @@ static int op_sleep(void *call, unsigned ms, char *err, size_t errlen)
     return 0;
 }
 
+static int op_consent(void *call, const cw_consent_args *a, char *err, size_t errlen)
+{
+    return cw_consent_start(call_of(call), a, err, errlen);
+}
+
 static int op_transfer(void *call, const char *target, const cw_header *h, size_t nh,
                        char *err, size_t errlen)
 {
@@ -228,15 +233,18 @@ void cw_call_refer_result(cw_call *c, int status, const char *phrase)
 
 static int op_record(void *call, const char *purpose, char *err, size_t errlen)
 {
-    cw_call *c = call_of(call);
-    return cw_gate_may_record(&c->stream, purpose, err, errlen);
+    return cw_recorder_start(call_of(call), purpose, err, errlen);
 }
 
 static int op_stop_record(void *call, char *err, size_t errlen)
 {
-    (void)call;
-    snprintf(err, errlen, "not recording");
-    return -1;
+    cw_call *c = call_of(call);
+    if (!c->rec) {
+        snprintf(err, errlen, "not recording");
+        return -1;
+    }
+    cw_recorder_finish(c, 1);
+    return 0;
 }
 
 static void op_hangup(void *call, const char *cause)
@@ -331,6 +339,7 @@ static const cw_flow_ops flow_ops = {
     .say = op_say,
     .gather = op_gather,
     .sleep = op_sleep,
+    .consent = op_consent,
     .transfer = op_transfer,
     .record = op_record,
     .stop_record = op_stop_record,

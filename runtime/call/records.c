@@ -1,6 +1,6 @@
-/* records.c  What a call puts into its tenant's consent ledger (G4): today DISCLOSED,
- * once the disclosure was played in full; the consent events follow with the consent
- * capture. Each record names the caller by the vault's random subject reference (the
+/* records.c  What a call puts into its tenant's consent ledger (G4): DISCLOSED once
+ * the disclosure was played in full, GIVEN or REFUSED for the consent question. Each
+ * record names the caller by the vault's random subject reference (the
  * number never enters the ledger), the policy and flow versions in force, and the
  * call by a hash of its Call-ID.
  *
@@ -80,6 +80,110 @@ static void append_disclosed(cw_call *c)
         cw_log(CW_LOG_ERROR, "ledger", "call=%llu DISCLOSED not written: %s",
                (unsigned long long)c->id, body ? "append refused" : err);
     free(body);
+}
+
+/* How long a consent's proof is kept after the event: the general limitation period
+ * for claims (3 years, BGB §195) to its year end and a margin, so that a business can
+ * show the consent as long as anyone can contest it (Art. 17(3)(e) GDPR). */
+#define PROOF_RETAIN_MS (4LL * 365 * 86400 * 1000)
+
+void cw_call_uuid(char out[37])
+{
+    uint8_t b[16];
+    if (cw_random(b, sizeof b) != 0)
+        abort();                       /* no randomness: no consent ids either */
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+typedef struct consent_wait {
+    cw_call *c;
+    void (*done)(cw_call *c, int ok);
+} consent_wait;
+
+static void consent_logged(void *ud, int ok, uint64_t seq, const char *err)
+{
+    consent_wait *w = ud;
+    cw_call *c = w->c;
+    if (!ok)
+        cw_log(CW_LOG_ERROR, "ledger", "call=%llu consent record not written: %s",
+               (unsigned long long)c->id, err);
+    else
+        cw_log(CW_LOG_DEBUG, "ledger", "call=%llu consent record seq=%llu",
+               (unsigned long long)c->id, (unsigned long long)seq);
+    void (*done)(cw_call *, int) = w->done;
+    free(w);
+    done(c, ok);
+    cw_call_unpin(c);
+}
+
+int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer,
+                        void (*done)(cw_call *c, int ok), char *err, size_t errlen)
+{
+    cw_tenant_store *ts = cw_stores_find(&c->rt->stores, c->tenant);
+    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    if (!ts || !ts->ledger || !v || !v->policy || !c->subject_ref[0]) {
+        snprintf(err, errlen, "the tenant's ledger or the caller's data subject is missing");
+        return -1;
+    }
+    const cw_policy *p = v->policy;
+    int64_t now = cw_call_now_ms();
+    char call_hash[65], version[13], wording_sha[65], age[16] = "";
+    cw_sha256_hex_of(c->call_id, strlen(c->call_id), call_hash);
+    call_hash[32] = 0;
+    snprintf(version, sizeof version, "%.12s", p->hash);
+    cw_sha256_hex_of(c->consent_question, strlen(c->consent_question), wording_sha);
+    if (c->consent_age >= 0)
+        snprintf(age, sizeof age, "%d", c->consent_age);
+    cw_receipt_purpose purposes[CW_POLICY_MAX_PURPOSES];
+    size_t np = 0;
+    for (size_t i = 0; l && i < l->npurposes; i++, np++) {
+        purposes[i].name = l->purposes[i];
+        purposes[i].retention = l->retention;
+        purposes[i].delete_after_ms = now + l->retention_ms;
+        purposes[i].recipients = l->recipients ? l->recipients : "";
+    }
+    cw_call_uuid(c->consent_id);
+    cw_receipt r = {
+        .event_type = l ? "GIVEN" : "REFUSED", .consent_id = c->consent_id,
+        .subject_ref = c->subject_ref, .cli_withheld = c->cli_withheld, .ts_ms = now,
+        .jurisdiction = p->jurisdiction, .language = c->lang,
+        .controller = p->controller_name, .policy_url = p->notice_url,
+        .policy_version = version, .wording_version = c->consent_variant,
+        .wording_text_sha256 = wording_sha, .level = l ? l->name : NULL,
+        .purposes = purposes, .npurposes = np, .method = "DTMF", .answer = answer,
+        .confidence = 1, .disclosure_sha256 = c->disclosure_sha256,
+        .disclosed_at_ms = c->disclosed_at_ms, .age_answer = age,
+        .call_id_hash = call_hash, .tenant = c->tenant, .build = CW_VERSION,
+        .policy_hash = p->hash, .flow_hash = v->hash,
+        .delete_after_ms = l ? now + l->retention_ms : 0,
+        .proof_retain_until_ms = now + PROOF_RETAIN_MS,
+    };
+    size_t len;
+    char *body = cw_receipt_json(&r, &len, err, errlen);
+    if (!body)
+        return -1;
+    consent_wait *w = malloc(sizeof *w);
+    cw_ledger_event ev = { .ts_ms = now, .event_type = r.event_type,
+                           .consent_id = c->consent_id, .body = body, .body_len = len };
+    int rc = w ? 0 : -1;
+    if (w) {
+        w->c = c;
+        w->done = done;
+        c->pending_handles++;          /* the call lives until the record's callback */
+        rc = cw_ledger_append(ts->ledger, &ev, consent_logged, w);
+        if (rc != 0) {
+            c->pending_handles--;
+            free(w);
+        }
+    }
+    free(body);
+    if (rc != 0)
+        snprintf(err, errlen, "the ledger refused the record");
+    return rc;
 }
 
 static void subject_found(void *ud, const char *ref, int withheld, const char *err)

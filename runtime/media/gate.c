@@ -8,6 +8,7 @@
  * caller's audio from cw_gate_inbound and from nowhere else.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "callwarden/media.h"
 
@@ -22,16 +23,35 @@ int cw_gate_outbound(cw_stream *s, const uint8_t *payload, size_t len)
     return 1;
 }
 
-void cw_gate_inbound(cw_stream *s, const int16_t *pcm, size_t n)
+static int covered(const cw_stream *s, const char *purpose)
 {
-    if (s->ev && s->ev->inbound_frame)
-        s->ev->inbound_frame(s->owner, pcm, n);
+    for (size_t i = 0; i < s->consent_gate.npurposes; i++)
+        if (strcmp(s->consent_gate.purposes[i], purpose) == 0)
+            return 1;
+    return 0;
 }
 
 int cw_gate_may_record(cw_stream *s, const char *purpose, char *err, size_t errlen)
 {
-    (void)s;
-    snprintf(err, errlen, "refused by the media gate (G2): no committed consent covers "
-             "the purpose \"%s\" on this call", purpose);
+    /* no stream (a simulated call without media): nothing was consented to either */
+    const char *why = !s ? "no committed consent on this call"
+                    : !s->consent_gate.disclosed ? "the disclosure has not been played"
+                    : !s->consent_gate.given ? "no committed consent on this call"
+                    : !covered(s, purpose) ? "the consent does not cover this purpose" : NULL;
+    if (!why)
+        return 0;
+    if (s)
+        s->consent_gate.refused++;
+    snprintf(err, errlen, "G2: recording refused: %s (purpose \"%s\")", why, purpose);
     return -1;
+}
+
+void cw_gate_inbound(cw_stream *s, const int16_t *pcm, size_t n)
+{
+    if (s->ev && s->ev->inbound_frame)
+        s->ev->inbound_frame(s->owner, pcm, n);
+    /* checked again for every frame: a withdrawal closes the gate before the next one */
+    if (s->record_purpose && s->record_frame && s->consent_gate.disclosed &&
+        s->consent_gate.given && covered(s, s->record_purpose))
+        s->record_frame(s->owner, pcm, n);
 }

@@ -280,6 +280,80 @@ int cw_stores_subject(cw_stores *s, cw_tenant_store *ts, const char *number, cw_
     return 0;
 }
 
+/* ---- storing an artifact --------------------------------------------------------- */
+
+typedef struct put_job {
+    uv_work_t work;
+    cw_stores *s;
+    cw_tenant_store *ts;
+    char subject[CW_VAULT_REF_LEN], consent[CW_VAULT_CONSENT_LEN];
+    char purpose[CW_VAULT_PURPOSE_LEN], kind[CW_VAULT_KIND_LEN];
+    cw_vault_item item;
+    uint8_t *data;
+    size_t len;
+    char id[CW_VAULT_REF_LEN], sha[CW_VAULT_SHA256_HEX_LEN], err[256];
+    int rc;
+    cw_put_cb cb;
+    void *ud;
+} put_job;
+
+static void put_work(uv_work_t *w)
+{
+    put_job *j = w->data;
+    uv_mutex_lock(&j->ts->vault_lock);
+    j->rc = cw_vault_put(j->ts->vault, &j->item, j->data, j->len, j->id, j->sha, j->err,
+                         sizeof j->err);
+    uv_mutex_unlock(&j->ts->vault_lock);
+    cw_wipe(j->data, j->len);
+}
+
+static void put_done(uv_work_t *w, int status)
+{
+    put_job *j = w->data;
+    j->s->jobs--;
+    if (status != 0 && j->rc == 0)
+        j->rc = -1, snprintf(j->err, sizeof j->err, "cancelled");
+    j->cb(j->ud, j->rc == 0 ? j->id : NULL, j->rc == 0 ? j->sha : NULL,
+          j->rc == 0 ? NULL : j->err);
+    free(j->data);
+    free(j);
+}
+
+int cw_stores_put(cw_stores *s, cw_tenant_store *ts, const cw_vault_item *item, uint8_t *data,
+                  size_t len, cw_put_cb cb, void *ud)
+{
+    put_job *j = ts && ts->vault && !ts->close_after_sweep ? calloc(1, sizeof *j) : NULL;
+    if (!j) {
+        cw_wipe(data, len);
+        free(data);
+        return -1;
+    }
+    j->work.data = j;
+    j->s = s;
+    j->ts = ts;
+    snprintf(j->subject, sizeof j->subject, "%s", item->subject_ref);
+    snprintf(j->consent, sizeof j->consent, "%s", item->consent_id);
+    snprintf(j->purpose, sizeof j->purpose, "%s", item->purpose);
+    snprintf(j->kind, sizeof j->kind, "%s", item->kind);
+    j->item = *item;
+    j->item.subject_ref = j->subject;
+    j->item.consent_id = j->consent;
+    j->item.purpose = j->purpose;
+    j->item.kind = j->kind;
+    j->data = data;
+    j->len = len;
+    j->cb = cb;
+    j->ud = ud;
+    if (uv_queue_work(s->loop, &j->work, put_work, put_done) != 0) {
+        cw_wipe(data, len);
+        free(data);
+        free(j);
+        return -1;
+    }
+    s->jobs++;
+    return 0;
+}
+
 /* ---- closing ---------------------------------------------------------------------- */
 
 static void ledger_closed(void *ud)

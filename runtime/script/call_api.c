@@ -23,8 +23,8 @@ typedef struct call_ud {
 } call_ud;
 
 const char *const cw_flow_api_methods[] = {
-    "answer", "play", "say", "gather", "sleep", "record", "stop_record", "transfer",
-    "hangup", "log", NULL,
+    "answer", "play", "say", "gather", "sleep", "consent", "record", "stop_record",
+    "transfer", "hangup", "log", NULL,
 };
 const char *const cw_flow_api_fields[] = {
     "caller", "callee", "call_id", "tenant", "language", "ended", "on_hangup", "on_dtmf",
@@ -217,6 +217,52 @@ static int l_sleep(lua_State *L)
     return wait_result(L, r);
 }
 
+/* level = call:consent{levels = {...}, age = N, simple = true}: G3, the core asks. */
+static int l_consent(lua_State *L)
+{
+    cw_flow_run *r = check_waitable(L, "consent");
+    cw_consent_args a = { .age = -1 };
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+            if (strcmp(k, "levels") == 0) {
+                if (!lua_istable(L, -1))
+                    luaL_error(L, "call:consent(): levels is a list of level names");
+                lua_Integer n = luaL_len(L, -1);
+                if (n < 1 || n > 8)
+                    luaL_error(L, "call:consent(): levels lists 1 to 8 level names");
+                for (lua_Integer i = 1; i <= n; i++) {
+                    lua_rawgeti(L, -1, i);
+                    const char *lv = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+                    if (!lv)
+                        luaL_error(L, "call:consent(): levels lists level names");
+                    a.levels[a.nlevels++] = lv;   /* alive: held by the options table */
+                    lua_pop(L, 1);
+                }
+            } else if (strcmp(k, "age") == 0) {
+                if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 ||
+                    lua_tointeger(L, -1) > 130)
+                    luaL_error(L, "call:consent(): age is a whole number of years");
+                a.age = (int)lua_tointeger(L, -1);
+            } else if (strcmp(k, "simple") == 0) {
+                a.simple = lua_toboolean(L, -1);
+            } else {
+                luaL_error(L, "call:consent(): unknown option \"%s\" (levels, age, simple)",
+                           k);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    char err[512];
+    if (!r->ops->consent)
+        op_failed(L, "consent", "not available here");
+    if (r->ops->consent(r->call, &a, err, sizeof err) != 0)
+        op_failed(L, "consent", err);
+    return wait_result(L, r);
+}
+
 static int header_name_ok(const char *s)
 {
     if (!*s)
@@ -340,7 +386,8 @@ static int l_log(lua_State *L)
 
 static const luaL_Reg methods[] = {
     { "answer", l_answer }, { "play", l_play }, { "say", l_say }, { "gather", l_gather },
-    { "sleep", l_sleep }, { "record", l_record }, { "stop_record", l_stop_record },
+    { "sleep", l_sleep }, { "consent", l_consent }, { "record", l_record },
+    { "stop_record", l_stop_record },
     { "transfer", l_transfer }, { "hangup", l_hangup }, { "log", l_log }, { NULL, NULL },
 };
 

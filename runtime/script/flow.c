@@ -21,7 +21,7 @@
 #include "callwarden/log.h"
 #include "script_int.h"
 
-enum { WAKE_NONE = 0, WAKE_BOOL, WAKE_STRING };
+enum { WAKE_NONE = 0, WAKE_BOOL, WAKE_STRING, WAKE_RESULT };
 
 void cw_flow_log(cw_flow_run *r, const char *msg)
 {
@@ -241,6 +241,11 @@ void cw_flow_wake_string(cw_flow_run *r, const char *s)
     wake(r, WAKE_STRING, 1, s);
 }
 
+void cw_flow_wake_result(cw_flow_run *r, const char *value, const char *why)
+{
+    wake(r, WAKE_RESULT, value != NULL, value ? value : why);
+}
+
 int cw_flow_push_pending(lua_State *L, cw_flow_run *r)
 {
     if (!r->has_pending)
@@ -257,6 +262,14 @@ int cw_flow_push_pending(lua_State *L, cw_flow_run *r)
     case WAKE_STRING:
         lua_pushstring(L, r->pending.text);
         return 1;
+    case WAKE_RESULT:
+        if (r->pending.ok) {
+            lua_pushstring(L, r->pending.text);
+            return 1;
+        }
+        lua_pushnil(L);
+        lua_pushstring(L, r->pending.text);
+        return 2;
     default:
         return 0;
     }

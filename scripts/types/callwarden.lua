@@ -58,6 +58,21 @@ function Call:gather(opts) end
 ---@param ms integer
 function Call:sleep(ms) end
 
+---@class CallConsentOptions
+---@field levels? string[]  the policy's levels to offer (default: all of them)
+---@field age? integer      the caller's age, if the flow knows it (levels with a minimum age need it)
+---@field simple? boolean   ask in the policy's simplified language
+
+---Ask the caller for consent (G3): the core plays the policy's question for the levels
+---offered, takes the caller's key ("more" plays the longer information, then asks again),
+---and returns the level chosen only once its GIVEN record is durably in the ledger. No
+---answer within the policy's timeout and retries, the human key, or no key of a level:
+---nil and "refused" (REFUSED is logged; nothing is ever recorded on this call then).
+---@param opts? CallConsentOptions
+---@return string? level  the level given
+---@return string? why    "refused", or why no consent could be taken
+function Call:consent(opts) end
+
 ---Record the caller's audio for a purpose. Refused (nil, reason) unless a committed
 ---consent covers the purpose (G2).
 ---@param opts CallRecordOptions

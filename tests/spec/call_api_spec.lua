@@ -177,7 +177,7 @@ describe("failures", function()
 
     it("recording is refused by the media gate until a consent exists (G2)", function()
         local r = run([[local ok, e = call:record{ purpose = "quality" } call:log(tostring(ok), e)]])
-        assert.matches("^nil refused by the media gate %(G2%)", r.logs[1])
+        assert.matches("^nil G2: recording refused: no committed consent on this call", r.logs[1])
     end)
 
     it("a broken flow does not load; the message has file:line", function()

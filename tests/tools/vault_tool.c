@@ -8,6 +8,8 @@
  *       append a complete GIVEN consent record for the caller's subject to the ledger.
  *   vault_tool get DATA TENANT ID
  *       print the artifact's content; exit 1 if it is gone or shredded, 2 if corrupt.
+ *   vault_tool list DATA TENANT
+ *       one line per artifact: "artifact=ID consent=C purpose=P kind=K size=N".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,14 @@
 #include "callwarden/receipt.h"
 #include "callwarden/vault.h"
 
+static int print_meta(void *ud, const cw_vault_meta *m)
+{
+    (void)ud;
+    printf("artifact=%s consent=%s purpose=%s kind=%s size=%llu\n", m->id, m->consent_id,
+           m->purpose, m->kind, (unsigned long long)m->size);
+    return 0;
+}
+
 static int fail(const char *what, const char *err)
 {
     fprintf(stderr, "vault_tool: %s: %s\n", what, err);
@@ -27,7 +37,7 @@ static int fail(const char *what, const char *err)
 int main(int argc, char **argv)
 {
     char err[512], ref[CW_VAULT_REF_LEN], id[CW_VAULT_REF_LEN], sha[CW_VAULT_SHA256_HEX_LEN];
-    if (argc < 5) {
+    if (argc < 4) {
         fprintf(stderr, "usage: vault_tool put|given|get DATA TENANT ...\n");
         return 2;
     }
@@ -77,6 +87,9 @@ int main(int argc, char **argv)
             free(body);
         }
         cw_ledger_keys_free(k);
+    } else if (strcmp(argv[1], "list") == 0 && argc == 4) {
+        if (cw_vault_list(v, NULL, NULL, print_meta, NULL, err, sizeof err) != 0)
+            rc = fail("list", err);
     } else if (strcmp(argv[1], "get") == 0 && argc == 5) {
         uint8_t *d = NULL;
         size_t len = 0;

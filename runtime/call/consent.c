@@ -1,0 +1,320 @@
+/* consent.c  G3: `level = call:consent{...}`, the consent capture the core does for a
+ * flow, so that no flow can get it wrong.
+ *
+ * The core asks the policy's question (a weighted A/B variant, or the simplified
+ * wording when the flow asks for it) in the caller's language, and listens for keys:
+ * a level's key chooses that level (if the flow offered it and the caller's age allows
+ * it), the "more" key plays the longer information and asks again, the human key
+ * refuses (the flow then hands over). No key within the policy's answer time repeats
+ * the question after the timeout wording, up to its retries; then it counts as refused.
+ * An answer is final only when its record is durable: GIVEN returns to the flow from
+ * the ledger's callback (after COMMIT), so that from that moment on the gate (G2) may
+ * open for the level's purposes; a refusal is logged as REFUSED and this call never
+ * records. Keys meanwhile are the consent's: they do not reach the flow.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwarden/log.h"
+#include "callwarden/runtime.h"
+#include "call_int.h"
+
+static void ask(cw_call *c);
+
+/* Stop what the question plays, without its end counting as the question's end. */
+static void hush(cw_call *c)
+{
+    c->play_cb = NULL;
+    c->consent_next = NULL;
+    cw_tts_cancel(&c->tts_wait);
+    cw_stream_stop(&c->stream);
+    uv_timer_stop(&c->timer);
+}
+
+static const cw_policy *policy_of(const cw_call *c)
+{
+    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    return v ? v->policy : NULL;
+}
+
+static const cw_policy_lang *wording(const cw_call *c)
+{
+    const cw_policy *p = policy_of(c);
+    const cw_policy_lang *l = cw_policy_lang_get(p, c->lang);
+    return l ? l : cw_policy_lang_for(p, c->caller);
+}
+
+/* ---- speaking the policy's wording ---------------------------------------------- */
+
+static void spoken(void *ud, const char *path, const char *why)
+{
+    cw_call *c = ud;
+    char err[512];
+    cw_prompt *p = path ? cw_prompt_get_file(&c->rt->prompts, path, err, sizeof err) : NULL;
+    cw_play_cb next = c->consent_next;
+    c->consent_next = NULL;
+    if (!p) {
+        cw_log(CW_LOG_ERROR, "call", "call=%llu consent wording cannot be spoken: %s",
+               (unsigned long long)c->id, path ? err : why);
+        if (next)
+            next(c, 0);
+        return;
+    }
+    c->play_cb = NULL;
+    cw_stream_play(&c->stream, p);
+    c->play_cb = next;
+}
+
+/* Say text in the call's language, then next(c, completed). */
+static void speak(cw_call *c, const char *text, cw_play_cb next)
+{
+    char err[256];
+    cw_tts_cancel(&c->tts_wait);       /* a rendering still on its way is not wanted now */
+    c->consent_next = next;
+    if (cw_tts_render(&c->rt->tts, c->lang, text, &c->tts_wait, spoken, c, err,
+                      sizeof err) != 0)
+        spoken(c, NULL, err);
+}
+
+/* ---- the end of the question ---------------------------------------------------- */
+
+static void finish(cw_call *c, const char *level, const char *why)
+{
+    uv_timer_stop(&c->timer);
+    cw_flow_wake_result(&c->flow, level, why);
+}
+
+static void after_accepted(cw_call *c, int completed)
+{
+    (void)completed;
+    finish(c, c->consent_level, NULL);
+}
+
+static void after_refused(cw_call *c, int completed)
+{
+    (void)completed;
+    finish(c, NULL, "refused");
+}
+
+static void given_logged(cw_call *c, int ok)
+{
+    if (c->state != CW_CALL_ANSWERED)
+        return;
+    if (!ok) {
+        /* not durable, so not given: the gate stays shut (G2) */
+        c->consent = CW_CONSENT_NONE;
+        cw_log(CW_LOG_ERROR, "call", "call=%llu consent %s not stored: not given",
+               (unsigned long long)c->id, c->consent_id);
+        finish(c, NULL, "the consent could not be stored durably, so it is not given (G2)");
+        return;
+    }
+    c->consent = CW_CONSENT_GIVEN;
+    c->consent_ms = cw_call_now_ms();
+    /* G2: from the ledger's callback, and from nowhere else, the gate learns the level */
+    const cw_policy_level *l = cw_policy_level_get(policy_of(c), c->consent_level);
+    c->stream.consent_gate.npurposes = 0;
+    for (size_t i = 0; l && i < l->npurposes && i < 16; i++)
+        c->stream.consent_gate.purposes[c->stream.consent_gate.npurposes++] = l->purposes[i];
+    c->stream.consent_gate.given = 1;
+    cw_log(CW_LOG_INFO, "call", "call=%llu consent given level=%s variant=%s",
+           (unsigned long long)c->id, c->consent_level, c->consent_variant);
+    speak(c, wording(c)->accepted, after_accepted);
+}
+
+static void refused_logged(cw_call *c, int ok)
+{
+    (void)ok;                          /* refused either way: nothing will be recorded */
+    if (c->state != CW_CALL_ANSWERED)
+        return;
+    speak(c, wording(c)->refused, after_refused);
+}
+
+static void refuse(cw_call *c, const char *answer)
+{
+    char err[256];
+    hush(c);
+    c->consent = CW_CONSENT_REFUSED;
+    cw_log(CW_LOG_INFO, "call", "call=%llu consent refused answer=%s variant=%s",
+           (unsigned long long)c->id, answer, c->consent_variant);
+    if (cw_call_log_consent(c, NULL, answer, refused_logged, err, sizeof err) != 0) {
+        cw_log(CW_LOG_ERROR, "call", "call=%llu REFUSED not written: %s",
+               (unsigned long long)c->id, err);
+        refused_logged(c, 0);
+    }
+}
+
+static void give(cw_call *c, const cw_policy_level *l, char key)
+{
+    char err[256];
+    hush(c);
+    c->consent = CW_CONSENT_COMMITTING;
+    snprintf(c->consent_level, sizeof c->consent_level, "%s", l->name);
+    char answer[2] = { key, 0 };
+    if (cw_call_log_consent(c, l, answer, given_logged, err, sizeof err) != 0) {
+        cw_log(CW_LOG_ERROR, "call", "call=%llu GIVEN not written: %s",
+               (unsigned long long)c->id, err);
+        given_logged(c, 0);
+    }
+}
+
+/* ---- asking --------------------------------------------------------------------- */
+
+static void after_timeout_wording(cw_call *c, int completed)
+{
+    (void)completed;
+    if (c->consent == CW_CONSENT_ASKING)
+        ask(c);
+}
+
+static void answer_timeout(uv_timer_t *t)
+{
+    cw_call *c = t->data;
+    if (c->consent != CW_CONSENT_ASKING)
+        return;
+    const cw_policy *p = policy_of(c);
+    if (++c->consent_retries > p->retries) {
+        refuse(c, "timeout");
+        return;
+    }
+    const char *again = wording(c)->timeout;
+    if (again)
+        speak(c, again, after_timeout_wording);
+    else
+        ask(c);
+}
+
+static void question_done(cw_call *c, int completed)
+{
+    (void)completed;
+    if (c->consent != CW_CONSENT_ASKING)
+        return;
+    /* the caller has the policy's answer time after the question ended */
+    uv_timer_start(&c->timer, answer_timeout, policy_of(c)->answer_timeout_ms, 0);
+}
+
+static void ask(cw_call *c)
+{
+    uv_timer_stop(&c->timer);
+    speak(c, c->consent_question, question_done);
+}
+
+static void after_more(cw_call *c, int completed)
+{
+    (void)completed;
+    if (c->consent == CW_CONSENT_ASKING)
+        ask(c);
+}
+
+/* The wording to ask: simplified when the flow asks for it, else the main question or
+ * one of its A/B variants, drawn by weight (the main question weighs as much as all
+ * variants together, so that half of the callers hear it). */
+static void choose_wording(cw_call *c, const cw_policy_lang *l)
+{
+    if (c->consent_simple && l->simple) {
+        c->consent_question = l->simple;
+        snprintf(c->consent_variant, sizeof c->consent_variant, "simple");
+        return;
+    }
+    unsigned total = 0;
+    for (size_t i = 0; i < l->nvariants; i++)
+        total += l->variants[i].weight;
+    c->consent_question = l->question;
+    snprintf(c->consent_variant, sizeof c->consent_variant, "main");
+    if (total == 0)
+        return;
+    unsigned draw = (unsigned)random() % (2 * total);
+    for (size_t i = 0; i < l->nvariants && draw >= total; i++) {
+        unsigned w = l->variants[i].weight;
+        if (draw - total < w) {
+            c->consent_question = l->variants[i].question;
+            snprintf(c->consent_variant, sizeof c->consent_variant, "%s", l->variants[i].id);
+            return;
+        }
+        draw -= w;
+    }
+}
+
+/* May the caller be given level i? Offered by the flow, and old enough for it. */
+static int grantable(const cw_call *c, size_t i, const cw_policy_level *l)
+{
+    if (!(c->consent_levels & (1u << i)))
+        return 0;
+    return l->min_age == 0 || (c->consent_age >= 0 && (unsigned)c->consent_age >= l->min_age);
+}
+
+int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t errlen)
+{
+    const cw_policy *p = policy_of(c);
+    if (!p) {
+        snprintf(err, errlen, "the tenant has no policy, so no consent can be asked");
+        return -1;
+    }
+    if (c->disclosure != CW_DISCLOSURE_DONE) {
+        snprintf(err, errlen, "G1: the disclosure has not been played yet");
+        return -1;
+    }
+    if (c->consent == CW_CONSENT_GIVEN) {
+        cw_flow_wake_result(&c->flow, c->consent_level, NULL);   /* asked already */
+        return 0;
+    }
+    if (c->consent == CW_CONSENT_REFUSED || c->consent == CW_CONSENT_WITHDRAWN) {
+        cw_flow_wake_result(&c->flow, NULL, c->consent == CW_CONSENT_REFUSED ? "refused"
+                                                                                : "withdrawn");
+        return 0;
+    }
+    if (!c->subject_ref[0]) {
+        snprintf(err, errlen, "no data subject for this call (the tenant's vault is not "
+                 "available), so no consent can be recorded");
+        return -1;
+    }
+    unsigned mask = 0;
+    for (size_t i = 0; i < a->nlevels; i++) {
+        const cw_policy_level *l = cw_policy_level_get(p, a->levels[i]);
+        if (!l) {
+            snprintf(err, errlen, "the policy has no level \"%s\"", a->levels[i]);
+            return -1;
+        }
+        mask |= 1u << (size_t)(l - p->levels);
+    }
+    c->consent_levels = a->nlevels ? mask : (1u << p->nlevels) - 1;
+    c->consent_age = a->age;
+    c->consent_simple = a->simple;
+    c->consent_retries = 0;
+    c->consent = CW_CONSENT_ASKING;
+    choose_wording(c, wording(c));
+    cw_log(CW_LOG_INFO, "call", "call=%llu consent asked variant=%s levels=0x%x age=%d",
+           (unsigned long long)c->id, c->consent_variant, c->consent_levels, a->age);
+    ask(c);
+    return 0;
+}
+
+int cw_consent_takes_digit(cw_call *c, char digit)
+{
+    if (c->consent != CW_CONSENT_ASKING)
+        return c->consent == CW_CONSENT_COMMITTING;   /* an answer is being stored */
+    const cw_policy *p = policy_of(c);
+    if (p->key_more && digit == p->key_more) {
+        hush(c);
+        speak(c, wording(c)->more, after_more);
+        return 1;
+    }
+    if (p->key_human && digit == p->key_human) {
+        refuse(c, "human");
+        return 1;
+    }
+    for (size_t i = 0; i < p->nlevels; i++) {
+        const cw_policy_level *l = &p->levels[i];
+        if (l->key != digit)
+            continue;
+        if (!grantable(c, i, l)) {
+            cw_log(CW_LOG_INFO, "call", "call=%llu consent key=%c level=%s not grantable "
+                   "(not offered, or min_age %u, age %d)", (unsigned long long)c->id, digit,
+                   l->name, l->min_age, c->consent_age);
+            return 1;                  /* as if no key: the question stands */
+        }
+        give(c, l, digit);
+        return 1;
+    }
+    return 1;                          /* any other key: the question stands */
+}

@@ -1,0 +1,158 @@
+/* recorder.c  call:record{purpose=} and call:stop_record() (G2): the caller's audio,
+ * kept only through the media gate and only for a purpose the call's consent covers.
+ *
+ * Starting is asked of the gate (cw_gate_may_record): the disclosure played, a GIVEN
+ * durably committed and not withdrawn, its level covering the purpose. Refused, the
+ * flow gets nil and the reason naming G2, and the attempt is logged; pcall cannot
+ * help, there is nothing to catch. Granted, the stream hands the recorder the caller's
+ * frames through cw_gate_inbound, which checks the consent again for every frame: after
+ * a withdrawal not one more frame arrives. The audio is collected in memory and stored
+ * when the recording stops (or the call ends) as one WAV artifact in the vault, sealed
+ * under the consent's key, with the purpose and the level's delete_after (G7).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwarden/log.h"
+#include "callwarden/runtime.h"
+#include "call_int.h"
+
+#define MAX_SAMPLES (8000u * 60 * 60)  /* one hour of 8 kHz audio at most */
+
+static void record_frame(void *owner, const int16_t *pcm, size_t n)
+{
+    cw_call *c = owner;
+    cw_recording *r = c->rec;
+    if (!r || r->n + n > MAX_SAMPLES)
+        return;
+    if (r->n + n > r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8000 * 10;
+        while (cap < r->n + n)
+            cap *= 2;
+        int16_t *p = realloc(r->pcm, cap * sizeof *p);
+        if (!p)
+            return;
+        r->pcm = p;
+        r->cap = cap;
+    }
+    memcpy(r->pcm + r->n, pcm, n * sizeof *pcm);
+    r->n += n;
+}
+
+static void put_le(uint8_t *p, uint32_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A WAV file (PCM 16-bit mono 8 kHz) of n samples, in a new buffer of *len bytes. */
+static uint8_t *wav_of(const int16_t *pcm, size_t n, size_t *len)
+{
+    size_t data = n * 2;
+    uint8_t *b = malloc(44 + data);
+    if (!b)
+        return NULL;
+    memcpy(b, "RIFF", 4);
+    put_le(b + 4, (uint32_t)(36 + data), 4);
+    memcpy(b + 8, "WAVEfmt ", 8);
+    put_le(b + 16, 16, 4);
+    put_le(b + 20, 1, 2);              /* PCM */
+    put_le(b + 22, 1, 2);              /* mono */
+    put_le(b + 24, 8000, 4);
+    put_le(b + 28, 16000, 4);
+    put_le(b + 32, 2, 2);
+    put_le(b + 34, 16, 2);
+    memcpy(b + 36, "data", 4);
+    put_le(b + 40, (uint32_t)data, 4);
+    for (size_t i = 0; i < n; i++)
+        put_le(b + 44 + 2 * i, (uint16_t)pcm[i], 2);
+    *len = 44 + data;
+    return b;
+}
+
+static void free_recording(cw_recording *r)
+{
+    if (!r)
+        return;
+    if (r->pcm) {
+        cw_wipe(r->pcm, r->cap * sizeof *r->pcm);
+        free(r->pcm);
+    }
+    free(r);
+}
+
+static void recording_stored(void *ud, const char *id, const char *sha256, const char *err)
+{
+    cw_call *c = ud;
+    if (id)
+        cw_log(CW_LOG_INFO, "call", "call=%llu recording stored artifact=%s sha256=%.16s",
+               (unsigned long long)c->id, id, sha256);
+    else
+        cw_log(CW_LOG_ERROR, "vault", "call=%llu recording not stored: %s",
+               (unsigned long long)c->id, err);
+    cw_call_unpin(c);
+}
+
+static const cw_policy_level *given_level(const cw_call *c)
+{
+    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    return v && v->policy ? cw_policy_level_get(v->policy, c->consent_level) : NULL;
+}
+
+void cw_recorder_finish(cw_call *c, int keep)
+{
+    cw_recording *r = c->rec;
+    if (!r)
+        return;
+    c->rec = NULL;
+    c->stream.record_purpose = NULL;
+    c->stream.record_frame = NULL;
+    const cw_policy_level *l = given_level(c);
+    cw_tenant_store *ts = cw_stores_find(&c->rt->stores, c->tenant);
+    size_t len = 0;
+    uint8_t *wav = keep && l && r->n ? wav_of(r->pcm, r->n, &len) : NULL;
+    cw_log(CW_LOG_INFO, "call", "call=%llu recording stopped purpose=%s seconds=%.2f %s",
+           (unsigned long long)c->id, r->purpose, (double)r->n / 8000.0,
+           wav ? "stored" : keep ? "nothing to store" : "discarded");
+    if (wav) {
+        int64_t now = cw_call_now_ms();
+        cw_vault_item it = { .subject_ref = c->subject_ref, .consent_id = c->consent_id,
+                             .purpose = r->purpose, .kind = "audio/wav",
+                             .created_ms = r->started_ms, .delete_after_ms = now + l->retention_ms };
+        c->pending_handles++;          /* the call lives until the vault said */
+        if (cw_stores_put(&c->rt->stores, ts, &it, wav, len, recording_stored, c) != 0) {
+            c->pending_handles--;
+            cw_log(CW_LOG_ERROR, "vault", "call=%llu recording not stored: no vault",
+                   (unsigned long long)c->id);
+        }
+    }
+    free_recording(r);
+}
+
+int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen)
+{
+    if (cw_gate_may_record(&c->stream, purpose, err, errlen) != 0) {
+        cw_log(CW_LOG_INFO, "call", "call=%llu record refused purpose=%s: %s",
+               (unsigned long long)c->id, purpose, err);
+        return -1;
+    }
+    if (c->rec) {
+        snprintf(err, errlen, "already recording (for \"%s\"): stop_record first",
+                 c->rec->purpose);
+        return -1;
+    }
+    cw_recording *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(r->purpose, sizeof r->purpose, "%s", purpose);
+    r->started_ms = cw_call_now_ms();
+    c->rec = r;
+    c->stream.record_purpose = r->purpose;
+    c->stream.record_frame = record_frame;
+    cw_log(CW_LOG_INFO, "call", "call=%llu recording started purpose=%s consent=%s",
+           (unsigned long long)c->id, purpose, c->consent_id);
+    return 0;
+}

@@ -1,0 +1,103 @@
+#!/bin/sh
+# G3 and G2 over real SIP: the core asks the policy's consent question after the
+# disclosure; a level's key gives that level, durably (GIVEN in the ledger before the
+# flow hears of it); "9" plays the longer information and asks again; a level above the
+# caller's age cannot be given; no answer within the retries, or the human key, is a
+# refusal (REFUSED). The gate: recording is refused (nil, "G2: ...") before consent,
+# for a purpose the level does not cover, and always after a refusal, also through
+# pcall; a granted recording is stored in the vault as one artifact of the consent's
+# purpose, and a refused call leaves no artifact.
+. "$CW_SOURCE_DIR/tests/sip/lib.sh"
+
+S="$T/scripts"
+P="$T/policies"
+mkdir -p "$S/shop" "$P/shop"
+cat >"$S/shop/flow.lua" <<'LUA'
+local early, why0 = call:record{ purpose = "call_handling" }
+call:log("record before consent: " .. tostring(early) .. " " .. tostring(why0))
+local level, why = call:consent{ age = 15 }
+call:log("consent: " .. tostring(level) .. " " .. tostring(why))
+local ok, err = call:record{ purpose = "ai_improvement" }
+call:log("record ai_improvement: " .. tostring(ok) .. " " .. tostring(err))
+local pok, r1, r2 = pcall(call.record, call, { purpose = "call_handling" })
+call:log("record call_handling: " .. tostring(pok) .. " " .. tostring(r1) .. " " .. tostring(r2))
+call:sleep(1500)
+if r1 then call:stop_record() end
+call:hangup()
+LUA
+cp "$CW_PROMPTS/en/goodbye.wav" "$P/shop/disclosure.wav"
+cat >"$P/shop/policy.lua" <<'LUA'
+controller { name = "Shop GmbH", contact = "info@shop.example" }
+jurisdiction "DE"
+languages { default = "en", "en" }
+notice { url = "https://shop.example/privacy" }
+disclosure "en" { text = "This is an AI assistant.", audio = "disclosure.wav" }
+consent "en" { question = "Press 1, 2 or 3.", more = "More.", accepted = "Thanks.",
+               refused = "No recording.", withdrawn = "Withdrawn.", timeout = "Again." }
+level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d" }
+level "extended" { key = "2", purposes = { "call_handling", "ai_improvement" },
+                   retention = "90d", min_age = 16 }
+keys { more = "9", withdraw = "0", human = "#" }
+timeouts { answer_ms = 1000, retries = 1 }
+handover { target = "sip:desk@shop.example", notice = { en = "One moment." } }
+LUA
+after_disclosure=$(( $(cw_frames "$P/shop/disclosure.wav") * 20 + 600 ))
+
+cw_pick_ports 40
+cw_start --scripts "$S" --policies "$P"
+calls=0
+# call NAME K1 K2 K3: a call whose caller presses three keys after the disclosure
+call() {
+    calls=$((calls + 1))
+    cw_rtppeer "p-$1" --duration 40 --send-ms 20000      # the caller talks all along
+    cw_sipp_ok "$1" "$CW_SCEN/consent_keys.xml" -s shop -d "$after_disclosure" \
+        -key k1 "$2" -key k2 "$3" -key k3 "$4"
+    cw_wait_log "call=$calls ended" 20
+    sleep 0.3
+}
+field() { sed -n "s/.*call=$1 tenant=shop $2: \(.*\)/\1/p" "$T/runtime.log" | head -n 1; }
+
+# 1. "2" is above the caller's age (15 < 16): ignored; then "1": basic
+call given 2 1 '*'
+cw_expect_log 'call=1 consent key=2 level=extended not grantable'
+[ "$(field 1 'record before consent')" = "nil G2: recording refused: no committed consent on this call (purpose \"call_handling\")" ] ||
+    cw_fail "a recording before consent was not refused: $(field 1 'record before consent')"
+[ "$(field 1 consent)" = "basic nil" ] || cw_fail "consent 1: $(field 1 consent)"
+case "$(field 1 'record ai_improvement')" in
+    "nil G2: recording refused: the consent does not cover this purpose (purpose \"ai_improvement\")") ;;
+    *) cw_fail "a purpose beyond the level was recorded: $(field 1 'record ai_improvement')" ;;
+esac
+[ "$(field 1 'record call_handling')" = "true true nil" ] || cw_fail "the covered purpose was refused: $(field 1 'record call_handling')"
+cw_wait_log 'call=1 recording stored artifact=[0-9a-f]{32}' 10
+secs=$(sed -n 's/.*call=1 recording stopped purpose=call_handling seconds=\([0-9.]*\) stored.*/\1/p' "$T/runtime.log")
+awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 1.2 && s <= 1.8) }' || cw_fail "the recording is ${secs:-0} s long, expected the flow's 1.5 s"
+
+# 2. "9" (more), then "1": asked again, given
+call more 9 1 '*'
+[ "$(field 2 consent)" = "basic nil" ] || cw_fail "consent after more: $(field 2 consent)"
+
+# 3. no key at all: the question twice (retries 1), then refused
+call silent '*' '*' '*'
+[ "$(field 3 consent)" = "nil refused" ] || cw_fail "consent without an answer: $(field 3 consent)"
+[ "$(field 3 'record call_handling')" = "true nil G2: recording refused: no committed consent on this call (purpose \"call_handling\")" ] ||
+    cw_fail "a refused call recorded: $(field 3 'record call_handling')"
+
+# 4. the human key refuses
+call human '#' '*' '*'
+[ "$(field 4 consent)" = "nil refused" ] || cw_fail "consent with the human key: $(field 4 consent)"
+cw_stop
+
+out=$("$CW_BIN" audit show --data "$T/data" --tenant shop) || cw_fail "audit show: $out"
+[ "$(echo "$out" | grep -c '^GIVEN .*"level":"basic"')" = 2 ] || cw_fail "expected 2 GIVEN records: $out"
+[ "$(echo "$out" | grep -c '^REFUSED .*"method":{"kind":"DTMF","answer":"timeout"}')" = 1 ] || cw_fail "no REFUSED for the timeout"
+[ "$(echo "$out" | grep -c '^REFUSED .*"answer":"human"')" = 1 ] || cw_fail "no REFUSED for the human key"
+echo "$out" | grep '^GIVEN ' | head -n 1 | grep -q '"purposes":\[{"purpose":"call_handling","retention":"30d"' ||
+    cw_fail "GIVEN lacks its purposes: $out"
+echo "$out" | grep '^GIVEN ' | head -n 1 | grep -q '"age_answer":"15"' || cw_fail "GIVEN lacks the age"
+arts=$("$CW_BINARY_DIR/tests/vault_tool" list "$T/data" shop)
+[ "$(echo "$arts" | grep -c '^artifact=')" = 2 ] || cw_fail "expected 2 recordings (calls 1 and 2): $arts"
+echo "$arts" | grep -v 'purpose=call_handling kind=audio/wav' | grep -q . && cw_fail "an artifact of another purpose: $arts"
+c1=$(echo "$out" | grep '^GIVEN ' | head -n 1 | sed 's/.*"consent_id":"\([^"]*\)".*/\1/')
+echo "$arts" | grep -q "consent=$c1 " || cw_fail "the first recording is not filed under its consent"
+"$CW_BIN" audit verify --data "$T/data" --tenant shop >/dev/null || cw_fail "the ledger does not verify"
+cw_say "ok"
