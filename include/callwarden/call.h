@@ -157,6 +157,9 @@ struct cw_call {
     const char *consent_question;   /* the policy's text (alive with the version) */
     cw_play_cb consent_next;        /* what follows the wording being rendered */
     cw_recording *rec;              /* call:record{} in progress, or NULL */
+    cw_play_cb withdraw_flow_cb;    /* the flow's prompt that gave way to the withdrawal */
+    int withdraw_confirming;        /* the confirmation plays */
+    char hangup_after_confirm[32];  /* the flow's hang-up, after it */
 
     cw_call *next, *prev;           /* the runtime's list of calls */
 };

@@ -98,6 +98,8 @@ typedef struct cw_flow_run {
     int co_ref;                     /* registry references: the coroutine, */
     int obj_ref;                    /* the `call` object, */
     int on_hangup_ref, on_dtmf_ref; /* and the hooks */
+    int on_withdraw_ref;
+    int withdraw_hook_due;          /* a withdrawal came while the flow ran */
     size_t mem;                     /* the memory the flow holds (its share) */
     int running;                    /* inside a resume */
     int waiting;                    /* yielded in a call API method */
@@ -113,6 +115,7 @@ typedef struct cw_flow_run {
     void *log_ud;
     char tenant[CW_TENANT_NAME_LEN];
     char caller[64], callee[64], call_id[128], language[16], end_cause[32];
+    char withdrawn_level[33];
 } cw_flow_run;
 
 /* Start call's flow on version v (the run takes over the caller's reference).
@@ -129,6 +132,10 @@ void cw_flow_wake_result(cw_flow_run *r, const char *value, const char *why);
 
 /* A key the caller pressed: runs the flow's on_dtmf hook, if it set one. */
 void cw_flow_dtmf(cw_flow_run *r, char digit);
+
+/* The caller withdrew the consent (G5; the core has already stopped and erased): the
+ * flow's on_withdraw hook runs, with the level that was withdrawn. */
+void cw_flow_withdrawn(cw_flow_run *r, const char *level);
 
 /* The call ended (either side): on_hangup runs, a waiting method raises "call ended". */
 void cw_flow_ended(cw_flow_run *r, const char *cause);

@@ -73,6 +73,13 @@ typedef void (*cw_put_cb)(void *ud, const char *id, const char *sha256, const ch
 int cw_stores_put(cw_stores *s, cw_tenant_store *ts, const cw_vault_item *item, uint8_t *data,
                   size_t len, cw_put_cb cb, void *ud);
 
+/* Withdrawal (G5): crypto-shred consent_id's content in ts's vault on a worker thread;
+ * later cb(ud, artifacts erased, NULL) on the loop, or cb(ud, 0, why). 0, or -1 (no
+ * vault, out of memory: cb never runs). */
+typedef void (*cw_erase_cb)(void *ud, uint64_t n, const char *err);
+int cw_stores_erase_consent(cw_stores *s, cw_tenant_store *ts, const char *consent_id,
+                            cw_erase_cb cb, void *ud);
+
 /* Stop the sweeper and close every store (a running sweep finishes and logs first);
  * the loop must run on until its handles are closed. */
 void cw_stores_close(cw_stores *s);

@@ -63,6 +63,10 @@ void cw_call_log_disclosed(cw_call *c);
  * meanwhile). 0, or -1 with err (done never runs then). */
 int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer,
                         void (*done)(cw_call *c, int ok), char *err, size_t errlen);
+/* WITHDRAWN to the ledger for the call's consent (not waited for). */
+void cw_call_log_withdrawn(cw_call *c);
+/* ERASED to the ledger: n artifacts of the call's consent erased at its withdrawal. */
+void cw_call_log_erased(cw_call *c, uint64_t n);
 /* A random (version 4) UUID. */
 void cw_call_uuid(char out[37]);
 

@@ -11,6 +11,8 @@
  * the ledger's callback (after COMMIT), so that from that moment on the gate (G2) may
  * open for the level's purposes; a refusal is logged as REFUSED and this call never
  * records. Keys meanwhile are the consent's: they do not reach the flow.
+ *
+ * G5: once given, the policy's withdraw key ends the consent at any moment (below).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,8 +291,71 @@ int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t err
     return 0;
 }
 
+/* ---- G5: withdrawal ------------------------------------------------------------- */
+
+static void erased(void *ud, uint64_t n, const char *err)
+{
+    cw_call *c = ud;
+    if (err)
+        cw_log(CW_LOG_ERROR, "vault", "call=%llu consent %s: its content could not be erased "
+               "(%s); `callwarden vault reconcile` erases it from the WITHDRAWN record",
+               (unsigned long long)c->id, c->consent_id, err);
+    else
+        cw_call_log_erased(c, n);
+    cw_call_unpin(c);
+}
+
+static void after_withdrawn(cw_call *c, int completed)
+{
+    (void)completed;
+    c->withdraw_confirming = 0;
+    cw_play_cb flow_cb = c->withdraw_flow_cb;
+    c->withdraw_flow_cb = NULL;
+    if (flow_cb)
+        flow_cb(c, 0);                 /* the flow's prompt gave way to the confirmation */
+    if (c->hangup_after_confirm[0] && c->state == CW_CALL_ANSWERED)
+        cw_call_hangup(c, c->hangup_after_confirm);
+}
+
+/* The withdraw key: the gate shuts before anything else happens, so the next frame of
+ * the caller's audio is no longer recorded; then what was recorded is discarded, the
+ * stored content of the consent crypto-shredded, WITHDRAWN and ERASED logged, and the
+ * caller hears the confirmation. */
+static void withdraw(cw_call *c)
+{
+    c->stream.consent_gate.given = 0;
+    c->stream.consent_gate.npurposes = 0;
+    c->consent = CW_CONSENT_WITHDRAWN;
+    cw_log(CW_LOG_INFO, "call", "call=%llu consent withdrawn level=%s",
+           (unsigned long long)c->id, c->consent_level);
+    cw_recorder_finish(c, 0);
+    cw_call_log_withdrawn(c);
+    c->pending_handles++;
+    if (cw_stores_erase_consent(&c->rt->stores, cw_stores_find(&c->rt->stores, c->tenant),
+                                c->consent_id, erased, c) != 0)
+        erased(c, 0, "no vault");
+    c->withdraw_flow_cb = c->play_cb;  /* a prompt of the flow's, if one plays */
+    c->play_cb = NULL;
+    cw_tts_cancel(&c->tts_wait);
+    cw_stream_stop(&c->stream);
+    /* the caller hears the confirmation in full: a hang-up the flow asks for meanwhile
+     * waits for its end */
+    c->withdraw_confirming = 1;
+    speak(c, wording(c)->withdrawn, after_withdrawn);
+    if (c->flow.v)
+        cw_flow_withdrawn(&c->flow, c->consent_level);
+}
+
 int cw_consent_takes_digit(cw_call *c, char digit)
 {
+    if (c->consent == CW_CONSENT_GIVEN) {
+        const cw_policy *p = policy_of(c);
+        if (p && p->key_withdraw && digit == p->key_withdraw) {
+            withdraw(c);
+            return 1;
+        }
+        return 0;
+    }
     if (c->consent != CW_CONSENT_ASKING)
         return c->consent == CW_CONSENT_COMMITTING;   /* an answer is being stored */
     const cw_policy *p = policy_of(c);

@@ -249,7 +249,12 @@ static int op_stop_record(void *call, char *err, size_t errlen)
 
 static void op_hangup(void *call, const char *cause)
 {
-    cw_call_hangup(call_of(call), cause);
+    cw_call *c = call_of(call);
+    if (c->withdraw_confirming) {
+        snprintf(c->hangup_after_confirm, sizeof c->hangup_after_confirm, "%s", cause);
+        return;                        /* G5: the caller hears the confirmation first */
+    }
+    cw_call_hangup(c, cause);
 }
 
 /* ---- the end of a flow, and the fallback ------------------------------------ */
@@ -330,7 +335,7 @@ static void op_finished(void *call, const char *error)
         cw_call_fallback(c);
         return;
     }
-    cw_call_hangup(c, "flow-done");
+    op_hangup(c, "flow-done");
 }
 
 static const cw_flow_ops flow_ops = {

@@ -42,10 +42,10 @@ static void logged(void *ud, int ok, uint64_t seq, const char *err)
 {
     unsigned long long id = (unsigned long long)(uintptr_t)ud;
     if (ok)
-        cw_log(CW_LOG_DEBUG, "ledger", "call=%llu DISCLOSED seq=%llu", id,
+        cw_log(CW_LOG_DEBUG, "ledger", "call=%llu record seq=%llu", id,
                (unsigned long long)seq);
     else
-        cw_log(CW_LOG_ERROR, "ledger", "call=%llu DISCLOSED not written: %s", id, err);
+        cw_log(CW_LOG_ERROR, "ledger", "call=%llu record not written: %s", id, err);
 }
 
 static void append_disclosed(cw_call *c)
@@ -184,6 +184,56 @@ int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer
     if (rc != 0)
         snprintf(err, errlen, "the ledger refused the record");
     return rc;
+}
+
+/* A record that nothing waits for, built from the call's consent (withdrawal). */
+static void append_plain(cw_call *c, const char *event, const char *body, size_t len)
+{
+    cw_tenant_store *ts = cw_stores_find(&c->rt->stores, c->tenant);
+    cw_ledger_event ev = { .ts_ms = cw_call_now_ms(), .event_type = event,
+                           .consent_id = c->consent_id, .refers_to = c->consent_id,
+                           .body = body, .body_len = len };
+    if (!ts || !ts->ledger || !body ||
+        cw_ledger_append(ts->ledger, &ev, logged, (void *)(uintptr_t)c->id) != 0)
+        cw_log(CW_LOG_ERROR, "ledger", "call=%llu %s not written", (unsigned long long)c->id,
+               event);
+}
+
+void cw_call_log_withdrawn(cw_call *c)
+{
+    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    if (!v || !v->policy)
+        return;
+    const cw_policy *p = v->policy;
+    char version[13], err[256];
+    snprintf(version, sizeof version, "%.12s", p->hash);
+    cw_receipt r = {
+        .event_type = "WITHDRAWN", .consent_id = c->consent_id, .refers_to = c->consent_id,
+        .subject_ref = c->subject_ref, .cli_withheld = c->cli_withheld,
+        .ts_ms = cw_call_now_ms(), .jurisdiction = p->jurisdiction, .language = c->lang,
+        .controller = p->controller_name, .policy_version = version, .policy_hash = p->hash,
+        .flow_hash = v->hash, .level = c->consent_level, .method = "DTMF",
+        .answer = (char[2]){ p->key_withdraw, 0 }, .confidence = 1, .tenant = c->tenant,
+        .build = CW_VERSION,
+    };
+    size_t len;
+    char *body = cw_receipt_json(&r, &len, err, sizeof err);
+    if (!body)
+        cw_log(CW_LOG_ERROR, "ledger", "call=%llu WITHDRAWN: %s", (unsigned long long)c->id,
+               err);
+    append_plain(c, "WITHDRAWN", body, len);
+    free(body);
+}
+
+void cw_call_log_erased(cw_call *c, uint64_t n)
+{
+    char body[512];
+    int len = snprintf(body, sizeof body, "{\"schema\":\"callwarden-consent/1\","
+                       "\"event_type\":\"ERASED\",\"consent_id\":\"%s\","
+                       "\"reason\":\"withdrawn\",\"artifacts\":%llu,\"tenant\":\"%s\","
+                       "\"build\":\"%s\"}", c->consent_id, (unsigned long long)n,
+                       c->tenant, CW_VERSION);
+    append_plain(c, "ERASED", body, (size_t)len);
 }
 
 static void subject_found(void *ud, const char *ref, int withheld, const char *err)

@@ -354,6 +354,59 @@ int cw_stores_put(cw_stores *s, cw_tenant_store *ts, const cw_vault_item *item, 
     return 0;
 }
 
+/* ---- withdrawal --------------------------------------------------------------------- */
+
+typedef struct erase_job {
+    uv_work_t work;
+    cw_stores *s;
+    cw_tenant_store *ts;
+    char consent[CW_VAULT_CONSENT_LEN];
+    uint64_t n;
+    char err[256];
+    int rc;
+    cw_erase_cb cb;
+    void *ud;
+} erase_job;
+
+static void erase_work(uv_work_t *w)
+{
+    erase_job *j = w->data;
+    uv_mutex_lock(&j->ts->vault_lock);
+    j->rc = cw_vault_erase_consent(j->ts->vault, j->consent, cw_now_ms(), &j->n, j->err,
+                                   sizeof j->err);
+    uv_mutex_unlock(&j->ts->vault_lock);
+}
+
+static void erase_done(uv_work_t *w, int status)
+{
+    erase_job *j = w->data;
+    j->s->jobs--;
+    /* 1: the vault never held anything of this consent: nothing to erase */
+    int ok = status == 0 && j->rc >= 0;
+    j->cb(j->ud, ok ? j->n : 0, ok ? NULL : j->err[0] ? j->err : "cancelled");
+    free(j);
+}
+
+int cw_stores_erase_consent(cw_stores *s, cw_tenant_store *ts, const char *consent_id,
+                            cw_erase_cb cb, void *ud)
+{
+    erase_job *j = ts && ts->vault && !ts->close_after_sweep ? calloc(1, sizeof *j) : NULL;
+    if (!j)
+        return -1;
+    j->work.data = j;
+    j->s = s;
+    j->ts = ts;
+    snprintf(j->consent, sizeof j->consent, "%s", consent_id);
+    j->cb = cb;
+    j->ud = ud;
+    if (uv_queue_work(s->loop, &j->work, erase_work, erase_done) != 0) {
+        free(j);
+        return -1;
+    }
+    s->jobs++;
+    return 0;
+}
+
 /* ---- closing ---------------------------------------------------------------------- */
 
 static void ledger_closed(void *ud)

@@ -28,7 +28,7 @@ const char *const cw_flow_api_methods[] = {
 };
 const char *const cw_flow_api_fields[] = {
     "caller", "callee", "call_id", "tenant", "language", "ended", "on_hangup", "on_dtmf",
-    NULL,
+    "on_withdraw", NULL,
 };
 
 /* [-0, +0, v] The run behind the call object at index 1; raises if it is gone. */
@@ -423,7 +423,8 @@ static int l_index(lua_State *L)
         return 1;
     }
     const int *ref = strcmp(k, "on_hangup") == 0 ? &r->on_hangup_ref
-                   : strcmp(k, "on_dtmf") == 0 ? &r->on_dtmf_ref : NULL;
+                   : strcmp(k, "on_dtmf") == 0 ? &r->on_dtmf_ref
+                   : strcmp(k, "on_withdraw") == 0 ? &r->on_withdraw_ref : NULL;
     if (!ref)
         return luaL_error(L, "call has no field '%s'", k);
     if (*ref == LUA_NOREF || *ref == LUA_REFNIL)
@@ -445,10 +446,11 @@ static int l_newindex(lua_State *L)
         return 0;
     }
     int *ref = strcmp(k, "on_hangup") == 0 ? &r->on_hangup_ref
-             : strcmp(k, "on_dtmf") == 0 ? &r->on_dtmf_ref : NULL;
+             : strcmp(k, "on_dtmf") == 0 ? &r->on_dtmf_ref
+             : strcmp(k, "on_withdraw") == 0 ? &r->on_withdraw_ref : NULL;
     if (!ref)
-        return luaL_error(L, "call.%s cannot be set (only language, on_hangup, on_dtmf)",
-                          k);
+        return luaL_error(L, "call.%s cannot be set (only language, on_hangup, on_dtmf, "
+                          "on_withdraw)", k);
     if (!lua_isnil(L, 3) && !lua_isfunction(L, 3))
         return luaL_error(L, "call.%s must be a function or nil", k);
     luaL_unref(L, LUA_REGISTRYINDEX, *ref);

@@ -120,6 +120,7 @@ static void run_hangup_hook(cw_flow_run *r)
 /* ---- the resume loop -------------------------------------------------------- */
 
 static void flush_dtmf(cw_flow_run *r);
+static void withdraw_hook(cw_flow_run *r);
 
 static void drive(cw_flow_run *r, int nargs)
 {
@@ -137,6 +138,8 @@ static void drive(cw_flow_run *r, int nargs)
             lua_pop(r->co, nres);
             if (r->ndtmf && r->waiting)
                 flush_dtmf(r);
+            if (r->withdraw_hook_due && r->waiting && r->co)
+                withdraw_hook(r);
             if (!r->co)
                 break;                 /* on_dtmf failed: the flow is over */
             if (!r->waiting) {
@@ -184,7 +187,7 @@ void cw_flow_start(cw_flow_run *r, cw_tenants *ts, cw_flow_version *v,
     r->v = v;
     r->ops = ops;
     r->call = call;
-    r->co_ref = r->obj_ref = r->on_hangup_ref = r->on_dtmf_ref = LUA_NOREF;
+    r->co_ref = r->obj_ref = r->on_hangup_ref = r->on_dtmf_ref = r->on_withdraw_ref = LUA_NOREF;
     r->id = info->id;
     r->log = info->log;
     r->log_ud = info->log_ud;
@@ -290,6 +293,32 @@ static void dtmf_hook(cw_flow_run *r, char digit)
     }
 }
 
+/* Run on_withdraw; the flow's coroutine is suspended. */
+static void withdraw_hook(cw_flow_run *r)
+{
+    r->withdraw_hook_due = 0;
+    if (!r->co || r->ended || r->on_withdraw_ref == LUA_NOREF ||
+        r->on_withdraw_ref == LUA_REFNIL)
+        return;
+    char err[512];
+    if (run_hook(r, r->on_withdraw_ref, r->withdrawn_level, err, sizeof err) != 0) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "on_withdraw: %s", err);
+        lua_resetthread(r->co);
+        finish(r, msg);
+    }
+}
+
+void cw_flow_withdrawn(cw_flow_run *r, const char *level)
+{
+    snprintf(r->withdrawn_level, sizeof r->withdrawn_level, "%s", level);
+    if (r->running) {
+        r->withdraw_hook_due = 1;
+        return;
+    }
+    withdraw_hook(r);
+}
+
 /* Keys that came while the flow ran go to on_dtmf once it is suspended again. */
 static void flush_dtmf(cw_flow_run *r)
 {
@@ -329,7 +358,8 @@ static int release_refs(lua_State *L)
 {
     cw_flow_run *r = lua_touserdata(L, 1);
     cw_flow_detach_object(L, r->obj_ref);
-    int *refs[] = { &r->co_ref, &r->obj_ref, &r->on_hangup_ref, &r->on_dtmf_ref };
+    int *refs[] = { &r->co_ref, &r->obj_ref, &r->on_hangup_ref, &r->on_dtmf_ref,
+                    &r->on_withdraw_ref };
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
         if (*refs[i] != LUA_NOREF && *refs[i] != LUA_REFNIL)
             luaL_unref(L, LUA_REGISTRYINDEX, *refs[i]);

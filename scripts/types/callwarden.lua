@@ -29,6 +29,7 @@
 ---@field ended boolean         true once either side hung up
 ---@field on_hangup? fun(call: Call, cause: string)  runs when the call ends; cannot wait
 ---@field on_dtmf? fun(call: Call, key: string)      runs for every key the caller presses; cannot wait
+---@field on_withdraw? fun(call: Call, level: string)  runs after the caller withdrew the consent (G5): recording has stopped, its content is erased; cannot wait
 local Call = {}
 
 ---Answer the call (200 OK); waits until the caller can hear us.

@@ -6,13 +6,16 @@
 # refusal (REFUSED). The gate: recording is refused (nil, "G2: ...") before consent,
 # for a purpose the level does not cover, and always after a refusal, also through
 # pcall; a granted recording is stored in the vault as one artifact of the consent's
-# purpose, and a refused call leaves no artifact.
+# purpose, and a refused call leaves no artifact. G5: the withdraw key in the middle of a
+# recording stops it (nothing of it is kept), logs WITHDRAWN and ERASED, plays the
+# confirmation and runs the flow's on_withdraw.
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 
 S="$T/scripts"
 P="$T/policies"
 mkdir -p "$S/shop" "$P/shop"
 cat >"$S/shop/flow.lua" <<'LUA'
+call.on_withdraw = function(c, level) c:log("withdrawn: " .. level) end
 local early, why0 = call:record{ purpose = "call_handling" }
 call:log("record before consent: " .. tostring(early) .. " " .. tostring(why0))
 local level, why = call:consent{ age = 15 }
@@ -85,10 +88,19 @@ call silent '*' '*' '*'
 # 4. the human key refuses
 call human '#' '*' '*'
 [ "$(field 4 consent)" = "nil refused" ] || cw_fail "consent with the human key: $(field 4 consent)"
+# 5. "1", then "0" in the middle of the recording: withdrawn, nothing kept
+call withdraw 1 '*' 0
+[ "$(field 5 consent)" = "basic nil" ] || cw_fail "consent 5: $(field 5 consent)"
+cw_expect_log 'call=5 consent withdrawn level=basic'
+cw_expect_log 'call=5 recording stopped purpose=call_handling seconds=[0-9.]+ discarded'
+[ "$(field 5 withdrawn)" = "basic" ] || cw_fail "on_withdraw did not run"
 cw_stop
 
 out=$("$CW_BIN" audit show --data "$T/data" --tenant shop) || cw_fail "audit show: $out"
-[ "$(echo "$out" | grep -c '^GIVEN .*"level":"basic"')" = 2 ] || cw_fail "expected 2 GIVEN records: $out"
+[ "$(echo "$out" | grep -c '^GIVEN .*"level":"basic"')" = 3 ] || cw_fail "expected 3 GIVEN records: $out"
+c5=$(echo "$out" | grep '^GIVEN ' | tail -n 1 | sed 's/.*"consent_id":"\([^"]*\)".*/\1/')
+echo "$out" | grep -q "^WITHDRAWN .*\"consent_id\":\"$c5\"" || cw_fail "no WITHDRAWN for call 5"
+echo "$out" | grep -q "^ERASED .*\"consent_id\":\"$c5\",\"reason\":\"withdrawn\"" || cw_fail "no ERASED for call 5"
 [ "$(echo "$out" | grep -c '^REFUSED .*"method":{"kind":"DTMF","answer":"timeout"}')" = 1 ] || cw_fail "no REFUSED for the timeout"
 [ "$(echo "$out" | grep -c '^REFUSED .*"answer":"human"')" = 1 ] || cw_fail "no REFUSED for the human key"
 echo "$out" | grep '^GIVEN ' | head -n 1 | grep -q '"purposes":\[{"purpose":"call_handling","retention":"30d"' ||
@@ -96,6 +108,7 @@ echo "$out" | grep '^GIVEN ' | head -n 1 | grep -q '"purposes":\[{"purpose":"cal
 echo "$out" | grep '^GIVEN ' | head -n 1 | grep -q '"age_answer":"15"' || cw_fail "GIVEN lacks the age"
 arts=$("$CW_BINARY_DIR/tests/vault_tool" list "$T/data" shop)
 [ "$(echo "$arts" | grep -c '^artifact=')" = 2 ] || cw_fail "expected 2 recordings (calls 1 and 2): $arts"
+echo "$arts" | grep -q "consent=$c5 " && cw_fail "the withdrawn call's recording was kept"
 echo "$arts" | grep -v 'purpose=call_handling kind=audio/wav' | grep -q . && cw_fail "an artifact of another purpose: $arts"
 c1=$(echo "$out" | grep '^GIVEN ' | head -n 1 | sed 's/.*"consent_id":"\([^"]*\)".*/\1/')
 echo "$arts" | grep -q "consent=$c1 " || cw_fail "the first recording is not filed under its consent"
