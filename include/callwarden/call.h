@@ -159,6 +159,12 @@ struct cw_call {
     cw_recording *rec;              /* call:record{} in progress, or NULL */
     cw_play_cb withdraw_flow_cb;    /* the flow's prompt that gave way to the withdrawal */
     int withdraw_confirming;        /* the confirmation plays */
+
+    /* G9: a handover in progress (handover.c) */
+    char ho_target[256];
+    struct { char name[64]; char value[256]; } ho[20];
+    size_t ho_n;
+    int handing_over;
     char hangup_after_confirm[32];  /* the flow's hang-up, after it */
 
     cw_call *next, *prev;           /* the runtime's list of calls */

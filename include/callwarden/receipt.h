@@ -51,6 +51,8 @@ typedef struct cw_receipt {
     const char *age_answer;         /* "" if the policy asks none */
     const char *call_id_hash;       /* HMAC of the SIP Call-ID, to find the call's records */
     const char *tenant, *build, *policy_hash, *flow_hash;
+    const char *handover_target;    /* HANDED_OVER: where the call went */
+    int carries_over;               /* HANDED_OVER: the consent stays valid there */
     int64_t delete_after_ms;        /* when the consent's data goes at the latest */
     int64_t proof_retain_until_ms;  /* how long this proof is kept (Art. 17(3)(e)) */
 } cw_receipt;

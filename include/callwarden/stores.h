@@ -1,8 +1,8 @@
 /*
  * stores.h  Each tenant's consent ledger and content vault in the running runtime
  * (runtime/node/stores.c): opened when the tenant appears (its keys made on first
- * start, as sshd makes its host keys), a FLOW_VERSION record whenever a flow version
- * goes into force, and the retention sweeper (G7) on a timer, its deletions on a worker
+ * start, as sshd makes its host keys), a FLOW_VERSION (and POLICY_VERSION) record
+ * whenever a flow (or policy) version goes into force, and the retention sweeper (G7) on a timer, its deletions on a worker
  * thread and one EXPIRED record each. A tenant whose store cannot open still takes
  * calls: nothing can then be consented to durably, so nothing is recorded (G2).
  */
@@ -24,6 +24,7 @@ typedef struct cw_tenant_store {
     cw_vault *vault;                /* used on worker threads, under vault_lock */
     uv_mutex_t vault_lock;
     char flow_logged[CW_SHA256_HEX_LEN];   /* the flow version last logged */
+    char policy_logged[CW_SHA256_HEX_LEN]; /* the policy version last logged */
     uv_work_t sweep;
     int sweeping;
     int close_after_sweep;

@@ -48,6 +48,17 @@ int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen)
 /* Stop recording: keep stores what was recorded in the vault, else it is wiped. */
 void cw_recorder_finish(cw_call *c, int keep);
 
+/* Say text in the call's language (local TTS), then next(c, completed) (consent.c). */
+void cw_call_speak(cw_call *c, const char *text, cw_play_cb next);
+
+/* ---- G9 (handover.c) ---- */
+
+/* call:transfer(target, headers): the notice, the consent headers, the REFER. 0 or -1. */
+int cw_handover_start(cw_call *c, const char *target, const cw_header *h, size_t nh,
+                      char *err, size_t errlen);
+/* The REFER was accepted: HANDED_OVER. */
+void cw_handover_accepted(cw_call *c);
+
 /* ---- the call's consent records (records.c) ---- */
 
 /* The wall clock, UTC ms. */
@@ -67,6 +78,8 @@ int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer
 void cw_call_log_withdrawn(cw_call *c);
 /* ERASED to the ledger: n artifacts of the call's consent erased at its withdrawal. */
 void cw_call_log_erased(cw_call *c, uint64_t n);
+/* HANDED_OVER to the ledger (not waited for). */
+void cw_call_log_handed_over(cw_call *c);
 /* A random (version 4) UUID. */
 void cw_call_uuid(char out[37]);
 

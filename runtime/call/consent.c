@@ -69,7 +69,7 @@ static void spoken(void *ud, const char *path, const char *why)
 }
 
 /* Say text in the call's language, then next(c, completed). */
-static void speak(cw_call *c, const char *text, cw_play_cb next)
+void cw_call_speak(cw_call *c, const char *text, cw_play_cb next)
 {
     char err[256];
     cw_tts_cancel(&c->tts_wait);       /* a rendering still on its way is not wanted now */
@@ -121,7 +121,7 @@ static void given_logged(cw_call *c, int ok)
     c->stream.consent_gate.given = 1;
     cw_log(CW_LOG_INFO, "call", "call=%llu consent given level=%s variant=%s",
            (unsigned long long)c->id, c->consent_level, c->consent_variant);
-    speak(c, wording(c)->accepted, after_accepted);
+    cw_call_speak(c, wording(c)->accepted, after_accepted);
 }
 
 static void refused_logged(cw_call *c, int ok)
@@ -129,7 +129,7 @@ static void refused_logged(cw_call *c, int ok)
     (void)ok;                          /* refused either way: nothing will be recorded */
     if (c->state != CW_CALL_ANSWERED)
         return;
-    speak(c, wording(c)->refused, after_refused);
+    cw_call_speak(c, wording(c)->refused, after_refused);
 }
 
 static void refuse(cw_call *c, const char *answer)
@@ -181,7 +181,7 @@ static void answer_timeout(uv_timer_t *t)
     }
     const char *again = wording(c)->timeout;
     if (again)
-        speak(c, again, after_timeout_wording);
+        cw_call_speak(c, again, after_timeout_wording);
     else
         ask(c);
 }
@@ -198,7 +198,7 @@ static void question_done(cw_call *c, int completed)
 static void ask(cw_call *c)
 {
     uv_timer_stop(&c->timer);
-    speak(c, c->consent_question, question_done);
+    cw_call_speak(c, c->consent_question, question_done);
 }
 
 static void after_more(cw_call *c, int completed)
@@ -341,7 +341,7 @@ static void withdraw(cw_call *c)
     /* the caller hears the confirmation in full: a hang-up the flow asks for meanwhile
      * waits for its end */
     c->withdraw_confirming = 1;
-    speak(c, wording(c)->withdrawn, after_withdrawn);
+    cw_call_speak(c, wording(c)->withdrawn, after_withdrawn);
     if (c->flow.v)
         cw_flow_withdrawn(&c->flow, c->consent_level);
 }
@@ -361,7 +361,7 @@ int cw_consent_takes_digit(cw_call *c, char digit)
     const cw_policy *p = policy_of(c);
     if (p->key_more && digit == p->key_more) {
         hush(c);
-        speak(c, wording(c)->more, after_more);
+        cw_call_speak(c, wording(c)->more, after_more);
         return 1;
     }
     if (p->key_human && digit == p->key_human) {

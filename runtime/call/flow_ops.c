@@ -195,12 +195,7 @@ static int op_transfer(void *call, const char *target, const cw_header *h, size_
         snprintf(err, errlen, "only an answered call can be transferred");
         return -1;
     }
-    if (!c->sig->refer || c->sig->refer(c, target, h, nh, err, errlen) != 0)
-        return -1;
-    c->refer_pending = 1;
-    cw_log(CW_LOG_INFO, "call", "call=%llu transfer REFER sent headers=%zu",
-           (unsigned long long)c->id, nh);
-    return 0;
+    return cw_handover_start(c, target, h, nh, err, errlen);
 }
 
 static void fallback_goodbye(cw_call *c);
@@ -221,6 +216,7 @@ void cw_call_refer_result(cw_call *c, int status, const char *phrase)
         return;
     }
     if (status >= 200 && status < 300) {
+        cw_handover_accepted(c);
         cw_flow_wake_bool(&c->flow, 1, NULL);
     } else {
         char why[128];

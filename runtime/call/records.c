@@ -225,6 +225,35 @@ void cw_call_log_withdrawn(cw_call *c)
     free(body);
 }
 
+void cw_call_log_handed_over(cw_call *c)
+{
+    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    if (!v || !v->policy || !c->subject_ref[0])
+        return;
+    const cw_policy *p = v->policy;
+    char version[13], err[256], call_hash[65];
+    snprintf(version, sizeof version, "%.12s", p->hash);
+    cw_sha256_hex_of(c->call_id, strlen(c->call_id), call_hash);
+    call_hash[32] = 0;
+    int given = c->consent == CW_CONSENT_GIVEN;
+    cw_receipt r = {
+        .event_type = "HANDED_OVER", .consent_id = given ? c->consent_id : NULL,
+        .subject_ref = c->subject_ref, .cli_withheld = c->cli_withheld,
+        .ts_ms = cw_call_now_ms(), .jurisdiction = p->jurisdiction, .language = c->lang,
+        .controller = p->controller_name, .policy_version = version, .policy_hash = p->hash,
+        .flow_hash = v->hash, .level = given ? c->consent_level : NULL,
+        .handover_target = c->ho_target, .carries_over = p->handover_carries_over,
+        .call_id_hash = call_hash, .tenant = c->tenant, .build = CW_VERSION,
+    };
+    size_t len;
+    char *body = cw_receipt_json(&r, &len, err, sizeof err);
+    if (!body)
+        cw_log(CW_LOG_ERROR, "ledger", "call=%llu HANDED_OVER: %s", (unsigned long long)c->id,
+               err);
+    append_plain(c, "HANDED_OVER", body, len);
+    free(body);
+}
+
 void cw_call_log_erased(cw_call *c, uint64_t n)
 {
     char body[512];

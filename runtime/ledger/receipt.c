@@ -83,6 +83,8 @@ static const char *missing(const cw_receipt *r)
         if (r->delete_after_ms <= r->ts_ms)
             return "delete_after_ms";
     }
+    if (strcmp(e, "HANDED_OVER") == 0 && !set(r->handover_target))
+        return "handover_target";
     if (strcmp(e, "WITHDRAWN") == 0 && (!set(r->consent_id) || !set(r->refers_to) ||
                                         !set(r->method)))
         return "consent_id, refers_to (the GIVEN event) and method";
@@ -177,6 +179,12 @@ char *cw_receipt_json(const cw_receipt *r, size_t *len, char *err, size_t errlen
         cw_json_int(&j, "recording_notice_ms", r->recording_notice_ms);
     if (set(r->age_answer))
         cw_json_str(&j, "age_answer", r->age_answer);
+    if (set(r->handover_target)) {
+        cw_json_object(&j, "handover");
+        cw_json_str(&j, "target", r->handover_target);
+        cw_json_bool(&j, "carries_over", r->carries_over);
+        cw_json_end_object(&j);
+    }
     if (set(r->call_id_hash))
         cw_json_str(&j, "call_id_hash", r->call_id_hash);
     cw_json_str(&j, "tenant", r->tenant);

@@ -68,8 +68,33 @@ static void logged(void *ud, int ok, uint64_t seq, const char *err)
     (void)seq;
 }
 
+/* POLICY_VERSION: the policy now in force, by its hash (the file itself is the
+ * business's; its hash pins what every later record was asked under). */
+static void log_policy_version(cw_tenant_store *ts, const cw_tenant *t)
+{
+    const cw_policy *p = t->current ? t->current->policy : NULL;
+    if (!ts->ledger || !p || strcmp(ts->policy_logged, p->hash) == 0)
+        return;
+    char err[256];
+    size_t len;
+    cw_receipt r = { .event_type = "POLICY_VERSION", .ts_ms = cw_now_ms(), .tenant = t->name,
+                     .build = CW_VERSION, .policy_hash = p->hash,
+                     .jurisdiction = p->jurisdiction, .controller = p->controller_name,
+                     .policy_url = p->notice_url };
+    char *body = cw_receipt_json(&r, &len, err, sizeof err);
+    cw_ledger_event ev = { .ts_ms = r.ts_ms, .event_type = "POLICY_VERSION", .body = body,
+                           .body_len = len };
+    if (body && cw_ledger_append(ts->ledger, &ev, logged, ts) == 0)
+        memcpy(ts->policy_logged, p->hash, sizeof ts->policy_logged);
+    else
+        cw_log(CW_LOG_ERROR, "ledger", "tenant=%s cannot log its policy version: %s", t->name,
+               body ? "append refused" : err);
+    free(body);
+}
+
 static void log_flow_version(cw_tenant_store *ts, const cw_tenant *t)
 {
+    log_policy_version(ts, t);
     if (!ts->ledger || !t->current || strcmp(ts->flow_logged, t->current->hash) == 0)
         return;
     char err[256];

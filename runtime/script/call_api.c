@@ -282,8 +282,9 @@ static int by_header_name(const void *a, const void *b)
 static int l_transfer(lua_State *L)
 {
     cw_flow_run *r = check_waitable(L, "transfer");
-    const char *target = luaL_checkstring(L, 2);
-    if (strncmp(target, "sip:", 4) != 0 && strncmp(target, "sips:", 5) != 0 &&
+    /* nil: the policy's handover target (the core knows it) */
+    const char *target = lua_isnoneornil(L, 2) ? "" : luaL_checkstring(L, 2);
+    if (target[0] && strncmp(target, "sip:", 4) != 0 && strncmp(target, "sips:", 5) != 0 &&
         strncmp(target, "tel:", 4) != 0)
         luaL_argerror(L, 2, "a sip:, sips: or tel: URI");
     if (strpbrk(target, "\r\n<> \t\""))

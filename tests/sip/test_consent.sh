@@ -13,7 +13,13 @@
 
 S="$T/scripts"
 P="$T/policies"
-mkdir -p "$S/shop" "$P/shop"
+mkdir -p "$S/shop" "$P/shop" "$S/desk"
+# G9: the flow hands over and tries to claim a higher consent in the headers
+cat >"$S/desk/flow.lua" <<'LUA'
+local level = call:consent{}
+local ok, err = call:transfer(nil, { ["X-Consent-Level"] = "premium", ["X-Note"] = "vip" })
+call:log("transfer: " .. tostring(ok) .. " " .. tostring(err))
+LUA
 cat >"$S/shop/flow.lua" <<'LUA'
 call.on_withdraw = function(c, level) c:log("withdrawn: " .. level) end
 local early, why0 = call:record{ purpose = "call_handling" }
@@ -45,6 +51,8 @@ timeouts { answer_ms = 1000, retries = 1 }
 handover { target = "sip:desk@shop.example", notice = { en = "One moment." } }
 LUA
 after_disclosure=$(( $(cw_frames "$P/shop/disclosure.wav") * 20 + 600 ))
+
+cp -r "$P/shop" "$P/desk"
 
 cw_pick_ports 40
 cw_start --scripts "$S" --policies "$P"
@@ -88,12 +96,20 @@ call silent '*' '*' '*'
 # 4. the human key refuses
 call human '#' '*' '*'
 [ "$(field 4 consent)" = "nil refused" ] || cw_fail "consent with the human key: $(field 4 consent)"
-# 5. "1", then "0" in the middle of the recording: withdrawn, nothing kept
+# 5 (G9). a handover: the notice, then a REFER with the core's consent headers
+calls=$((calls + 1))
+cw_rtppeer p-desk --duration 40 --send-ms 20000
+cw_sipp_ok desk "$CW_SCEN/consent_refer.xml" -s desk -d "$after_disclosure" -key k1 1
+cw_wait_log "call=$calls ended" 20
+cw_expect_log "call=$calls handover REFER sent consent=basic headers=5"
+cw_expect_log "call=$calls transfer status=202"
+
+# 6. "1", then "0" in the middle of the recording: withdrawn, nothing kept
 call withdraw 1 '*' 0
-[ "$(field 5 consent)" = "basic nil" ] || cw_fail "consent 5: $(field 5 consent)"
-cw_expect_log 'call=5 consent withdrawn level=basic'
-cw_expect_log 'call=5 recording stopped purpose=call_handling seconds=[0-9.]+ discarded'
-[ "$(field 5 withdrawn)" = "basic" ] || cw_fail "on_withdraw did not run"
+[ "$(field 6 consent)" = "basic nil" ] || cw_fail "consent 6: $(field 6 consent)"
+cw_expect_log 'call=6 consent withdrawn level=basic'
+cw_expect_log 'call=6 recording stopped purpose=call_handling seconds=[0-9.]+ discarded'
+[ "$(field 6 withdrawn)" = "basic" ] || cw_fail "on_withdraw did not run"
 cw_stop
 
 out=$("$CW_BIN" audit show --data "$T/data" --tenant shop) || cw_fail "audit show: $out"
@@ -113,4 +129,7 @@ echo "$arts" | grep -v 'purpose=call_handling kind=audio/wav' | grep -q . && cw_
 c1=$(echo "$out" | grep '^GIVEN ' | head -n 1 | sed 's/.*"consent_id":"\([^"]*\)".*/\1/')
 echo "$arts" | grep -q "consent=$c1 " || cw_fail "the first recording is not filed under its consent"
 "$CW_BIN" audit verify --data "$T/data" --tenant shop >/dev/null || cw_fail "the ledger does not verify"
+desk=$("$CW_BIN" audit show --data "$T/data" --tenant desk)
+echo "$desk" | grep -q '^HANDED_OVER .*"level":"basic".*"handover":{"target":"sip:desk@shop.example","carries_over":false}' ||
+    cw_fail "no HANDED_OVER record: $desk"
 cw_say "ok"

@@ -4,7 +4,9 @@
 # answering); keys pressed during the disclosure are discarded, never reach the flow,
 # and do not shorten it (the RTP shows its every frame); a caller who hangs up during
 # it gets nothing else (the flow never starts); DISCLOSED is in the tenant's ledger,
-# with the policy and flow versions and the wording's hash, and without the number.
+# with the policy and flow versions and the wording's hash, and without the number. A
+# broken policy edit is refused with file:line while the running one keeps serving; a
+# good edit is in force for the next call (POLICY_VERSION).
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 
 S="$T/scripts"
@@ -58,12 +60,36 @@ sleep 0.3
 grep -q "call=$c2 disclosure done" "$T/runtime.log" && cw_fail "the disclosure counted as done after a hang-up"
 grep -q "call=$c2 flow tenant=" "$T/runtime.log" && cw_fail "the flow started after a hang-up during the disclosure"
 
+# 3. hot reload of the policy: a broken edit is refused with file:line and the running
+# policy keeps serving; a good one is in force for the next call
+good=$(cat "$P/g1/policy.lua")
+printf '%s\nlevel "extra" { key = "5", purposes = { "call_handling" }, retention = "30" }\n' \
+    "$good" >"$P/g1/policy.lua.tmp"
+mv "$P/g1/policy.lua.tmp" "$P/g1/policy.lua"
+bad_line=$(( $(printf '%s\n' "$good" | wc -l) + 1 ))
+cw_wait_log "tenant=g1 version rejected: g1/policy.lua:$bad_line: .*retention" 10
+cw_expect_log 'the running version keeps serving'
+cw_rtppeer peer3 --duration 30 --expect-talkspurts 2
+cw_sipp_ok keys3 "$CW_SCEN/disclosure_keys.xml" -s g1
+cw_rtppeer_wait peer3 20
+cw_near "the disclosure after a broken edit" "$(cw_kv "$T/peer3.out" '^talkspurt=1 ' packets)" "$disclosure" 2
+cp "$CW_PROMPTS/en/press1.wav" "$P/g1/disclosure_en.wav"
+printf '%s\n' "$good" >"$P/g1/policy.lua.tmp"
+mv "$P/g1/policy.lua.tmp" "$P/g1/policy.lua"
+cw_wait_log 'tenant=g1 version=[0-9a-f]{12} swapped from=[0-9a-f]{12} policy=' 10
+cw_rtppeer peer4 --duration 30 --expect-talkspurts 2
+cw_sipp_ok keys4 "$CW_SCEN/disclosure_keys.xml" -s g1
+cw_rtppeer_wait peer4 20
+cw_near "the new disclosure" "$(cw_kv "$T/peer4.out" '^talkspurt=1 ' packets)" \
+    "$(cw_frames "$P/g1/disclosure_en.wav")" 2
+
 cw_stop
 
-# the ledger: one DISCLOSED (the finished call), with what proves it, and no number
+# the ledger: one DISCLOSED per finished call, every policy version in force logged, with what proves it, and no number
 out=$("$CW_BIN" audit show --data "$T/data" --tenant g1) || cw_fail "audit show: $out"
-[ "$(echo "$out" | grep -c '^DISCLOSED ')" = 1 ] || cw_fail "expected one DISCLOSED record: $out"
-line=$(echo "$out" | grep '^DISCLOSED ')
+[ "$(echo "$out" | grep -c '^DISCLOSED ')" = 3 ] || cw_fail "expected three DISCLOSED records: $out"
+[ "$(echo "$out" | grep -c '^POLICY_VERSION ')" = 2 ] || cw_fail "expected two POLICY_VERSION records: $out"
+line=$(echo "$out" | grep '^DISCLOSED ' | head -n 1)
 for f in '"subject_ref":"[0-9a-f]\{32\}"' '"cli_status":"present"' '"language":"en"' \
          '"disclosure_sha256":"[0-9a-f]\{64\}"' '"policy_hash":"[0-9a-f]\{64\}"' \
          '"flow_hash":"[0-9a-f]\{64\}"' '"controller":"G1 Test GmbH"' '"jurisdiction":"DE"'; do
