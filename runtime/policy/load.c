@@ -85,21 +85,6 @@ static char *read_policy(pol_load *ld, const char *path, size_t *len)
     return buf;
 }
 
-/* The line the coroutine co stopped on in the policy's chunk (a kill's site), or 0. */
-static int stop_line(lua_State *co, const char *chunk)
-{
-    lua_Debug ar;
-    int any = 0;
-    for (int level = 0; lua_getstack(co, level, &ar); level++) {
-        if (!lua_getinfo(co, "Sl", &ar) || ar.currentline <= 0)
-            continue;
-        if (strcmp(ar.source, chunk) == 0)
-            return ar.currentline;
-        if (!any)
-            any = ar.currentline;
-    }
-    return any;
-}
 
 /* Run the policy's text in the sandbox; returns 0 if it ran to its end. */
 static int run_policy(pol_load *ld, const char *src, size_t len)
@@ -123,16 +108,16 @@ static int run_policy(pol_load *ld, const char *src, size_t len)
     int status = lua_resume(co, L, 0, &nres);
     int rc = 0;
     if (status == LUA_YIELD) {
-        pol_error(&ld->errors, stop_line(co, ld->chunk), "a policy must not yield "
+        pol_error(&ld->errors, pol_chunk_line(co, ld->chunk, 0), "a policy must not yield "
                   "(coroutine.yield outside a coroutine)");
         rc = -1;
     } else if (status != LUA_OK) {
         if (ld->st.killed != CW_SCRIPT_OK)
-            pol_error(&ld->errors, stop_line(co, ld->chunk), "%s (a policy may run %u "
+            pol_error(&ld->errors, pol_chunk_line(co, ld->chunk, 0), "%s (a policy may run %u "
                       "instructions and use %u MiB)", cw_script_kill_reason(ld->st.killed),
                       POLICY_BUDGET, POLICY_MEM / (1024 * 1024));
         else
-            pol_error_lua(&ld->errors, lua_tostring(co, -1), stop_line(co, ld->chunk));
+            pol_error_lua(&ld->errors, lua_tostring(co, -1), pol_chunk_line(co, ld->chunk, 0));
         rc = -1;
     }
     lua_pop(L, 1);                       /* the thread */

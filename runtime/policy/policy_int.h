@@ -174,4 +174,10 @@ int pol_utf8_ok(const char *s, size_t len);
 /* A Lua type name for messages: "a number", "a table", "nil". */
 const char *pol_type_desc(int type);
 
+/* The line of the policy's chunk that the stack of L is at, from stack level from_level
+ * on (1: the caller of the running C function, a statement; 0: where a stopped
+ * coroutine stopped): the innermost frame of the chunk itself (a statement may be
+ * called through pcall or a helper), else the innermost Lua frame; 0 if none. */
+int pol_chunk_line(lua_State *L, const char *chunk, int from_level);
+
 #endif

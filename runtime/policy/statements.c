@@ -64,14 +64,11 @@ const pol_decl *pol_find(const pol_decls *d, pol_kind k, const char *name)
     return NULL;
 }
 
-/* The line of policy.lua the running statement was called from: the innermost frame
- * of the policy's own chunk (a statement may be called through pcall or a helper
- * function), else the innermost Lua frame. 0 if there is none. */
-static int calling_line(lua_State *L, const char *chunk)
+int pol_chunk_line(lua_State *L, const char *chunk, int from_level)
 {
     lua_Debug ar;
     int any = 0;
-    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    for (int level = from_level; lua_getstack(L, level, &ar); level++) {
         if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
             continue;
         if (strcmp(ar.source, chunk) == 0)
@@ -120,7 +117,7 @@ static int once_statement(lua_State *L)
 {
     pol_decls *d = lua_touserdata(L, lua_upvalueindex(1));
     pol_kind k = (pol_kind)lua_tointeger(L, lua_upvalueindex(2));
-    int line = calling_line(L, d->chunk);
+    int line = pol_chunk_line(L, d->chunk, 1);
     int want = k == POL_JURISDICTION ? LUA_TSTRING : LUA_TTABLE;
     if (lua_gettop(L) != 1 || lua_type(L, 1) != want) {
         pol_error(d->errors, line, "%s takes %s, not %s: write %s", kind_names[k],
@@ -145,7 +142,7 @@ static int named_body(lua_State *L)
     if (i < 0)
         return 0;
     pol_decl *decl = &d->d[i];
-    int line = calling_line(L, d->chunk);
+    int line = pol_chunk_line(L, d->chunk, 1);
     if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TTABLE) {
         pol_error(d->errors, line, "%s \"%s\" takes one table, not %s: write %s",
                   kind_names[decl->kind], decl->name,
@@ -168,7 +165,7 @@ static int named_statement(lua_State *L)
 {
     pol_decls *d = lua_touserdata(L, lua_upvalueindex(1));
     pol_kind k = (pol_kind)lua_tointeger(L, lua_upvalueindex(2));
-    int line = calling_line(L, d->chunk);
+    int line = pol_chunk_line(L, d->chunk, 1);
     int i = -1;
     size_t len = 0;
     const char *name = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
