@@ -39,6 +39,7 @@ bench: build
 	sh tests/bench/run.sh
 	sh tests/bench/lua.sh
 	sh tests/bench/ledger.sh
+	sh tests/bench/consent.sh
 
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCW_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
