@@ -112,7 +112,10 @@ void cw_stream_tick(cw_stream *s)
         return;
 
     /* The prompt advances while the peer holds us: a held caller misses that part,
-     * as with music on hold, rather than the flow stalling. */
+     * as with music on hold, rather than the flow stalling. Not the disclosure (G1: in
+     * full): it waits where it was until the caller takes the call back. */
+    if (!s->send_enabled && s->gate_only && s->playing == s->gate_only)
+        return;
     const cw_prompt *p = s->playing;
     const uint8_t *src = s->codec == CW_CODEC_PCMA ? p->pcma : p->pcmu;
     size_t left = p->nsamples - s->play_pos;

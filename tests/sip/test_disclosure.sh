@@ -3,7 +3,8 @@
 # full, whatever its flow does first (here: it plays a prompt at once, without even
 # answering); keys pressed during the disclosure are discarded, never reach the flow,
 # and do not shorten it (the RTP shows its every frame); a caller who hangs up during
-# it gets nothing else (the flow never starts); DISCLOSED is in the tenant's ledger,
+# it gets nothing else (the flow never starts); a hold pauses it (all of it is heard
+# after the hold); DISCLOSED is in the tenant's ledger,
 # with the policy and flow versions and the wording's hash, and without the number. A
 # broken policy edit is refused with file:line while the running one keeps serving; a
 # good edit is in force for the next call (POLICY_VERSION).
@@ -60,6 +61,16 @@ sleep 0.3
 grep -q "call=$c2 disclosure done" "$T/runtime.log" && cw_fail "the disclosure counted as done after a hang-up"
 grep -q "call=$c2 flow tenant=" "$T/runtime.log" && cw_fail "the flow started after a hang-up during the disclosure"
 
+# 2b. the caller holds during the disclosure: it waits where it was, so that all of it
+# is heard once the caller takes the call back (two talkspurts), then the flow's prompt
+cw_rtppeer peer5 --duration 30 --expect-talkspurts 3
+cw_sipp_ok hold "$CW_SCEN/disclosure_hold.xml" -s g1
+cw_rtppeer_wait peer5 20
+p1=$(cw_kv "$T/peer5.out" '^talkspurt=1 ' packets)
+p2=$(cw_kv "$T/peer5.out" '^talkspurt=2 ' packets)
+cw_near "the disclosure around a hold (talkspurts 1 and 2)" "$((p1 + p2))" "$disclosure" 3
+cw_near "the flow's prompt after it" "$(cw_kv "$T/peer5.out" '^talkspurt=3 ' packets)" "$goodbye" 2
+
 # 3. hot reload of the policy: a broken edit is refused with file:line and the running
 # policy keeps serving; a good one is in force for the next call
 good=$(cat "$P/g1/policy.lua")
@@ -87,7 +98,7 @@ cw_stop
 
 # the ledger: one DISCLOSED per finished call, every policy version in force logged, with what proves it, and no number
 out=$("$CW_BIN" audit show --data "$T/data" --tenant g1) || cw_fail "audit show: $out"
-[ "$(echo "$out" | grep -c '^DISCLOSED ')" = 3 ] || cw_fail "expected three DISCLOSED records: $out"
+[ "$(echo "$out" | grep -c '^DISCLOSED ')" = 4 ] || cw_fail "expected four DISCLOSED records: $out"
 [ "$(echo "$out" | grep -c '^POLICY_VERSION ')" = 2 ] || cw_fail "expected two POLICY_VERSION records: $out"
 line=$(echo "$out" | grep '^DISCLOSED ' | head -n 1)
 for f in '"subject_ref":"[0-9a-f]\{32\}"' '"cli_status":"present"' '"language":"en"' \
