@@ -57,6 +57,10 @@ static int load_tenant(cw_tenants *ts, cw_tenant *t)
     cw_log(CW_LOG_INFO, "script", "tenant=%s version=%.12s %s%.12s policy=%.12s", t->name,
            v->hash, t->current ? "swapped from=" : "loaded", was,
            v->policy ? v->policy->hash : "none");
+    if (!v->policy)
+        cw_log(CW_LOG_WARN, "script", "tenant=%s has no policy (%s/policy.lua): its calls "
+               "get no AI disclosure (G1) and nothing can be consented to or recorded (G2, "
+               "G3)", t->name, t->policy_dir);
     if (t->current)
         t->swaps++;
     t->last_error[0] = 0;
