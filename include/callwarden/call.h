@@ -63,6 +63,7 @@ typedef struct cw_recording {
     size_t n, cap;                  /* samples */
     char purpose[33];
     int64_t started_ms;
+    int paused;                     /* call:pause_record(): frames are not kept */
 } cw_recording;
 
 /* Where a call is with its consent (G3). */

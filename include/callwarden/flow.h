@@ -66,6 +66,7 @@ typedef struct cw_flow_ops {
                     size_t nh, char *err, size_t errlen);
     int (*record)(void *call, const char *purpose, char *err, size_t errlen);  /* now */
     int (*stop_record)(void *call, char *err, size_t errlen);                   /* now */
+    int (*pause_record)(void *call, int paused, char *err, size_t errlen);      /* now */
     void (*hangup)(void *call, const char *cause);                              /* now */
     /* the flow is over: error NULL when it returned (or ended with the call), else
      * "file:line: message" or the kill reason; the core runs the fallback then */

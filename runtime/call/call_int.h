@@ -45,6 +45,8 @@ int cw_consent_takes_digit(cw_call *c, char digit);
 
 /* call:record{purpose=}: 0 recording, or -1 with the reason (naming G2) in err. */
 int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen);
+/* Pause (1) or resume (0) the recording: 0, or -1 "not recording". */
+int cw_recorder_pause(cw_call *c, int paused, char *err, size_t errlen);
 /* Stop recording: keep stores what was recorded in the vault, else it is wiped. */
 void cw_recorder_finish(cw_call *c, int keep);
 

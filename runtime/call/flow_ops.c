@@ -243,6 +243,11 @@ static int op_stop_record(void *call, char *err, size_t errlen)
     return 0;
 }
 
+static int op_pause_record(void *call, int paused, char *err, size_t errlen)
+{
+    return cw_recorder_pause(call_of(call), paused, err, errlen);
+}
+
 static void op_hangup(void *call, const char *cause)
 {
     cw_call *c = call_of(call);
@@ -344,6 +349,7 @@ static const cw_flow_ops flow_ops = {
     .transfer = op_transfer,
     .record = op_record,
     .stop_record = op_stop_record,
+    .pause_record = op_pause_record,
     .hangup = op_hangup,
     .finished = op_finished,
 };

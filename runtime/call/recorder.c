@@ -8,7 +8,8 @@
  * frames through cw_gate_inbound, which checks the consent again for every frame: after
  * a withdrawal not one more frame arrives. The audio is collected in memory and stored
  * when the recording stops (or the call ends) as one WAV artifact in the vault, sealed
- * under the consent's key, with the purpose and the level's delete_after (G7).
+ * under the consent's key, with the purpose and the level's delete_after (G7). While
+ * paused (call:pause_record) the frames are dropped, not kept.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static void record_frame(void *owner, const int16_t *pcm, size_t n)
 {
     cw_call *c = owner;
     cw_recording *r = c->rec;
-    if (!r || r->n + n > MAX_SAMPLES)
+    if (!r || r->paused || r->n + n > MAX_SAMPLES)
         return;
     if (r->n + n > r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 8000 * 10;
@@ -128,6 +129,20 @@ void cw_recorder_finish(cw_call *c, int keep)
         }
     }
     free_recording(r);
+}
+
+int cw_recorder_pause(cw_call *c, int paused, char *err, size_t errlen)
+{
+    if (!c->rec) {
+        snprintf(err, errlen, "not recording");
+        return -1;
+    }
+    if (c->rec->paused != paused)
+        cw_log(CW_LOG_INFO, "call", "call=%llu recording %s at %.2f s",
+               (unsigned long long)c->id, paused ? "paused" : "resumed",
+               (double)c->rec->n / 8000.0);
+    c->rec->paused = paused;
+    return 0;
 }
 
 int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen)

@@ -24,7 +24,7 @@ typedef struct call_ud {
 
 const char *const cw_flow_api_methods[] = {
     "answer", "play", "say", "gather", "sleep", "consent", "record", "stop_record",
-    "transfer", "hangup", "log", NULL,
+    "pause_record", "resume_record", "transfer", "hangup", "log", NULL,
 };
 const char *const cw_flow_api_fields[] = {
     "caller", "callee", "call_id", "tenant", "language", "ended", "on_hangup", "on_dtmf",
@@ -351,6 +351,32 @@ static int l_stop_record(lua_State *L)
     return 1;
 }
 
+/* call:pause_record() / call:resume_record(): nothing is kept while paused. */
+static int pause_or_resume(lua_State *L, int paused)
+{
+    cw_flow_run *r = check_run(L);
+    char err[256];
+    if (r->ended || !r->ops->pause_record ||
+        r->ops->pause_record(r->call, paused, err, sizeof err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, r->ended ? CW_FLOW_CALL_ENDED
+                                   : r->ops->pause_record ? err : "not recording");
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_pause_record(lua_State *L)
+{
+    return pause_or_resume(L, 1);
+}
+
+static int l_resume_record(lua_State *L)
+{
+    return pause_or_resume(L, 0);
+}
+
 static int l_hangup(lua_State *L)
 {
     cw_flow_run *r = check_run(L);
@@ -388,7 +414,8 @@ static int l_log(lua_State *L)
 static const luaL_Reg methods[] = {
     { "answer", l_answer }, { "play", l_play }, { "say", l_say }, { "gather", l_gather },
     { "sleep", l_sleep }, { "consent", l_consent }, { "record", l_record },
-    { "stop_record", l_stop_record },
+    { "stop_record", l_stop_record }, { "pause_record", l_pause_record },
+    { "resume_record", l_resume_record },
     { "transfer", l_transfer }, { "hangup", l_hangup }, { "log", l_log }, { NULL, NULL },
 };
 

@@ -86,6 +86,16 @@ function Call:record(opts) end
 ---@return string? why
 function Call:stop_record() end
 
+---Pause the recording: nothing of the caller's audio is kept until resume_record.
+---@return boolean? ok
+---@return string? why
+function Call:pause_record() end
+
+---Resume a paused recording.
+---@return boolean? ok
+---@return string? why
+function Call:resume_record() end
+
 ---Transfer the call by SIP REFER to target (sip:, sips: or tel:); headers travel on the
 ---REFER and inside the Refer-To URI. Waits for the answer to the REFER.
 ---@param target string

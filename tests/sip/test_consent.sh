@@ -6,7 +6,7 @@
 # refusal (REFUSED). The gate: recording is refused (nil, "G2: ...") before consent,
 # for a purpose the level does not cover, and always after a refusal, also through
 # pcall; a granted recording is stored in the vault as one artifact of the consent's
-# purpose, and a refused call leaves no artifact. G5: the withdraw key in the middle of a
+# purpose (a paused second of it not), and a refused call leaves no artifact. G5: the withdraw key in the middle of a
 # recording stops it (nothing of it is kept), logs WITHDRAWN and ERASED, plays the
 # confirmation and runs the flow's on_withdraw.
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
@@ -31,6 +31,10 @@ call:log("record ai_improvement: " .. tostring(ok) .. " " .. tostring(err))
 local pok, r1, r2 = pcall(call.record, call, { purpose = "call_handling" })
 call:log("record call_handling: " .. tostring(pok) .. " " .. tostring(r1) .. " " .. tostring(r2))
 call:sleep(1500)
+call:pause_record()      -- nothing of the next second is kept
+call:sleep(1000)
+call:resume_record()
+call:sleep(500)
 if r1 then call:stop_record() end
 call:hangup()
 LUA
@@ -81,7 +85,10 @@ esac
 [ "$(field 1 'record call_handling')" = "true true nil" ] || cw_fail "the covered purpose was refused: $(field 1 'record call_handling')"
 cw_wait_log 'call=1 recording stored artifact=[0-9a-f]{32}' 10
 secs=$(sed -n 's/.*call=1 recording stopped purpose=call_handling seconds=\([0-9.]*\) stored.*/\1/p' "$T/runtime.log")
-awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 1.2 && s <= 1.8) }' || cw_fail "the recording is ${secs:-0} s long, expected the flow's 1.5 s"
+awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 1.7 && s <= 2.3) }' ||
+    cw_fail "the recording is ${secs:-0} s long, expected the flow's 1.5 + 0.5 s (1 s paused)"
+cw_expect_log 'call=1 recording paused at 1\.[0-9]+ s'
+cw_expect_log 'call=1 recording resumed at 1\.[0-9]+ s'
 
 # 2. "9" (more), then "1": asked again, given
 call more 9 1 '*'
