@@ -40,6 +40,11 @@ int cw_sq_identify(sqlite3 *db, const char *path, uint32_t app_id, int version,
 int cw_sq_create(sqlite3 *db, const char *path, const char *schema, uint32_t app_id,
                  int version, char *err, size_t errlen);
 
+/* All of opening a marked file: cw_sq_open, cw_sq_identify, cw_sq_durable, and
+ * cw_sq_create if it is new. 0 with *db, or -1 with err (nothing opened). */
+int cw_sq_open_marked(const char *path, uint32_t app_id, int version, const char *old_hint,
+                      const char *schema, sqlite3 **db, char *err, size_t errlen);
+
 #define CW_SQ_KEYS_APP_ID 0x43574b59     /* "CWKY": keys.db */
 #define CW_SQ_CONTENT_APP_ID 0x43574354  /* "CWCT": content.db */
 

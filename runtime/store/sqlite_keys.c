@@ -81,18 +81,9 @@ int cw_store_keys_open(const char *path, cw_store_keys **out, char *err, size_t 
     if (!s)
         return cw_error(err, errlen, "%s: out of memory", path);
     snprintf(s->path, sizeof s->path, "%s", path);
-    if (cw_sq_open(path, &s->db, err, errlen) != 0) {
+    if (cw_sq_open_marked(path, CW_SQ_KEYS_APP_ID, SCHEMA_VERSION, OLD_VERSION, schema, &s->db,
+                          err, errlen) != 0) {
         free(s);
-        return -1;
-    }
-    int fresh = cw_sq_identify(s->db, path, CW_SQ_KEYS_APP_ID, SCHEMA_VERSION, OLD_VERSION,
-                               err, errlen);
-    int rc = fresh < 0 ? -1 : cw_sq_durable(s->db, path, err, errlen);
-    if (rc == 0 && fresh == 1)
-        rc = cw_sq_create(s->db, path, schema, CW_SQ_KEYS_APP_ID, SCHEMA_VERSION, err,
-                          errlen);
-    if (rc != 0) {
-        cw_store_keys_close(s);
         return -1;
     }
     *out = s;

@@ -131,3 +131,19 @@ int cw_sq_create(sqlite3 *db, const char *path, const char *schema, uint32_t app
     free(sql);
     return rc;
 }
+
+int cw_sq_open_marked(const char *path, uint32_t app_id, int version, const char *old_hint,
+                      const char *schema, sqlite3 **db, char *err, size_t errlen)
+{
+    if (cw_sq_open(path, db, err, errlen) != 0)
+        return -1;
+    int fresh = cw_sq_identify(*db, path, app_id, version, old_hint, err, errlen);
+    int rc = fresh < 0 ? -1 : cw_sq_durable(*db, path, err, errlen);
+    if (rc == 0 && fresh == 1)
+        rc = cw_sq_create(*db, path, schema, app_id, version, err, errlen);
+    if (rc != 0) {
+        sqlite3_close(*db);
+        *db = NULL;
+    }
+    return rc;
+}
