@@ -58,6 +58,9 @@ typedef struct cw_ledger_keys {
     cw_ledger_key key[CW_LEDGER_KEYS_MAX];
 } cw_ledger_keys;
 
+/* A random (version 4) UUID as text: event and consent ids. */
+void cw_ledger_uuid(char out[37]);
+
 /* A zeroed key ring in locked memory that core dumps leave out; NULL if out of memory. */
 cw_ledger_keys *cw_ledger_keys_new(void);
 /* Wipe and free a ring from cw_ledger_keys_new (NULL is fine). */

@@ -42,6 +42,17 @@ static void maybe_free(cw_call *c)
     cw_runtime_call_freed(rt);
 }
 
+const cw_flow_version *cw_call_version(const cw_call *c)
+{
+    return c->flow.v ? c->flow.v : c->version;
+}
+
+const cw_policy *cw_call_policy(const cw_call *c)
+{
+    const cw_flow_version *v = cw_call_version(c);
+    return v ? v->policy : NULL;
+}
+
 void cw_call_unpin(cw_call *c)
 {
     c->pending_handles--;

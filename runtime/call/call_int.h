@@ -18,6 +18,11 @@ void cw_call_media_ready(cw_call *c);
  * the default tenant; NULL with the reason for a 404 in why. */
 cw_tenant *cw_route_find(cw_runtime *rt, const char *user, char *why, size_t whylen);
 
+/* The tenant version the call runs on (the flow's once it started), and its policy
+ * (NULL: the tenant has none). Both live as long as the call. */
+const cw_flow_version *cw_call_version(const cw_call *c);
+const cw_policy *cw_call_policy(const cw_call *c);
+
 /* The fallback (G10): a human if the tenant has one, else the goodbye; flow_ops.c. */
 void cw_call_fallback(cw_call *c);
 
@@ -63,8 +68,6 @@ void cw_handover_accepted(cw_call *c);
 
 /* ---- the call's consent records (records.c) ---- */
 
-/* The wall clock, UTC ms. */
-int64_t cw_call_now_ms(void);
 /* The disclosure's hash for its record. */
 void cw_call_disclosure_hash(cw_call *c, const cw_policy_lang *l);
 /* Look the caller's subject up in the tenant's vault, on a worker thread. */
@@ -82,7 +85,6 @@ void cw_call_log_withdrawn(cw_call *c);
 void cw_call_log_erased(cw_call *c, uint64_t n);
 /* HANDED_OVER to the ledger (not waited for). */
 void cw_call_log_handed_over(cw_call *c);
-/* A random (version 4) UUID. */
-void cw_call_uuid(char out[37]);
+
 
 #endif

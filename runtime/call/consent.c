@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callwarden/audit.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
 #include "call_int.h"
@@ -34,15 +35,9 @@ static void hush(cw_call *c)
     uv_timer_stop(&c->timer);
 }
 
-static const cw_policy *policy_of(const cw_call *c)
-{
-    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
-    return v ? v->policy : NULL;
-}
-
 static const cw_policy_lang *wording(const cw_call *c)
 {
-    const cw_policy *p = policy_of(c);
+    const cw_policy *p = cw_call_policy(c);
     const cw_policy_lang *l = cw_policy_lang_get(p, c->lang);
     return l ? l : cw_policy_lang_for(p, c->caller);
 }
@@ -112,9 +107,9 @@ static void given_logged(cw_call *c, int ok)
         return;
     }
     c->consent = CW_CONSENT_GIVEN;
-    c->consent_ms = cw_call_now_ms();
+    c->consent_ms = cw_now_ms();
     /* G2: from the ledger's callback, and from nowhere else, the gate learns the level */
-    const cw_policy_level *l = cw_policy_level_get(policy_of(c), c->consent_level);
+    const cw_policy_level *l = cw_policy_level_get(cw_call_policy(c), c->consent_level);
     c->stream.consent_gate.npurposes = 0;
     for (size_t i = 0; l && i < l->npurposes && i < 16; i++)
         c->stream.consent_gate.purposes[c->stream.consent_gate.npurposes++] = l->purposes[i];
@@ -174,7 +169,7 @@ static void answer_timeout(uv_timer_t *t)
     cw_call *c = t->data;
     if (c->consent != CW_CONSENT_ASKING)
         return;
-    const cw_policy *p = policy_of(c);
+    const cw_policy *p = cw_call_policy(c);
     if (++c->consent_retries > p->retries) {
         refuse(c, "timeout");
         return;
@@ -192,7 +187,7 @@ static void question_done(cw_call *c, int completed)
     if (c->consent != CW_CONSENT_ASKING)
         return;
     /* the caller has the policy's answer time after the question ended */
-    uv_timer_start(&c->timer, answer_timeout, policy_of(c)->answer_timeout_ms, 0);
+    uv_timer_start(&c->timer, answer_timeout, cw_call_policy(c)->answer_timeout_ms, 0);
 }
 
 static void ask(cw_call *c)
@@ -247,7 +242,7 @@ static int grantable(const cw_call *c, size_t i, const cw_policy_level *l)
 
 int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t errlen)
 {
-    const cw_policy *p = policy_of(c);
+    const cw_policy *p = cw_call_policy(c);
     if (!p) {
         snprintf(err, errlen, "the tenant has no policy, so no consent can be asked");
         return -1;
@@ -349,7 +344,7 @@ static void withdraw(cw_call *c)
 int cw_consent_takes_digit(cw_call *c, char digit)
 {
     if (c->consent == CW_CONSENT_GIVEN) {
-        const cw_policy *p = policy_of(c);
+        const cw_policy *p = cw_call_policy(c);
         if (p && p->key_withdraw && digit == p->key_withdraw) {
             withdraw(c);
             return 1;
@@ -358,7 +353,7 @@ int cw_consent_takes_digit(cw_call *c, char digit)
     }
     if (c->consent != CW_CONSENT_ASKING)
         return c->consent == CW_CONSENT_COMMITTING;   /* an answer is being stored */
-    const cw_policy *p = policy_of(c);
+    const cw_policy *p = cw_call_policy(c);
     if (p->key_more && digit == p->key_more) {
         hush(c);
         cw_call_speak(c, wording(c)->more, after_more);

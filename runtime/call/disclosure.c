@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "callwarden/audit.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
 #include "call_int.h"
@@ -25,7 +26,7 @@ static void disclosure_played(cw_call *c, int completed)
         return;                        /* hung up during it: nothing else happens */
     c->disclosure = CW_DISCLOSURE_DONE;
     c->stream.consent_gate.disclosed = 1;
-    c->disclosed_at_ms = cw_call_now_ms();
+    c->disclosed_at_ms = cw_now_ms();
     cw_log(CW_LOG_INFO, "call", "call=%llu disclosure done lang=%s ms=%lld keys_discarded=%u",
            (unsigned long long)c->id, c->lang,
            (long long)(c->disclosed_at_ms - c->disclosure_start_ms), c->keys_discarded);
@@ -42,7 +43,7 @@ static void play_disclosure(cw_call *c, cw_prompt *p)
     c->play_cb = NULL;
     cw_stream_play(&c->stream, p);
     c->play_cb = disclosure_played;
-    c->disclosure_start_ms = cw_call_now_ms();
+    c->disclosure_start_ms = cw_now_ms();
 }
 
 /* The disclosure cannot be played (its recording or TTS failed): no AI may talk to this

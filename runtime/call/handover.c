@@ -26,12 +26,6 @@
 #include "callwarden/runtime.h"
 #include "call_int.h"
 
-static const cw_policy *policy_of(const cw_call *c)
-{
-    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
-    return v ? v->policy : NULL;
-}
-
 static void add_header(cw_call *c, const char *name, const char *value)
 {
     if (c->ho_n == sizeof c->ho / sizeof c->ho[0])
@@ -72,7 +66,7 @@ static void after_notice(cw_call *c, int completed)
 int cw_handover_start(cw_call *c, const char *target, const cw_header *h, size_t nh,
                       char *err, size_t errlen)
 {
-    const cw_policy *p = policy_of(c);
+    const cw_policy *p = cw_call_policy(c);
     const char *to = target && target[0] ? target : p ? p->handover_target : NULL;
     if (!to) {
         snprintf(err, errlen, "G9: no target: the flow names none and the policy has no "

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callwarden/audit.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
 #include "call_int.h"
@@ -97,8 +98,8 @@ static void recording_stored(void *ud, const char *id, const char *sha256, const
 
 static const cw_policy_level *given_level(const cw_call *c)
 {
-    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
-    return v && v->policy ? cw_policy_level_get(v->policy, c->consent_level) : NULL;
+    const cw_policy *p = cw_call_policy(c);
+    return p ? cw_policy_level_get(p, c->consent_level) : NULL;
 }
 
 void cw_recorder_finish(cw_call *c, int keep)
@@ -117,7 +118,7 @@ void cw_recorder_finish(cw_call *c, int keep)
            (unsigned long long)c->id, r->purpose, (double)r->n / 8000.0,
            wav ? "stored" : keep ? "nothing to store" : "discarded");
     if (wav) {
-        int64_t now = cw_call_now_ms();
+        int64_t now = cw_now_ms();
         cw_vault_item it = { .subject_ref = c->subject_ref, .consent_id = c->consent_id,
                              .purpose = r->purpose, .kind = "audio/wav",
                              .created_ms = r->started_ms, .delete_after_ms = now + l->retention_ms };
@@ -163,7 +164,7 @@ int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen)
         return -1;
     }
     snprintf(r->purpose, sizeof r->purpose, "%s", purpose);
-    r->started_ms = cw_call_now_ms();
+    r->started_ms = cw_now_ms();
     c->rec = r;
     c->stream.record_purpose = r->purpose;
     c->stream.record_frame = record_frame;

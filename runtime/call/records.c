@@ -11,19 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "callwarden/audit.h"
 #include "callwarden/log.h"
 #include "callwarden/receipt.h"
 #include "callwarden/runtime.h"
 #include "call_int.h"
-
-int64_t cw_call_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void cw_call_disclosure_hash(cw_call *c, const cw_policy_lang *l)
 {
@@ -51,7 +44,7 @@ static void logged(void *ud, int ok, uint64_t seq, const char *err)
 static void append_disclosed(cw_call *c)
 {
     cw_tenant_store *ts = cw_stores_find(&c->rt->stores, c->tenant);
-    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    const cw_flow_version *v = cw_call_version(c);
     if (!ts || !ts->ledger || !v || !v->policy) {
         cw_log(CW_LOG_ERROR, "ledger", "call=%llu tenant=%s no ledger: DISCLOSED not written",
                (unsigned long long)c->id, c->tenant);
@@ -87,18 +80,6 @@ static void append_disclosed(cw_call *c)
  * show the consent as long as anyone can contest it (Art. 17(3)(e) GDPR). */
 #define PROOF_RETAIN_MS (4LL * 365 * 86400 * 1000)
 
-void cw_call_uuid(char out[37])
-{
-    uint8_t b[16];
-    if (cw_random(b, sizeof b) != 0)
-        abort();                       /* no randomness: no consent ids either */
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
-}
-
 typedef struct consent_wait {
     cw_call *c;
     void (*done)(cw_call *c, int ok);
@@ -124,13 +105,13 @@ int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer
                         void (*done)(cw_call *c, int ok), char *err, size_t errlen)
 {
     cw_tenant_store *ts = cw_stores_find(&c->rt->stores, c->tenant);
-    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    const cw_flow_version *v = cw_call_version(c);
     if (!ts || !ts->ledger || !v || !v->policy || !c->subject_ref[0]) {
         snprintf(err, errlen, "the tenant's ledger or the caller's data subject is missing");
         return -1;
     }
     const cw_policy *p = v->policy;
-    int64_t now = cw_call_now_ms();
+    int64_t now = cw_now_ms();
     char call_hash[65], version[13], wording_sha[65], age[16] = "";
     cw_sha256_hex_of(c->call_id, strlen(c->call_id), call_hash);
     call_hash[32] = 0;
@@ -146,7 +127,7 @@ int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer
         purposes[i].delete_after_ms = now + l->retention_ms;
         purposes[i].recipients = l->recipients ? l->recipients : "";
     }
-    cw_call_uuid(c->consent_id);
+    cw_ledger_uuid(c->consent_id);
     cw_receipt r = {
         .event_type = l ? "GIVEN" : "REFUSED", .consent_id = c->consent_id,
         .subject_ref = c->subject_ref, .cli_withheld = c->cli_withheld, .ts_ms = now,
@@ -190,7 +171,7 @@ int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer
 static void append_plain(cw_call *c, const char *event, const char *body, size_t len)
 {
     cw_tenant_store *ts = cw_stores_find(&c->rt->stores, c->tenant);
-    cw_ledger_event ev = { .ts_ms = cw_call_now_ms(), .event_type = event,
+    cw_ledger_event ev = { .ts_ms = cw_now_ms(), .event_type = event,
                            .consent_id = c->consent_id, .refers_to = c->consent_id,
                            .body = body, .body_len = len };
     if (!ts || !ts->ledger || !body ||
@@ -201,7 +182,7 @@ static void append_plain(cw_call *c, const char *event, const char *body, size_t
 
 void cw_call_log_withdrawn(cw_call *c)
 {
-    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    const cw_flow_version *v = cw_call_version(c);
     if (!v || !v->policy)
         return;
     const cw_policy *p = v->policy;
@@ -210,7 +191,7 @@ void cw_call_log_withdrawn(cw_call *c)
     cw_receipt r = {
         .event_type = "WITHDRAWN", .consent_id = c->consent_id, .refers_to = c->consent_id,
         .subject_ref = c->subject_ref, .cli_withheld = c->cli_withheld,
-        .ts_ms = cw_call_now_ms(), .jurisdiction = p->jurisdiction, .language = c->lang,
+        .ts_ms = cw_now_ms(), .jurisdiction = p->jurisdiction, .language = c->lang,
         .controller = p->controller_name, .policy_version = version, .policy_hash = p->hash,
         .flow_hash = v->hash, .level = c->consent_level, .method = "DTMF",
         .answer = (char[2]){ p->key_withdraw, 0 }, .confidence = 1, .tenant = c->tenant,
@@ -227,7 +208,7 @@ void cw_call_log_withdrawn(cw_call *c)
 
 void cw_call_log_handed_over(cw_call *c)
 {
-    const cw_flow_version *v = c->flow.v ? c->flow.v : c->version;
+    const cw_flow_version *v = cw_call_version(c);
     if (!v || !v->policy || !c->subject_ref[0])
         return;
     const cw_policy *p = v->policy;
@@ -239,7 +220,7 @@ void cw_call_log_handed_over(cw_call *c)
     cw_receipt r = {
         .event_type = "HANDED_OVER", .consent_id = given ? c->consent_id : NULL,
         .subject_ref = c->subject_ref, .cli_withheld = c->cli_withheld,
-        .ts_ms = cw_call_now_ms(), .jurisdiction = p->jurisdiction, .language = c->lang,
+        .ts_ms = cw_now_ms(), .jurisdiction = p->jurisdiction, .language = c->lang,
         .controller = p->controller_name, .policy_version = version, .policy_hash = p->hash,
         .flow_hash = v->hash, .level = given ? c->consent_level : NULL,
         .handover_target = c->ho_target, .carries_over = p->handover_carries_over,

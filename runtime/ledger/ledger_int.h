@@ -15,8 +15,6 @@
 /* The key the bodies are sealed with, derived from a ledger key. 0 or -1. */
 int cw_ledger_body_key(const cw_ledger_key *k, uint8_t out[CW_AES256_KEY_LEN]);
 
-/* A random (version 4) UUID as text. */
-void cw_ledger_uuid(char out[37]);
 
 /* The canonical clear header of a record; next (a KEY_ROTATED record's "ID PUBHEX",
  * else NULL) adds its "next" line. Its length, or -1 if cap is too small. */
