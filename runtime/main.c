@@ -60,6 +60,9 @@ static void usage(FILE *out)
         "  --reload-debounce-ms MS  a change under scripts/ or policies/ reloads MS after it; default 200\n"
         "  --retention-sweep-s S    delete expired content every S seconds (EXPIRED records); default 60\n"
         "  --c-demo-flow 0|1        the demo tenant runs the built-in C flow (bench peer); default 0\n"
+        "  --serve-without-policy 0|1  1: answer a tenant that has no policy, without any\n"
+        "                           disclosure and with nothing consentable (SIP and media\n"
+        "                           testing only); default 0: its calls get 503 (G1)\n"
         "  --prompts DIR            rendered prompts; default <binary dir>/prompts\n"
         "  --config FILE            settings as \"key = value\" lines (same names, with _)\n"
         "  --max-calls N            more concurrent calls get 503; default 4000\n"
@@ -158,6 +161,7 @@ static int cmd_run(int argc, char **argv)
         { "lua-call-memory-kb", required_argument, NULL, 'K' },
         { "lua-budget", required_argument, NULL, 'B' },
         { "c-demo-flow", required_argument, NULL, 'C' },
+        { "serve-without-policy", required_argument, NULL, 'N' },
         { "reload-debounce-ms", required_argument, NULL, 'H' },
         { "retention-sweep-s", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },

@@ -56,6 +56,9 @@ typedef struct cw_config {
     unsigned reload_debounce_ms;     /* a change reloads this long after its first event */
     unsigned retention_sweep_ms;     /* the vault's retention sweep runs this often (G7) */
     unsigned c_demo_flow;            /* 1: the demo tenant runs the built-in C flow */
+    unsigned serve_without_policy;   /* 1: a tenant without a policy is served without
+                                      * disclosure and with the consent gate shut for good
+                                      * (SIP and media testing); 0: its calls get 503 */
 } cw_config;
 
 /* Fill c with the defaults (listen 127.0.0.1:5060, RTP 20000-29999, data ./data, ...). */

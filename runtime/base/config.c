@@ -223,6 +223,7 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         { "digit_timeout_ms", &c->digit_timeout_ms, 600000, 0 },
         { "demo_repeat_welcome", &c->demo_repeat_welcome, 1, 0 },
         { "c_demo_flow", &c->c_demo_flow, 1, 0 },
+        { "serve_without_policy", &c->serve_without_policy, 1, 0 },
         { "reload_debounce_ms", &c->reload_debounce_ms, 60000, 0 },
         { "retention_sweep_s", &c->retention_sweep_ms, 86400, 1 },
         { "lua_memory_mb", &c->lua_memory_mb, 65536, 0 },

@@ -301,6 +301,12 @@ cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_han
         reject(c, 503, "Service Unavailable", "the tenant's flow did not load", 30);
         return c;
     }
+    if (!cw_call_policy(c) && !rt->cfg.serve_without_policy) {
+        /* G1: without a policy there is no disclosure to play first, so no answer */
+        reject(c, 503, "Service Unavailable", "the tenant has no policy, so its AI "
+               "disclosure cannot be played (G1)", 30);
+        return c;
+    }
     if (rt->draining) {
         reject(c, 503, "Service Unavailable", "draining", 30);
         return c;

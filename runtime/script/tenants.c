@@ -59,8 +59,8 @@ static int load_tenant(cw_tenants *ts, cw_tenant *t)
            v->policy ? v->policy->hash : "none");
     if (!v->policy)
         cw_log(CW_LOG_WARN, "script", "tenant=%s has no policy (%s/policy.lua): its calls "
-               "get no AI disclosure (G1) and nothing can be consented to or recorded (G2, "
-               "G3)", t->name, t->policy_dir);
+               "are refused with 503, as no disclosure can be played (G1), unless "
+               "serve_without_policy = 1", t->name, t->policy_dir);
     if (t->current)
         t->swaps++;
     t->last_error[0] = 0;

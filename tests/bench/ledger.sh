@@ -57,7 +57,7 @@ until [ -s "$W/rtpload.ready" ]; do
 done
 "$BUILD/tests/bench_ledger_calls" demo "$RATE" 5 "$N" "$CALLS_S" "listen=$HOST:$SIP_PORT" \
     rtp_ports=61000-62999 "data=$W/data" "scripts=$SRC/scripts" "policies=$W/no-policies" \
-    "prompts=$BUILD/prompts" \
+    serve_without_policy=1 "prompts=$BUILD/prompts" \
     max_calls=$((N + 100)) digit_timeout_ms=$((HOLD_MS + 60000)) retention_sweep_s=3600 \
     >"$W/probe.out" 2>"$W/runtime.log" </dev/null &
 CW=$!

@@ -47,7 +47,7 @@ start() {
     mkdir -p "$W/data-$name" "$W/no-policies"
     # the Lua host's cost alone: the demo tenant without its policy (no disclosure)
     "$BIN" run --listen "$HOST:$SIP_PORT" --rtp-ports 40000-49999 --data "$W/data-$name" \
-        --policies "$W/no-policies" --max-calls 5000 --drain-timeout 5 "$@" 2>"$LOG" \
+        --policies "$W/no-policies" --serve-without-policy 1 --max-calls 5000 --drain-timeout 5 "$@" 2>"$LOG" \
         >/dev/null </dev/null &
     CW_PID=$!
     n=0

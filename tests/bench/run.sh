@@ -247,7 +247,7 @@ cw_start() {
     # SIP and media figures of the demo flow as before the policy core: no policy, so no
     # disclosure (the consent flow has a benchmark of its own)
     "$BIN" run --listen "$HOST:$SIP_PORT" --rtp-ports "$RTP_LO-$RTP_HI" --data "$W/data-$name" \
-        --policies "$W/no-policies" --log-level info --drain-timeout 5 "$@" 2>>"$CW_LOG" \
+        --policies "$W/no-policies" --serve-without-policy 1 --log-level info --drain-timeout 5 "$@" 2>>"$CW_LOG" \
         >/dev/null </dev/null &
     CW_PID=$!
     n=0

@@ -153,10 +153,11 @@ cw_start() {
     mkdir -p "$T/data" "$T/no-policies"
     : >"$T/runtime.log"
     # Tests of SIP, media and flows run their tenants without a policy (so without the
-    # disclosure of G1, which would change every call's audio); the compliance tests
-    # give --policies of their own, which comes later and wins.
+    # disclosure of G1, which would change every call's audio), which the runtime only
+    # serves when told to (else 503); the compliance tests give --policies of their
+    # own, which comes later and wins.
     "$CW_BIN" run --listen "$CW_LISTEN" --rtp-ports "$RTP_LO-$RTP_HI" --data "$T/data" \
-        --policies "$T/no-policies" --log-level debug "$@" \
+        --policies "$T/no-policies" --serve-without-policy 1 --log-level debug "$@" \
         2>>"$T/runtime.log" >>"$T/runtime.out" </dev/null &
     CW_PID=$!
     CW_RC=""

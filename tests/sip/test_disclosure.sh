@@ -7,7 +7,8 @@
 # after the hold); DISCLOSED is in the tenant's ledger,
 # with the policy and flow versions and the wording's hash, and without the number. A
 # broken policy edit is refused with file:line while the running one keeps serving; a
-# good edit is in force for the next call (POLICY_VERSION).
+# good edit is in force for the next call (POLICY_VERSION). A tenant without a policy has
+# no disclosure to play, so its calls are refused (503) rather than answered.
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 
 S="$T/scripts"
@@ -35,12 +36,20 @@ consent "en" { question = "May we record? Press 1.", more = "More information.",
 level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d" }
 keys { more = "9", withdraw = "0" }
 LUA
+mkdir -p "$S/nopolicy"
+printf 'call:answer()\ncall:sleep(5000)\n' >"$S/nopolicy/flow.lua"
 disclosure=$(cw_frames "$P/g1/disclosure_en.wav")
 goodbye=$(cw_frames "$CW_PROMPTS/en/goodbye.wav")
 
 cw_pick_ports 20
-cw_start --scripts "$S" --policies "$P"
+cw_start --scripts "$S" --policies "$P" --serve-without-policy 0
 cw_expect_log 'tenant=g1 version=[0-9a-f]{12} loaded policy=[0-9a-f]{12}'
+
+# 0. a tenant without a policy: 503 with the reason, its flow never runs
+cw_expect_log 'tenant=nopolicy has no policy .*: its calls are refused with 503'
+cw_sipp_ok nopolicy "$CW_SCEN/unavailable_503.xml" -s nopolicy
+cw_expect_log 'rejected status=503 reason="the tenant has no policy, so its AI disclosure cannot be played \(G1\)"'
+grep -q "flow tenant=nopolicy" "$T/runtime.log" && cw_fail "the flow of a tenant without a policy ran"
 
 # 1. keys during the disclosure: discarded; the disclosure plays in full, then the flow
 cw_rtppeer peer1 --duration 30 --expect-talkspurts 2
