@@ -41,7 +41,22 @@ typedef struct cw_signaling {
                  char *err, size_t errlen);
     /* the call is about to be freed: forget it and release the dialog */
     void (*release)(cw_call *c);
+
+    /* The bridged leg of a handover (G9): INVITE target from the caller (from_user,
+     * "anonymous" when withheld) with our offer sdp and the extra headers; *handle is
+     * the new dialog's. Its answers come back through cw_call_bridge_*. Returns 0, or
+     * -1 with a reason in err. */
+    int (*bridge_invite)(cw_call *c, void **handle, const char *target,
+                         const char *from_user,
+                         const char *sdp, const cw_header *h, size_t nh,
+                         char *err, size_t errlen);
+    /* end the bridged leg: CANCEL while it rings (answered 0), BYE once answered */
+    void (*bridge_hangup)(cw_call *c, int answered);
+    /* the bridged leg is over: release its dialog */
+    void (*bridge_release)(cw_call *c);
 } cw_signaling;
+
+typedef struct cw_bridge cw_bridge;
 
 typedef enum cw_call_state {
     CW_CALL_NEW = 0,      /* INVITE received, not answered */
@@ -166,7 +181,10 @@ struct cw_call {
     struct { char name[64]; char value[256]; } ho[20];
     size_t ho_n;
     int handing_over;
+    int ho_bridge;                  /* by a bridged INVITE, not a REFER */
+    unsigned ho_timeout_s;          /* how long the human's phone may ring (0: 30 s) */
     char hangup_after_confirm[32];  /* the flow's hang-up, after it */
+    cw_bridge *bridge;              /* a bridged handover's leg to the human, or NULL */
 
     cw_call *next, *prev;           /* the runtime's list of calls */
 };
@@ -196,6 +214,16 @@ void cw_call_info_digit(cw_call *c, const cw_dtmf_digit *d);
 
 /* The dialog is over on the SIP side; the call is freed once its handles closed. */
 void cw_call_signaling_ended(cw_call *c);
+
+/* The bridged leg: a response to our INVITE (sdp: the answer's body, for a 2xx). */
+void cw_call_bridge_response(cw_call *c, int status, const char *phrase, const char *sdp,
+                             size_t sdp_len);
+/* The human hung up (BYE) or the bridged dialog failed. */
+void cw_call_bridge_remote_end(cw_call *c, const char *reason);
+/* The bridged dialog is over on the SIP side (its handle may be released). */
+void cw_call_bridge_signaling_ended(cw_call *c);
+/* The signalling handle of the bridged leg, or NULL (the SIP side's routing). */
+void *cw_call_bridge_handle(const cw_call *c);
 
 /* ---- the flow API ------------------------------------------------------------------ */
 

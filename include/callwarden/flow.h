@@ -45,6 +45,22 @@ typedef struct cw_header {
     const char *name, *value;
 } cw_header;
 
+/* How a transfer reaches the human (G9). */
+typedef enum cw_transfer_mode {
+    CW_TRANSFER_POLICY = 0,         /* what the policy says (refer unless it says bridge) */
+    CW_TRANSFER_REFER,              /* blind: a REFER, and the caller leaves us */
+    CW_TRANSFER_BRIDGE              /* our INVITE to the human, media relayed through us */
+} cw_transfer_mode;
+
+/* call:transfer(target, headers, options) as the flow asked for it, checked. */
+typedef struct cw_transfer_args {
+    const char *target;             /* "" or NULL: the policy's handover target */
+    const cw_header *headers;
+    size_t nheaders;
+    cw_transfer_mode mode;
+    unsigned timeout_s;             /* bridge: how long the human's phone rings; 0 policy */
+} cw_transfer_args;
+
 /*
  * What the Lua host asks of the call core. A waiting op returns 0 once started and
  * the core later calls one cw_flow_wake_* (it may do so before the op returns); or -1
@@ -62,8 +78,8 @@ typedef struct cw_flow_ops {
     int (*sleep)(void *call, unsigned ms, char *err, size_t errlen);  /* wake: none */
     int (*consent)(void *call, const cw_consent_args *a,           /* wake: result */
                    char *err, size_t errlen);
-    int (*transfer)(void *call, const char *target, const cw_header *h,  /* wake: bool */
-                    size_t nh, char *err, size_t errlen);
+    int (*transfer)(void *call, const cw_transfer_args *t,       /* wake: bool */
+                    char *err, size_t errlen);
     int (*record)(void *call, const char *purpose, char *err, size_t errlen);  /* now */
     int (*stop_record)(void *call, char *err, size_t errlen);                   /* now */
     int (*pause_record)(void *call, int paused, char *err, size_t errlen);      /* now */

@@ -86,6 +86,16 @@ void cw_port_pool_free(cw_port_pool *pp);
 
 typedef struct cw_stream cw_stream;
 
+/* Audio from the other leg of a bridge, waiting to be sent on this one: a few frames,
+ * so that the media clock, not the arrival of the other leg's packets, paces it. */
+#define CW_RELAY_FRAMES 6
+typedef struct cw_relay {
+    int16_t pcm[CW_RELAY_FRAMES][CW_FRAME_SAMPLES];
+    unsigned head, count;
+    int primed;                     /* sending; after running dry it waits for two frames */
+    uint64_t frames_in, frames_sent, frames_dropped;  /* dropped: the queue was full */
+} cw_relay;
+
 /* How a stream's packets leave: UDP sockets for real calls, a simulated channel for
  * the scenario runner. send() returns 0 or a negative error; it must not block. */
 typedef struct cw_media_io {
@@ -150,6 +160,9 @@ struct cw_stream {
     const char *record_purpose;     /* NULL: nothing records */
     void (*record_frame)(void *owner, const int16_t *pcm, size_t n);
 
+    /* bridged (G9): frames from the other leg, sent when no prompt plays (else NULL) */
+    cw_relay *relay;
+
     /* the prompt being played */
     const cw_prompt *playing;
     size_t play_pos;            /* next sample */
@@ -187,6 +200,11 @@ void cw_stream_rtp_input(cw_stream *s, const uint8_t *pkt, size_t len,
 
 /* Handle one DTMF heard by SIP INFO. */
 void cw_stream_info_digit(cw_stream *s, const cw_dtmf_digit *d);
+
+/* Queue one frame (n samples, at most a frame) of the other leg's audio on a bridged
+ * stream (s->relay set); when the queue is full the oldest frame gives way, so that the
+ * delay stays bounded. */
+void cw_stream_relay_push(cw_stream *s, const int16_t *pcm, size_t n);
 
 /* ---- the media gate ------------------------------------------------------------- */
 

@@ -20,8 +20,8 @@
  *     keys { more = "9", withdraw = "0", human = "#" }
  *     speech "de" { yes = { "ja" }, no = { "nein" } }
  *     timeouts { answer_ms = 6000, retries = 2 }
- *     handover { target = "sip:empfang@...", carries_over = true,
- *                notice = { de = "...", en = "..." } }
+ *     handover { target = "sip:empfang@...", carries_over = true, mode = "bridge",
+ *                timeout = 30, notice = { de = "...", en = "..." } }
  *     fallback { goodbye = { de = "...", en = "..." } }
  *
  * Required: controller (name, contact), jurisdiction (two upper-case letters), languages
@@ -30,7 +30,8 @@
  * keys.more is set), and at least one level (key, purposes, retention). Optional, with
  * their defaults: keys (withdraw "0", more and human not offered), timeouts (6000 ms, 2
  * retries), speech, handover (required when keys.human is set; a notice for every
- * listed language), fallback. A retention is a whole number and one of m(inutes), h, d,
+ * listed language; mode "refer" (default) or "bridge", timeout 1..600 s, default 30:
+ * how long a bridged human's phone rings), fallback. A retention is a whole number and one of m(inutes), h, d,
  * w, y (365 days), at most 100y. Each statement appears once, or once per language or
  * level name. An unknown field, a wrong type, a duplicate or colliding key is an error;
  * the loader invents no level and no wording.
@@ -116,6 +117,8 @@ typedef struct cw_policy {
 
     char *handover_target;          /* a sip: or sips: URI, or NULL */
     int handover_carries_over;      /* the consent stays valid with the human (default 0) */
+    int handover_bridge;            /* 1: bridge (our INVITE, media through us), 0: REFER */
+    unsigned handover_timeout_s;    /* a bridged human's phone rings this long */
 } cw_policy;
 
 /*

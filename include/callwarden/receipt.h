@@ -53,6 +53,7 @@ typedef struct cw_receipt {
     const char *tenant, *build, *policy_hash, *flow_hash;
     const char *handover_target;    /* HANDED_OVER: where the call went */
     int carries_over;               /* HANDED_OVER: the consent stays valid there */
+    const char *handover_mode;      /* HANDED_OVER: "refer" or "bridge" */
     int64_t delete_after_ms;        /* when the consent's data goes at the latest */
     int64_t proof_retain_until_ms;  /* how long this proof is kept (Art. 17(3)(e)) */
 } cw_receipt;

@@ -33,6 +33,7 @@ static void maybe_free(cw_call *c)
     if (c->next)
         c->next->prev = c->prev;
     rt->ncalls--;
+    cw_bridge_free(c);
     if (c->flow.v)
         cw_flow_free(&c->flow);        /* releases the version */
     else if (c->version)
@@ -78,6 +79,7 @@ static void udp_closed(cw_udp_media *um)
 static void stop_media(cw_call *c)
 {
     cw_media_clock_remove(&c->rt->clock, &c->stream);
+    cw_bridge_call_ended(c);           /* the human's leg goes with the caller's */
     cw_recorder_finish(c, 1);          /* what was recorded with consent is kept */
     c->stream.playing = NULL;
     c->play_cb = NULL;
@@ -572,11 +574,11 @@ static void on_play_done(void *owner, int completed)
 
 static void on_inbound_frame(void *owner, const int16_t *pcm, size_t n)
 {
-    /* Nothing consumes the caller's audio yet: the recorder and the AI bridge will
-     * take it here, behind the inbound gate. */
-    (void)owner;
-    (void)pcm;
-    (void)n;
+    /* The live call only: a bridged human hears the caller. What keeps or processes the
+     * caller's audio (the recorder, the AI bridge) takes it behind the gate instead. */
+    cw_call *c = owner;
+    if (c->bridge)
+        cw_bridge_caller_frame(c, pcm, n);
 }
 
 static const cw_stream_events stream_events = {

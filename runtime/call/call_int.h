@@ -60,11 +60,24 @@ void cw_call_speak(cw_call *c, const char *text, cw_play_cb next);
 
 /* ---- G9 (handover.c) ---- */
 
-/* call:transfer(target, headers): the notice, the consent headers, the REFER. 0 or -1. */
-int cw_handover_start(cw_call *c, const char *target, const cw_header *h, size_t nh,
-                      char *err, size_t errlen);
-/* The REFER was accepted: HANDED_OVER. */
+/* call:transfer(target, headers, options): the notice, the consent headers, then the
+ * REFER or the bridged INVITE. 0 or -1. */
+int cw_handover_start(cw_call *c, const cw_transfer_args *t, char *err, size_t errlen);
+/* The REFER was accepted, or the bridged human answered: HANDED_OVER. */
 void cw_handover_accepted(cw_call *c);
+
+/* ---- G9 by a bridged INVITE (bridge.c) ---- */
+
+/* INVITE target (the consent headers h) and relay the media once the human answers;
+ * the flow wakes when the bridge ends. 0, or -1 with the reason in err. */
+int cw_bridge_start(cw_call *c, const char *target, const cw_header *h, size_t nh,
+                    unsigned timeout_s, char *err, size_t errlen);
+/* One frame of the caller's audio: to the human while bridged. */
+void cw_bridge_caller_frame(cw_call *c, const int16_t *pcm, size_t n);
+/* The caller's call ended: end the human's leg too. */
+void cw_bridge_call_ended(cw_call *c);
+/* Free the bridge with the call (its sockets and dialog are over by then). */
+void cw_bridge_free(cw_call *c);
 
 /* ---- the call's consent records (records.c) ---- */
 

@@ -187,15 +187,14 @@ static int op_consent(void *call, const cw_consent_args *a, char *err, size_t er
     return cw_consent_start(call_of(call), a, err, errlen);
 }
 
-static int op_transfer(void *call, const char *target, const cw_header *h, size_t nh,
-                       char *err, size_t errlen)
+static int op_transfer(void *call, const cw_transfer_args *t, char *err, size_t errlen)
 {
     cw_call *c = call_of(call);
     if (c->state != CW_CALL_ANSWERED) {
         snprintf(err, errlen, "only an answered call can be transferred");
         return -1;
     }
-    return cw_handover_start(c, target, h, nh, err, errlen);
+    return cw_handover_start(c, t, err, errlen);
 }
 
 static void fallback_goodbye(cw_call *c);

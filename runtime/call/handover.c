@@ -16,6 +16,10 @@
  * flow can claim a consent the caller did not give. HANDED_OVER goes to the ledger once
  * the transfer is accepted. A tenant without a policy transfers as before (no consent
  * exists to pass on).
+ *
+ * With mode "bridge" (the flow's option, or the policy's handover.mode) the same
+ * headers go on our own INVITE to the human instead, and the call stays with us, its
+ * media relayed (bridge.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +56,18 @@ static void after_notice(cw_call *c, int completed)
     }
     qsort(h, c->ho_n, sizeof h[0], by_name);   /* the same order on every call */
     char err[256];
+    if (c->ho_bridge) {
+        if (cw_bridge_start(c, c->ho_target, h, c->ho_n, c->ho_timeout_s, err,
+                            sizeof err) != 0) {
+            cw_flow_wake_bool(&c->flow, 0, err);
+            return;
+        }
+        c->handing_over = 1;
+        cw_log(CW_LOG_INFO, "call", "call=%llu handover INVITE sent consent=%s headers=%zu",
+               (unsigned long long)c->id,
+               c->consent == CW_CONSENT_GIVEN ? c->consent_level : "none", c->ho_n);
+        return;
+    }
     if (!c->sig->refer || c->sig->refer(c, c->ho_target, h, c->ho_n, err, sizeof err) != 0) {
         cw_flow_wake_bool(&c->flow, 0, c->sig->refer ? err : "transfer not supported");
         return;
@@ -63,11 +79,12 @@ static void after_notice(cw_call *c, int completed)
            c->ho_n);
 }
 
-int cw_handover_start(cw_call *c, const char *target, const cw_header *h, size_t nh,
-                      char *err, size_t errlen)
+int cw_handover_start(cw_call *c, const cw_transfer_args *t, char *err, size_t errlen)
 {
     const cw_policy *p = cw_call_policy(c);
-    const char *to = target && target[0] ? target : p ? p->handover_target : NULL;
+    const cw_header *h = t->headers;
+    size_t nh = t->nheaders;
+    const char *to = t->target && t->target[0] ? t->target : p ? p->handover_target : NULL;
     if (!to) {
         snprintf(err, errlen, "G9: no target: the flow names none and the policy has no "
                  "handover target");
@@ -80,6 +97,9 @@ int cw_handover_start(cw_call *c, const char *target, const cw_header *h, size_t
         return -1;
     }
     snprintf(c->ho_target, sizeof c->ho_target, "%s", to);
+    c->ho_bridge = t->mode == CW_TRANSFER_BRIDGE ||
+                   (t->mode == CW_TRANSFER_POLICY && p && p->handover_bridge);
+    c->ho_timeout_s = t->timeout_s ? t->timeout_s : p ? p->handover_timeout_s : 0;
     c->ho_n = 0;
     for (size_t i = 0; i < nh; i++)
         if (!p || strncasecmp(h[i].name, "X-Consent", 9) != 0)

@@ -224,6 +224,7 @@ void cw_call_log_handed_over(cw_call *c)
         .controller = p->controller_name, .policy_version = version, .policy_hash = p->hash,
         .flow_hash = v->hash, .level = given ? c->consent_level : NULL,
         .handover_target = c->ho_target, .carries_over = p->handover_carries_over,
+        .handover_mode = c->bridge ? "bridge" : "refer",
         .call_id_hash = call_hash, .tenant = c->tenant, .build = CW_VERSION,
     };
     size_t len;

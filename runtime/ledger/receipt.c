@@ -183,6 +183,8 @@ char *cw_receipt_json(const cw_receipt *r, size_t *len, char *err, size_t errlen
         cw_json_object(&j, "handover");
         cw_json_str(&j, "target", r->handover_target);
         cw_json_bool(&j, "carries_over", r->carries_over);
+        if (set(r->handover_mode))
+            cw_json_str(&j, "mode", r->handover_mode);
         cw_json_end_object(&j);
     }
     if (set(r->call_id_hash))

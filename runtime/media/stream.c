@@ -104,12 +104,79 @@ static int remote_known(const cw_stream *s)
     return s->remote.ss_family == AF_INET || s->remote.ss_family == AF_INET6;
 }
 
+/* Packetise one frame of payload with timestamp ts and send it (through the gate). */
+static void send_frame(cw_stream *s, uint8_t *payload, uint32_t ts)
+{
+    if (!s->send_enabled || !remote_known(s) ||
+        !cw_gate_outbound(s, payload, CW_FRAME_SAMPLES))
+        return;
+    cw_rtp_packet pkt = {
+        .marker = (uint8_t)s->talkspurt_start,
+        .pt = s->audio_pt,
+        .seq = s->seq++,
+        .ts = ts,
+        .ssrc = s->ssrc,
+        .payload = payload,
+        .payload_len = CW_FRAME_SAMPLES,
+    };
+    uint8_t buf[CW_RTP_HEADER_LEN + CW_FRAME_SAMPLES];
+    size_t len = cw_rtp_write(buf, sizeof buf, &pkt);
+    if (len > 0 && s->io->send(s->io, buf, len, (struct sockaddr *)&s->remote) == 0) {
+        if (s->stats.rtp_sent++ == 0)
+            s->stats.first_sent_ns = uv_hrtime();
+    }
+    s->talkspurt_start = 0;
+}
+
+void cw_stream_relay_push(cw_stream *s, const int16_t *pcm, size_t n)
+{
+    cw_relay *r = s->relay;
+    if (!r)
+        return;
+    r->frames_in++;
+    if (r->count == CW_RELAY_FRAMES) {
+        r->head = (r->head + 1) % CW_RELAY_FRAMES;
+        r->count--;
+        r->frames_dropped++;
+    }
+    int16_t *f = r->pcm[(r->head + r->count) % CW_RELAY_FRAMES];
+    size_t k = n < CW_FRAME_SAMPLES ? n : CW_FRAME_SAMPLES;
+    memcpy(f, pcm, k * sizeof *f);
+    memset(f + k, 0, (CW_FRAME_SAMPLES - k) * sizeof *f);
+    r->count++;
+}
+
+/* No prompt plays: send the oldest relayed frame, if any. A prompt (the withdrawal's
+ * confirmation during a bridge) goes first; the relay then waits or gives way. */
+static void send_relayed(cw_stream *s, uint32_t ts)
+{
+    cw_relay *r = s->relay;
+    if (!r)
+        return;
+    /* one frame of play-out delay absorbs the other leg's jitter: after running dry,
+     * sending resumes with two frames queued, as a new talkspurt */
+    if (r->count == 0 || (!r->primed && r->count < 2)) {
+        r->primed = 0;
+        s->talkspurt_start = 1;
+        return;
+    }
+    r->primed = 1;
+    uint8_t payload[CW_FRAME_SAMPLES];
+    cw_g711_encode(s->codec, r->pcm[r->head], payload, CW_FRAME_SAMPLES);
+    r->head = (r->head + 1) % CW_RELAY_FRAMES;
+    r->count--;
+    r->frames_sent++;
+    send_frame(s, payload, ts);
+}
+
 void cw_stream_tick(cw_stream *s)
 {
     uint32_t ts = s->ts;
     s->ts += CW_FRAME_SAMPLES;
-    if (!s->playing)
+    if (!s->playing) {
+        send_relayed(s, ts);
         return;
+    }
 
     /* The prompt advances while the peer holds us: a held caller misses that part,
      * as with music on hold, rather than the flow stalling. Not the disclosure (G1: in
@@ -125,25 +192,7 @@ void cw_stream_tick(cw_stream *s)
     if (n < CW_FRAME_SAMPLES)
         memset(payload + n, cw_g711_silence(s->codec), CW_FRAME_SAMPLES - n);
     s->play_pos += n;
-
-    if (s->send_enabled && remote_known(s) && cw_gate_outbound(s, payload, sizeof payload)) {
-        cw_rtp_packet pkt = {
-            .marker = (uint8_t)s->talkspurt_start,
-            .pt = s->audio_pt,
-            .seq = s->seq++,
-            .ts = ts,
-            .ssrc = s->ssrc,
-            .payload = payload,
-            .payload_len = sizeof payload,
-        };
-        uint8_t buf[CW_RTP_HEADER_LEN + CW_FRAME_SAMPLES];
-        size_t len = cw_rtp_write(buf, sizeof buf, &pkt);
-        if (len > 0 && s->io->send(s->io, buf, len, (struct sockaddr *)&s->remote) == 0) {
-            if (s->stats.rtp_sent++ == 0)
-                s->stats.first_sent_ns = uv_hrtime();
-        }
-        s->talkspurt_start = 0;
-    }
+    send_frame(s, payload, ts);
 
     if (s->play_pos >= p->nsamples) {
         s->in_tick = 1;

@@ -338,13 +338,25 @@ static void handover(pol_ctx *cx)
     lua_State *L = cx->L;
     pol_push_decl(L, d);
     pol_table t = { cx, lua_gettop(L), "handover", d->line };
-    static const char *const fields[] = { "target", "carries_over", "notice", NULL };
+    static const char *const fields[] = { "target", "carries_over", "mode", "timeout",
+                                          "notice", NULL };
     pol_only_fields(&t, fields, 0);
+    int type = pol_field(&t, "mode");
+    if (type == LUA_TSTRING && strcmp(lua_tostring(L, -1), "bridge") == 0)
+        p->handover_bridge = 1;
+    else if (type != LUA_TNIL && !(type == LUA_TSTRING && strcmp(lua_tostring(L, -1),
+                                                                 "refer") == 0))
+        pol_error(cx->errors, d->line, "field \"mode\" of handover is \"refer\" or "
+                  "\"bridge\"");
+    lua_pop(L, 1);
+    long long timeout = 30;
+    pol_int(&t, "timeout", 1, 600, 30, &timeout);
+    p->handover_timeout_s = (unsigned)timeout;
     if (pol_text(&t, "target", 1, &p->handover_target) > 0 &&
         !sip_uri_ok(p->handover_target))
         pol_error(cx->errors, d->line, "handover target \"%.200s\" is not a sip: or sips: URI",
                   p->handover_target);
-    int type = pol_field(&t, "carries_over");
+    type = pol_field(&t, "carries_over");
     if (type == LUA_TBOOLEAN)
         p->handover_carries_over = lua_toboolean(L, -1);
     else if (type != LUA_TNIL)

@@ -309,8 +309,33 @@ static int l_transfer(lua_State *L)
         }
     }
     qsort(h, nh, sizeof h[0], by_header_name);   /* the same order on every run */
+    cw_transfer_args t = { .target = target, .headers = h, .nheaders = nh };
+    if (!lua_isnoneornil(L, 4)) {
+        luaL_checktype(L, 4, LUA_TTABLE);
+        lua_pushnil(L);
+        while (lua_next(L, 4)) {
+            const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+            if (strcmp(k, "mode") == 0) {
+                const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+                if (strcmp(m, "refer") == 0)
+                    t.mode = CW_TRANSFER_REFER;
+                else if (strcmp(m, "bridge") == 0)
+                    t.mode = CW_TRANSFER_BRIDGE;
+                else
+                    luaL_error(L, "call:transfer(): mode is \"refer\" or \"bridge\"");
+            } else if (strcmp(k, "timeout") == 0) {
+                if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+                    lua_tointeger(L, -1) > 600)
+                    luaL_error(L, "call:transfer(): timeout is whole seconds from 1 to 600");
+                t.timeout_s = (unsigned)lua_tointeger(L, -1);
+            } else {
+                luaL_error(L, "call:transfer(): unknown option \"%s\" (mode, timeout)", k);
+            }
+            lua_pop(L, 1);
+        }
+    }
     char err[512];
-    if (r->ops->transfer(r->call, target, h, nh, err, sizeof err) != 0) {
+    if (r->ops->transfer(r->call, &t, err, sizeof err) != 0) {
         lua_pushnil(L);
         lua_pushstring(L, err);
         return 2;

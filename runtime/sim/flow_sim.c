@@ -12,7 +12,7 @@
  * up), transfer_ok (default true). The result: prompts ("lang/id" or the file, in
  * order), events (each {t = ms, op = ..., ...}), logs (call:log lines), ended (the
  * cause), error (the flow's error, nil if none), fallback (true when the fallback
- * played), duration_ms, transfers ({target, headers}), version.
+ * played), duration_ms, transfers ({target, mode, headers}), version.
  *
  * Every op completes at once on the virtual clock (a prompt takes its WAV's length,
  * or 1 s if no file is found), so a call of minutes runs in microseconds. This is the
@@ -250,20 +250,22 @@ static int sim_sleep(void *call, unsigned ms, char *err, size_t errlen)
     return 0;
 }
 
-static int sim_transfer(void *call, const char *target, const cw_header *h, size_t nh,
-                        char *err, size_t errlen)
+static int sim_transfer(void *call, const cw_transfer_args *t, char *err, size_t errlen)
 {
     (void)err;
     (void)errlen;
     sim_call *sc = call;
     lua_State *L = sc->L;
     event(sc, "transfer");
-    lua_pushstring(L, target);
+    lua_pushstring(L, t->target ? t->target : "");
     lua_setfield(L, -2, "target");
-    lua_createtable(L, 0, (int)nh);
-    for (size_t i = 0; i < nh; i++) {
-        lua_pushstring(L, h[i].value);
-        lua_setfield(L, -2, h[i].name);
+    lua_pushstring(L, t->mode == CW_TRANSFER_BRIDGE ? "bridge"
+                      : t->mode == CW_TRANSFER_REFER ? "refer" : "policy");
+    lua_setfield(L, -2, "mode");
+    lua_createtable(L, 0, (int)t->nheaders);
+    for (size_t i = 0; i < t->nheaders; i++) {
+        lua_pushstring(L, t->headers[i].value);
+        lua_setfield(L, -2, t->headers[i].name);
     }
     lua_setfield(L, -2, "headers");
     lua_pushvalue(L, -1);

@@ -89,6 +89,43 @@ static void on_info(cw_call *c, nua_handle_t *nh, const sip_t *sip, cw_sip_event
         cw_call_info_digit(c, &d);
 }
 
+/* An event of the bridged leg, our INVITE to the human (G9). */
+static void bridge_event(cw_call *c, nua_handle_t *nh, const nua_event_data_t *e,
+                         const sip_t *sip, cw_sip_event *ev)
+{
+    const char *body;
+    size_t len;
+    int state = nua_callstate_init;
+    switch (e->e_event) {
+    case nua_r_invite:
+        body_of(sip, &body, &len);
+        cw_call_bridge_response(c, e->e_status, e->e_phrase, body, len);
+        break;
+    case nua_i_bye:
+        cw_call_bridge_remote_end(c, "human-bye");
+        break;
+    case nua_i_info:
+        /* the human's keys are not the caller's answers */
+        nua_respond(nh, SIP_200_OK, NUTAG_WITH_SAVED(ev->saved), TAG_END());
+        break;
+    case nua_i_invite:
+        /* a re-INVITE from the human's side (a refresh, a hold): the relay goes on as
+         * it is, so it is declined, which leaves the dialog up (RFC 3261 14.2) */
+        nua_respond(nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_SAVED(ev->saved), TAG_END());
+        break;
+    case nua_i_state:
+        tl_gets(e->e_tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+        if (state == nua_callstate_terminated)
+            cw_call_bridge_signaling_ended(c);
+        break;
+    case nua_i_terminated:
+        cw_call_bridge_signaling_ended(c);
+        break;
+    default:
+        break;
+    }
+}
+
 void cw_sip_dispatch(cw_sip *s, cw_sip_event *ev)
 {
     const nua_event_data_t *e = nua_event_data(ev->saved);
@@ -98,6 +135,10 @@ void cw_sip_dispatch(cw_sip *s, cw_sip_event *ev)
     const char *body;
     size_t len;
 
+    if (c && nh && nh == cw_call_bridge_handle(c)) {
+        bridge_event(c, nh, e, sip, ev);
+        return;
+    }
     switch (e->e_event) {
     case nua_i_invite:
         if (!c) {

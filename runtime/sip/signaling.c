@@ -93,6 +93,65 @@ static int sig_refer(cw_call *c, const char *target, const cw_header *h, size_t 
     return 0;
 }
 
+/* "Name: value" lines for the extra headers (nua adds the last line break). */
+static int header_lines(char *out, size_t cap, const cw_header *h, size_t nh)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < nh; i++) {
+        n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s: %s\r\n", h[i].name,
+                              h[i].value);
+        if (n >= cap)
+            return -1;
+    }
+    if (n >= 2)
+        out[n - 2] = 0;
+    return 0;
+}
+
+static int sig_bridge_invite(cw_call *c, void **handle, const char *target,
+                             const char *from_user, const char *sdp, const cw_header *h,
+                             size_t nh, char *err, size_t errlen)
+{
+    char extra[2048], from[320];
+    if (header_lines(extra, sizeof extra, h, nh) != 0) {
+        snprintf(err, errlen, "the transfer headers are too long");
+        return -1;
+    }
+    /* the human sees who calls, as from any PBX; the host is ours */
+    snprintf(from, sizeof from, "<sip:%s@%s>", from_user, c->rt->cfg.listen);
+    nua_handle_t *nh_b = nua_handle(c->rt->sip->nua, (nua_hmagic_t *)c,
+                                    SIPTAG_TO_STR(target), SIPTAG_FROM_STR(from), TAG_END());
+    if (!nh_b) {
+        snprintf(err, errlen, "cannot create the INVITE to \"%s\"", target);
+        return -1;
+    }
+    *handle = nh_b;
+    nua_invite(nh_b, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
+               TAG_IF(extra[0], SIPTAG_HEADER_STR(extra)), TAG_END());
+    return 0;
+}
+
+static void sig_bridge_hangup(cw_call *c, int answered)
+{
+    nua_handle_t *nh = cw_call_bridge_handle(c);
+    if (!nh)
+        return;
+    if (answered)
+        nua_bye(nh, TAG_END());
+    else
+        nua_cancel(nh, TAG_END());
+}
+
+static void sig_bridge_release(cw_call *c)
+{
+    nua_handle_t *nh = cw_call_bridge_handle(c);
+    if (nh) {
+        nua_handle_bind(nh, NULL);
+        nua_handle_destroy(nh);
+    }
+}
+
 static void sig_release(cw_call *c)
 {
     nua_handle_t *nh = c->sig_handle;
@@ -110,4 +169,7 @@ const cw_signaling cw_sip_signaling = {
     .bye = sig_bye,
     .refer = sig_refer,
     .release = sig_release,
+    .bridge_invite = sig_bridge_invite,
+    .bridge_hangup = sig_bridge_hangup,
+    .bridge_release = sig_bridge_release,
 };

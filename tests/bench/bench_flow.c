@@ -65,12 +65,9 @@ static int op_gather(void *call, const cw_gather_args *g, char *err, size_t errl
     return op_no(call, err, errlen);
 }
 
-static int op_transfer(void *call, const char *t, const cw_header *h, size_t n, char *err,
-                       size_t errlen)
+static int op_transfer(void *call, const cw_transfer_args *t, char *err, size_t errlen)
 {
     (void)t;
-    (void)h;
-    (void)n;
     return op_no(call, err, errlen);
 }
 

@@ -137,6 +137,6 @@ c1=$(echo "$out" | grep '^GIVEN ' | head -n 1 | sed 's/.*"consent_id":"\([^"]*\)
 echo "$arts" | grep -q "consent=$c1 " || cw_fail "the first recording is not filed under its consent"
 "$CW_BIN" audit verify --data "$T/data" --tenant shop >/dev/null || cw_fail "the ledger does not verify"
 desk=$("$CW_BIN" audit show --data "$T/data" --tenant desk)
-echo "$desk" | grep -q '^HANDED_OVER .*"level":"basic".*"handover":{"target":"sip:desk@shop.example","carries_over":false}' ||
+echo "$desk" | grep -q '^HANDED_OVER .*"level":"basic".*"handover":{"target":"sip:desk@shop.example","carries_over":false,"mode":"refer"}' ||
     cw_fail "no HANDED_OVER record: $desk"
 cw_say "ok"

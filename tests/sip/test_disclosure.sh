@@ -63,7 +63,7 @@ grep -q 'flow saw key' "$T/runtime.log" && cw_fail "a key pressed during the dis
 
 # 2. a hang-up during the disclosure: nothing else happens
 cw_rtppeer peer2 --duration 10
-cw_sipp_ok bye "$CW_SCEN/hangup_early.xml" -s g1
+cw_sipp_ok bye "$CW_SCEN/hangup_early.xml" -s g1 -d 2000
 c2=$(sed -n 's/.*call=\([0-9]*\) incoming tenant=g1.*/\1/p' "$T/runtime.log" | tail -n 1)
 cw_wait_log "call=$c2 ended" 10
 sleep 0.3

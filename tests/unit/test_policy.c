@@ -752,6 +752,12 @@ static void test_speech_timeouts_handover_fallback(void)
             "field \"carries_over\" of handover must be true or false, not a string");
     REFUSED(11, "handover { target = \"sip:a@b.example\", notice = \"a\" }",
             "handover notice must be a table");
+    REFUSED(11, "handover { target = \"sip:a@b.example\", mode = \"blind\", "
+                "notice = { de = \"a\", en = \"b\" } }",
+            "field \"mode\" of handover is \"refer\" or \"bridge\"");
+    REFUSED(11, "handover { target = \"sip:a@b.example\", timeout = 0, "
+                "notice = { de = \"a\", en = \"b\" } }",
+            "field \"timeout\" of handover is 0, must be 1..600");
     write_policy(11, "handover { target = \"sips:empfang@b.example\", carries_over = true, "
                      "notice = { de = \"a\", en = \"b\" } }", NULL);
     cw_policy *p = load_t();
@@ -760,6 +766,17 @@ static void test_speech_timeouts_handover_fallback(void)
         CHECK_STR(p->handover_target, "sips:empfang@b.example");
         CHECK_EQ_INT(p->handover_carries_over, 1);
         CHECK_STR(p->langs[1].handover_notice, "b");
+        CHECK_EQ_INT(p->handover_bridge, 0);          /* REFER unless it says bridge */
+        CHECK_EQ_INT((int)p->handover_timeout_s, 30);
+    }
+    cw_policy_free(p);
+    write_policy(11, "handover { target = \"sip:empfang@b.example\", mode = \"bridge\", "
+                     "timeout = 45, notice = { de = \"a\", en = \"b\" } }", NULL);
+    p = load_t();
+    CHECK(p != NULL);
+    if (p) {
+        CHECK_EQ_INT(p->handover_bridge, 1);
+        CHECK_EQ_INT((int)p->handover_timeout_s, 45);
     }
     cw_policy_free(p);
 
