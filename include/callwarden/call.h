@@ -167,6 +167,9 @@ struct cw_call {
     int64_t consent_ms;             /* when it was given (committed) */
     unsigned consent_levels;        /* bit i: the policy's level i is offered */
     int consent_age;                /* -1 unknown */
+    int age_asking;                 /* the core's age question is being answered */
+    char age_digits[4];             /* the keys of its answer so far */
+    unsigned age_retries;
     int consent_simple;
     unsigned consent_retries;
     char consent_variant[33];       /* the wording asked: "main", "simple" or a variant id */

@@ -13,7 +13,7 @@
  *     notice { url = "https://...", email = "datenschutz@..." }      -- one at least
  *     disclosure "de" { text = "...", audio = "disclosure_de.wav" }    -- per language
  *     consent "de" { question = "...", more = "...", accepted = "...", refused = "...",
- *                    withdrawn = "...", timeout = "...", simple = "...",
+ *                    withdrawn = "...", timeout = "...", simple = "...", age = "...",
  *                    variants = { { id = "B", weight = 50, question = "..." } } }
  *     level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d",
  *                     recipients = {}, min_age = 0 }
@@ -72,6 +72,8 @@ typedef struct cw_policy_lang {
     char *more;                     /* the longer information ("9", layer 2) */
     char *accepted, *refused, *withdrawn, *timeout;
     char *simple;                   /* the question in simplified language, or NULL */
+    char *age_question;             /* asks the age in years (keys, then '#'), or NULL:
+                                     * levels with a min_age then need the flow's age */
     cw_policy_variant variants[CW_POLICY_MAX_VARIANTS];
     size_t nvariants;
     char *handover_notice;          /* said before a transfer, or NULL */

@@ -53,6 +53,8 @@ consent "de" {
         .. "gelöscht.",
     timeout = "Ich habe Sie leider nicht verstanden. Bitte sagen Sie 'Ja' oder drücken "
         .. "Sie die 1.",
+    age = "Für die Stufen 2 und 3 brauche ich Ihr Alter: Bitte geben Sie es in Jahren "
+        .. "ein und drücken Sie dann die Raute.",
 }
 consent "en" {
     question = "To handle your appointment request, this call is recorded. If you agree, "
@@ -70,6 +72,8 @@ consent "en" {
     refused = "All right, nothing will be recorded. I will put you through to our staff.",
     withdrawn = "Your consent is withdrawn. The recording has stopped and will be deleted.",
     timeout = "Sorry, I did not catch that. Please say 'yes' or press 1.",
+    age = "For levels 2 and 3 I need your age: please enter it in years, then press the "
+        .. "hash key.",
 }
 
 -- Basic: this call only. Extended: also AI improvement. Premium: also offers.

@@ -59,6 +59,8 @@ consent "de" {
               .. "unseren Assistenten zu verbessern. Mehr erfahren Sie mit der 9. "
               .. "Sonst verbinde ich Sie mit dem Praxisteam." },
     },
+    age = "Für die erweiterte Einwilligung brauche ich Ihr Alter: Bitte geben Sie es in "
+        .. "Jahren ein und drücken Sie dann die Raute.",
 }
 consent "en" {
     question = "When you tell us why you are calling, we also process information about "
@@ -78,6 +80,8 @@ consent "en" {
         .. "practice team.",
     withdrawn = "Your consent is withdrawn. The recording has stopped and will be deleted.",
     timeout = "Sorry, I did not catch that. Please say 'yes' or press 1.",
+    age = "For the extended consent I need your age: please enter it in years, then "
+        .. "press the hash key.",
 }
 
 level "basic" {

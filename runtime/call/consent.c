@@ -12,6 +12,11 @@
  * open for the level's purposes; a refusal is logged as REFUSED and this call never
  * records. Keys meanwhile are the consent's: they do not reach the flow.
  *
+ * Minimum age: when an offered level has one and the flow gave no age, the core first
+ * asks the policy's age question (the age in years, by keys, ended by '#' or after
+ * three digits or the answer time); no answer after the retries leaves the age unknown,
+ * so those levels cannot be given. The age goes into the record, never into a log.
+ *
  * G5: once given, the policy's withdraw key ends the consent at any moment (below).
  */
 #include <stdio.h>
@@ -240,6 +245,80 @@ static int grantable(const cw_call *c, size_t i, const cw_policy_level *l)
     return l->min_age == 0 || (c->consent_age >= 0 && (unsigned)c->consent_age >= l->min_age);
 }
 
+/* ---- the age question (a level with a min_age, and the flow did not say) ------------ */
+
+static int needs_age(const cw_call *c)
+{
+    const cw_policy *p = cw_call_policy(c);
+    for (size_t i = 0; i < p->nlevels; i++)
+        if ((c->consent_levels & (1u << i)) && p->levels[i].min_age > 0)
+            return 1;
+    return 0;
+}
+
+/* The age is known (or stays unknown, -1): on to the consent question. */
+static void age_done(cw_call *c, int age)
+{
+    hush(c);
+    c->age_asking = 0;
+    c->consent_age = age;
+    cw_log(CW_LOG_INFO, "call", "call=%llu consent age %s", (unsigned long long)c->id,
+           age >= 0 ? "answered" : "unknown: levels with a minimum age cannot be given");
+    ask(c);
+}
+
+static void ask_age(cw_call *c);
+
+static void age_timeout(uv_timer_t *t)
+{
+    cw_call *c = t->data;
+    if (!c->age_asking)
+        return;
+    if (c->age_digits[0]) {
+        age_done(c, atoi(c->age_digits));
+        return;
+    }
+    if (++c->age_retries > cw_call_policy(c)->retries) {
+        age_done(c, -1);
+        return;
+    }
+    ask_age(c);
+}
+
+static void age_question_done(cw_call *c, int completed)
+{
+    (void)completed;
+    if (c->age_asking)
+        uv_timer_start(&c->timer, age_timeout, cw_call_policy(c)->answer_timeout_ms, 0);
+}
+
+static void ask_age(cw_call *c)
+{
+    uv_timer_stop(&c->timer);
+    c->age_digits[0] = 0;
+    cw_call_speak(c, wording(c)->age_question, age_question_done);
+}
+
+/* A key while the age question stands: digits (at most three) and '#' to end; a key
+ * stops the question's wording, and the policy's answer time then runs per key. */
+static void age_key(cw_call *c, char digit)
+{
+    size_t n = strlen(c->age_digits);
+    if (digit >= '0' && digit <= '9' && n < 3) {
+        c->age_digits[n] = digit;
+        c->age_digits[n + 1] = 0;
+        n++;
+    }
+    if (digit == '#' || n == 3) {
+        int age = n ? atoi(c->age_digits) : -1;
+        age_done(c, age <= 130 ? age : -1);
+        return;
+    }
+    hush(c);
+    c->consent_next = NULL;
+    uv_timer_start(&c->timer, age_timeout, cw_call_policy(c)->answer_timeout_ms, 0);
+}
+
 int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t errlen)
 {
     const cw_policy *p = cw_call_policy(c);
@@ -280,9 +359,15 @@ int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t err
     c->consent_retries = 0;
     c->consent = CW_CONSENT_ASKING;
     choose_wording(c, wording(c));
-    cw_log(CW_LOG_INFO, "call", "call=%llu consent asked variant=%s levels=0x%x age=%d",
-           (unsigned long long)c->id, c->consent_variant, c->consent_levels, a->age);
-    ask(c);
+    cw_log(CW_LOG_INFO, "call", "call=%llu consent asked variant=%s levels=0x%x age=%s",
+           (unsigned long long)c->id, c->consent_variant, c->consent_levels,
+           a->age >= 0 ? "from-flow" : "unknown");
+    c->age_asking = a->age < 0 && needs_age(c) && wording(c)->age_question;
+    c->age_retries = 0;
+    if (c->age_asking)
+        ask_age(c);                    /* G3: the core asks, before the question */
+    else
+        ask(c);
     return 0;
 }
 
@@ -353,6 +438,10 @@ int cw_consent_takes_digit(cw_call *c, char digit)
     }
     if (c->consent != CW_CONSENT_ASKING)
         return c->consent == CW_CONSENT_COMMITTING;   /* an answer is being stored */
+    if (c->age_asking) {
+        age_key(c, digit);
+        return 1;
+    }
     const cw_policy *p = cw_call_policy(c);
     if (p->key_more && digit == p->key_more) {
         hush(c);
@@ -369,8 +458,9 @@ int cw_consent_takes_digit(cw_call *c, char digit)
             continue;
         if (!grantable(c, i, l)) {
             cw_log(CW_LOG_INFO, "call", "call=%llu consent key=%c level=%s not grantable "
-                   "(not offered, or min_age %u, age %d)", (unsigned long long)c->id, digit,
-                   l->name, l->min_age, c->consent_age);
+                   "(%s)", (unsigned long long)c->id, digit, l->name,
+                   !(c->consent_levels & (1u << i)) ? "not offered"
+                   : c->consent_age < 0 ? "minimum age, age unknown" : "below the minimum age");
             return 1;                  /* as if no key: the question stands */
         }
         give(c, l, digit);

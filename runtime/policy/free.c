@@ -20,6 +20,7 @@ void pol_lang_free(cw_policy_lang *l)
     for (size_t i = 0; i < CW_POLICY_MAX_VARIANTS; i++)
         free(l->variants[i].question);
     free(l->handover_notice);
+    free(l->age_question);
     free(l->goodbye);
     for (size_t i = 0; i < CW_POLICY_MAX_WORDS; i++) {
         free(l->yes[i]);

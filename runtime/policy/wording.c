@@ -199,7 +199,8 @@ static void consent(pol_ctx *cx, const pol_decl *d)
     pol_push_decl(cx->L, d);
     pol_table t = { cx, lua_gettop(cx->L), what, d->line };
     static const char *const fields[] = { "question", "more", "accepted", "refused",
-                                          "withdrawn", "timeout", "simple", "variants", NULL };
+                                          "withdrawn", "timeout", "simple", "variants",
+                                          "age", NULL };
     pol_only_fields(&t, fields, 0);
     pol_text(&t, "question", 1, &l->question);
     if (pol_text(&t, "more", 0, &l->more) == 0 && cx->p->key_more)
@@ -211,6 +212,7 @@ static void consent(pol_ctx *cx, const pol_decl *d)
     pol_text(&t, "withdrawn", 1, &l->withdrawn);
     pol_text(&t, "timeout", 0, &l->timeout);
     pol_text(&t, "simple", 0, &l->simple);
+    pol_text(&t, "age", 0, &l->age_question);
     variants(&t, l);
     lua_pop(cx->L, 1);
 }

@@ -8,7 +8,8 @@
 # pcall; a granted recording is stored in the vault as one artifact of the consent's
 # purpose (a paused second of it not), and a refused call leaves no artifact. G5: the withdraw key in the middle of a
 # recording stops it (nothing of it is kept), logs WITHDRAWN and ERASED, plays the
-# confirmation and runs the flow's on_withdraw.
+# confirmation and runs the flow's on_withdraw. A level with a minimum age, when the flow
+# does not know the age: the core asks it (keys, then '#') before the question.
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 
 S="$T/scripts"
@@ -57,6 +58,14 @@ LUA
 after_disclosure=$(( $(cw_frames "$P/shop/disclosure.wav") * 20 + 600 ))
 
 cp -r "$P/shop" "$P/desk"
+# the core asks the age itself when a level needs one and the flow does not know it
+mkdir -p "$S/teen" "$P/teen"
+cp "$P/shop/disclosure.wav" "$P/teen/"
+sed 's/timeout = "Again." }/timeout = "Again.", age = "Your age, then the hash key." }/' \
+    "$P/shop/policy.lua" >"$P/teen/policy.lua"
+grep -q 'age = ' "$P/teen/policy.lua" || cw_fail "the age wording did not go into the policy"
+printf 'local l, why = call:consent{}\ncall:log("consent: " .. tostring(l) .. " " .. tostring(why))\ncall:hangup()\n' \
+    >"$S/teen/flow.lua"
 
 cw_pick_ports 40
 cw_start --scripts "$S" --policies "$P"
@@ -117,8 +126,31 @@ call withdraw 1 '*' 0
 cw_expect_log 'call=6 consent withdrawn level=basic'
 cw_expect_log 'call=6 recording stopped purpose=call_handling seconds=[0-9.]+ discarded'
 [ "$(field 6 withdrawn)" = "basic" ] || cw_fail "on_withdraw did not run"
+
+# 7, 8 (the age question): 15 years, then "2" (extended, from 16) is refused and "1"
+# gives basic; 17 years and "2" gives extended
+teen() {
+    calls=$((calls + 1))
+    cw_rtppeer "p-$1" --duration 40 --send-ms 20000
+    cw_sipp_ok "$1" "$CW_SCEN/consent_age.xml" -s teen -d "$after_disclosure" \
+        -key k1 "$2" -key k2 "$3" -key k3 '#' -key k4 "$4" -key k5 "$5"
+    cw_wait_log "call=$calls ended" 20
+}
+teen age15 1 5 2 1
+cw_expect_log "call=$calls consent asked variant=main levels=0x3 age=unknown"
+cw_expect_log "call=$calls consent age answered"
+cw_expect_log "call=$calls consent key=2 level=extended not grantable \(below the minimum age\)"
+[ "$(sed -n "s/.*call=$calls tenant=teen consent: \(.*\)/\1/p" "$T/runtime.log")" = "basic nil" ] ||
+    cw_fail "age 15: $(grep "call=$calls " "$T/runtime.log" | tail -n 5)"
+teen age17 1 7 2 '*'
+[ "$(sed -n "s/.*call=$calls tenant=teen consent: \(.*\)/\1/p" "$T/runtime.log")" = "extended nil" ] ||
+    cw_fail "age 17: $(grep "call=$calls " "$T/runtime.log" | tail -n 5)"
+grep -E 'consent (age|asked).*(15|17)' "$T/runtime.log" && cw_fail "an age is in the log"
 cw_stop
 
+teen=$("$CW_BIN" audit show --data "$T/data" --tenant teen)
+echo "$teen" | grep -q '^GIVEN .*"level":"basic".*"age_answer":"15"' || cw_fail "no GIVEN basic with age 15: $teen"
+echo "$teen" | grep -q '^GIVEN .*"level":"extended".*"age_answer":"17"' || cw_fail "no GIVEN extended with age 17: $teen"
 out=$("$CW_BIN" audit show --data "$T/data" --tenant shop) || cw_fail "audit show: $out"
 [ "$(echo "$out" | grep -c '^GIVEN .*"level":"basic"')" = 3 ] || cw_fail "expected 3 GIVEN records: $out"
 c5=$(echo "$out" | grep '^GIVEN ' | tail -n 1 | sed 's/.*"consent_id":"\([^"]*\)".*/\1/')

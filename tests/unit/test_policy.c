@@ -198,6 +198,9 @@ static void test_demo(void)
         CHECK_EQ_INT(basic->min_age, 0);
         CHECK_EQ_INT(ext->min_age, 16);
         CHECK_EQ_INT(prem->min_age, 18);
+        /* levels with a minimum age: the core can ask it in both languages */
+        CHECK(p->langs[0].age_question && strstr(p->langs[0].age_question, "Alter"));
+        CHECK(p->langs[1].age_question && strstr(p->langs[1].age_question, "age"));
         CHECK_EQ_INT(basic->npurposes, 1);
         CHECK(cw_policy_level_covers(basic, "call_handling"));
         CHECK(!cw_policy_level_covers(basic, "ai_improvement"));
