@@ -57,6 +57,7 @@ typedef struct cw_signaling {
 } cw_signaling;
 
 typedef struct cw_bridge cw_bridge;
+typedef struct cw_evidence cw_evidence;
 
 typedef enum cw_call_state {
     CW_CALL_NEW = 0,      /* INVITE received, not answered */
@@ -176,6 +177,12 @@ struct cw_call {
     const char *consent_question;   /* the policy's text (alive with the version) */
     cw_play_cb consent_next;        /* what follows the wording being rendered */
     cw_recording *rec;              /* call:record{} in progress, or NULL */
+    cw_evidence *evidence;          /* the caller's answer being heard (evidence.c) */
+    char evidence_id[33];           /* the snippet a GIVEN names, "" for none */
+    char evidence_sha256[65];
+    uint8_t *evidence_wav;          /* it, until stored after the GIVEN is durable */
+    size_t evidence_len;
+    int64_t evidence_ms;
     cw_play_cb withdraw_flow_cb;    /* the flow's prompt that gave way to the withdrawal */
     int withdraw_confirming;        /* the confirmation plays */
 

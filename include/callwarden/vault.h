@@ -51,6 +51,9 @@ typedef struct cw_vault_item {
     const char *kind;                   /* e.g. "audio/wav", "text/plain": [a-z0-9_./+-]{1,63} */
     int64_t created_ms;
     int64_t delete_after_ms;            /* required (G7): 0 or <= created_ms is refused */
+    const char *id;                     /* NULL: a new random id; else the one to use
+                                           ([0-9a-f]{32}, unused: a ledger record named it
+                                           before the content was stored) */
 } cw_vault_item;
 
 /* What the vault tells about a stored artifact: metadata only, never content. */

@@ -1,4 +1,5 @@
-/* wav.h  Loading prompts from RIFF/WAVE files: 8 kHz mono, 16-bit PCM, mu-law or A-law. */
+/* wav.h  RIFF/WAVE files: loading prompts (8 kHz mono, 16-bit PCM, mu-law or A-law) and
+ * writing recordings (16-bit PCM). */
 #ifndef CALLWARDEN_WAV_H
 #define CALLWARDEN_WAV_H
 
@@ -25,5 +26,9 @@ int cw_wav_load(const char *path, cw_audio *out, char *err, size_t errlen);
 
 /* Free the samples of a; a may be zeroed or already freed. */
 void cw_audio_free(cw_audio *a);
+
+/* A WAV image (PCM 16-bit, 8 kHz mono) of n samples in a new buffer of *len bytes (the
+ * caller frees it), or NULL when out of memory. */
+uint8_t *cw_wav_encode(const int16_t *pcm, size_t n, size_t *len);
 
 #endif

@@ -34,6 +34,7 @@ static void maybe_free(cw_call *c)
         c->next->prev = c->prev;
     rt->ncalls--;
     cw_bridge_free(c);
+    cw_evidence_drop(c);
     if (c->flow.v)
         cw_flow_free(&c->flow);        /* releases the version */
     else if (c->version)
@@ -80,6 +81,8 @@ static void stop_media(cw_call *c)
 {
     cw_media_clock_remove(&c->rt->clock, &c->stream);
     cw_bridge_call_ended(c);           /* the human's leg goes with the caller's */
+    if (c->consent != CW_CONSENT_COMMITTING)
+        cw_evidence_drop(c);           /* an answer not given is not kept */
     cw_recorder_finish(c, 1);          /* what was recorded with consent is kept */
     c->stream.playing = NULL;
     c->play_cb = NULL;
@@ -579,6 +582,8 @@ static void on_inbound_frame(void *owner, const int16_t *pcm, size_t n)
     cw_call *c = owner;
     if (c->bridge)
         cw_bridge_caller_frame(c, pcm, n);
+    if (c->evidence)
+        cw_evidence_frame(c, pcm, n);  /* the answer to the consent question, in memory */
 }
 
 static const cw_stream_events stream_events = {

@@ -46,6 +46,20 @@ int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t err
 /* A key arrived: 1 if the consent question took it. */
 int cw_consent_takes_digit(cw_call *c, char digit);
 
+/* ---- G3's evidence: the caller's answer (evidence.c) ---- */
+
+/* The question was heard: hold the caller's audio from now on, until the answer. */
+void cw_evidence_listen(cw_call *c);
+/* One frame of the caller's audio (kept only while listening). */
+void cw_evidence_frame(cw_call *c, const int16_t *pcm, size_t n);
+/* The answer came: the snippet as WAV with its id and hash for the GIVEN; 1 if there
+ * is one. */
+int cw_evidence_take(cw_call *c);
+/* The GIVEN is durable: seal the snippet into the vault (level l's retention). */
+void cw_evidence_store(cw_call *c, const cw_policy_level *l);
+/* Refused, failed, hung up: wipe whatever was held. */
+void cw_evidence_drop(cw_call *c);
+
 /* ---- G2 (recorder.c) ---- */
 
 /* call:record{purpose=}: 0 recording, or -1 with the reason (naming G2) in err. */

@@ -105,6 +105,7 @@ static void given_logged(cw_call *c, int ok)
         return;
     if (!ok) {
         /* not durable, so not given: the gate stays shut (G2) */
+        cw_evidence_drop(c);
         c->consent = CW_CONSENT_NONE;
         cw_log(CW_LOG_ERROR, "call", "call=%llu consent %s not stored: not given",
                (unsigned long long)c->id, c->consent_id);
@@ -121,6 +122,8 @@ static void given_logged(cw_call *c, int ok)
     c->stream.consent_gate.given = 1;
     cw_log(CW_LOG_INFO, "call", "call=%llu consent given level=%s variant=%s",
            (unsigned long long)c->id, c->consent_level, c->consent_variant);
+    if (l)
+        cw_evidence_store(c, l);       /* only now: the record that names it is durable */
     cw_call_speak(c, wording(c)->accepted, after_accepted);
 }
 
@@ -136,6 +139,7 @@ static void refuse(cw_call *c, const char *answer)
 {
     char err[256];
     hush(c);
+    cw_evidence_drop(c);               /* a refusal's audio is never kept */
     c->consent = CW_CONSENT_REFUSED;
     cw_log(CW_LOG_INFO, "call", "call=%llu consent refused answer=%s variant=%s",
            (unsigned long long)c->id, answer, c->consent_variant);
@@ -152,6 +156,7 @@ static void give(cw_call *c, const cw_policy_level *l, char key)
     hush(c);
     c->consent = CW_CONSENT_COMMITTING;
     snprintf(c->consent_level, sizeof c->consent_level, "%s", l->name);
+    cw_evidence_take(c);               /* the answer, for the GIVEN to name */
     char answer[2] = { key, 0 };
     if (cw_call_log_consent(c, l, answer, given_logged, err, sizeof err) != 0) {
         cw_log(CW_LOG_ERROR, "call", "call=%llu GIVEN not written: %s",
@@ -191,7 +196,9 @@ static void question_done(cw_call *c, int completed)
     (void)completed;
     if (c->consent != CW_CONSENT_ASKING)
         return;
-    /* the caller has the policy's answer time after the question ended */
+    /* the caller has the policy's answer time after the question ended; what the
+     * caller says from now on is the answer, held as its evidence */
+    cw_evidence_listen(c);
     uv_timer_start(&c->timer, answer_timeout, cw_call_policy(c)->answer_timeout_ms, 0);
 }
 

@@ -17,6 +17,7 @@
 
 #include "callwarden/audit.h"
 #include "callwarden/log.h"
+#include "callwarden/wav.h"
 #include "callwarden/runtime.h"
 #include "call_int.h"
 
@@ -40,37 +41,6 @@ static void record_frame(void *owner, const int16_t *pcm, size_t n)
     }
     memcpy(r->pcm + r->n, pcm, n * sizeof *pcm);
     r->n += n;
-}
-
-static void put_le(uint8_t *p, uint32_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* A WAV file (PCM 16-bit mono 8 kHz) of n samples, in a new buffer of *len bytes. */
-static uint8_t *wav_of(const int16_t *pcm, size_t n, size_t *len)
-{
-    size_t data = n * 2;
-    uint8_t *b = malloc(44 + data);
-    if (!b)
-        return NULL;
-    memcpy(b, "RIFF", 4);
-    put_le(b + 4, (uint32_t)(36 + data), 4);
-    memcpy(b + 8, "WAVEfmt ", 8);
-    put_le(b + 16, 16, 4);
-    put_le(b + 20, 1, 2);              /* PCM */
-    put_le(b + 22, 1, 2);              /* mono */
-    put_le(b + 24, 8000, 4);
-    put_le(b + 28, 16000, 4);
-    put_le(b + 32, 2, 2);
-    put_le(b + 34, 16, 2);
-    memcpy(b + 36, "data", 4);
-    put_le(b + 40, (uint32_t)data, 4);
-    for (size_t i = 0; i < n; i++)
-        put_le(b + 44 + 2 * i, (uint16_t)pcm[i], 2);
-    *len = 44 + data;
-    return b;
 }
 
 static void free_recording(cw_recording *r)
@@ -113,7 +83,7 @@ void cw_recorder_finish(cw_call *c, int keep)
     const cw_policy_level *l = given_level(c);
     cw_tenant_store *ts = cw_stores_find(&c->rt->stores, c->tenant);
     size_t len = 0;
-    uint8_t *wav = keep && l && r->n ? wav_of(r->pcm, r->n, &len) : NULL;
+    uint8_t *wav = keep && l && r->n ? cw_wav_encode(r->pcm, r->n, &len) : NULL;
     cw_log(CW_LOG_INFO, "call", "call=%llu recording stopped purpose=%s seconds=%.2f %s",
            (unsigned long long)c->id, r->purpose, (double)r->n / 8000.0,
            wav ? "stored" : keep ? "nothing to store" : "discarded");

@@ -128,6 +128,9 @@ int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer
         purposes[i].recipients = l->recipients ? l->recipients : "";
     }
     cw_ledger_uuid(c->consent_id);
+    /* the snippet is sealed under the consent's own key in the vault */
+    char evidence_key[48];
+    snprintf(evidence_key, sizeof evidence_key, "consent:%s", c->consent_id);
     cw_receipt r = {
         .event_type = l ? "GIVEN" : "REFUSED", .consent_id = c->consent_id,
         .subject_ref = c->subject_ref, .cli_withheld = c->cli_withheld, .ts_ms = now,
@@ -138,6 +141,9 @@ int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer
         .purposes = purposes, .npurposes = np, .method = "DTMF", .answer = answer,
         .confidence = 1, .disclosure_sha256 = c->disclosure_sha256,
         .disclosed_at_ms = c->disclosed_at_ms, .age_answer = age,
+        .evidence_ref = l && c->evidence_id[0] ? c->evidence_id : NULL,
+        .evidence_sha256 = c->evidence_sha256, .evidence_key_id = evidence_key,
+        .evidence_ms = c->evidence_ms,
         .call_id_hash = call_hash, .tenant = c->tenant, .build = CW_VERSION,
         .policy_hash = p->hash, .flow_hash = v->hash,
         .delete_after_ms = l ? now + l->retention_ms : 0,

@@ -230,3 +230,35 @@ void cw_audio_free(cw_audio *a)
     a->samples = NULL;
     a->nsamples = 0;
 }
+
+/* ---- writing ---- */
+
+static void put_le_n(uint8_t *p, uint32_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint8_t *cw_wav_encode(const int16_t *pcm, size_t n, size_t *len)
+{
+    size_t data = n * 2;
+    uint8_t *b = malloc(44 + data);
+    if (!b)
+        return NULL;
+    memcpy(b, "RIFF", 4);
+    put_le_n(b + 4, (uint32_t)(36 + data), 4);
+    memcpy(b + 8, "WAVEfmt ", 8);
+    put_le_n(b + 16, 16, 4);
+    put_le_n(b + 20, 1, 2);              /* PCM */
+    put_le_n(b + 22, 1, 2);              /* mono */
+    put_le_n(b + 24, 8000, 4);
+    put_le_n(b + 28, 16000, 4);
+    put_le_n(b + 32, 2, 2);
+    put_le_n(b + 34, 16, 2);
+    memcpy(b + 36, "data", 4);
+    put_le_n(b + 40, (uint32_t)data, 4);
+    for (size_t i = 0; i < n; i++)
+        put_le_n(b + 44 + 2 * i, (uint16_t)pcm[i], 2);
+    *len = 44 + data;
+    return b;
+}

@@ -312,7 +312,7 @@ typedef struct put_job {
     cw_stores *s;
     cw_tenant_store *ts;
     char subject[CW_VAULT_REF_LEN], consent[CW_VAULT_CONSENT_LEN];
-    char purpose[CW_VAULT_PURPOSE_LEN], kind[CW_VAULT_KIND_LEN];
+    char purpose[CW_VAULT_PURPOSE_LEN], kind[CW_VAULT_KIND_LEN], chosen_id[CW_VAULT_REF_LEN];
     cw_vault_item item;
     uint8_t *data;
     size_t len;
@@ -365,6 +365,10 @@ int cw_stores_put(cw_stores *s, cw_tenant_store *ts, const cw_vault_item *item, 
     j->item.consent_id = j->consent;
     j->item.purpose = j->purpose;
     j->item.kind = j->kind;
+    if (item->id) {
+        snprintf(j->chosen_id, sizeof j->chosen_id, "%s", item->id);
+        j->item.id = j->chosen_id;
+    }
     j->data = data;
     j->len = len;
     j->cb = cb;

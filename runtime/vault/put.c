@@ -48,6 +48,9 @@ static int check_item(const cw_vault_item *it, size_t len, char *err, size_t err
     if (!word_ok(it->kind, CW_VAULT_KIND_LEN - 1, "_./+-"))
         return cw_error(err, errlen, "bad kind \"%.70s\" (expected [a-z0-9_./+-]{1,63})",
                         it->kind ? it->kind : "");
+    if (it->id && !vault_ref_ok(it->id))
+        return cw_error(err, errlen, "bad artifact id \"%.40s\" (expected [0-9a-f]{32})",
+                        it->id);
     if (it->delete_after_ms <= 0)
         return cw_error(err, errlen, "an artifact without an expiry is refused "
                         "(delete_after_ms missing; G7)");
@@ -94,7 +97,9 @@ int cw_vault_put(cw_vault *v, const cw_vault_item *item, const void *data, size_
     uint8_t *sealed = malloc(sealed_len);
     if (!sealed)
         rc = cw_error(err, errlen, "out of memory for %zu bytes", sealed_len);
-    if (rc == 0 && vault_random_hex(a.id, 16) != 0)
+    if (rc == 0 && item->id)
+        snprintf(a.id, sizeof a.id, "%s", item->id);
+    else if (rc == 0 && vault_random_hex(a.id, 16) != 0)
         rc = cw_error(err, errlen, "no randomness");
     if (rc == 0) {
         aad_len = vault_item_aad(aad, sizeof aad, &a);

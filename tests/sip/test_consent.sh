@@ -9,7 +9,9 @@
 # purpose (a paused second of it not), and a refused call leaves no artifact. G5: the withdraw key in the middle of a
 # recording stops it (nothing of it is kept), logs WITHDRAWN and ERASED, plays the
 # confirmation and runs the flow's on_withdraw. A level with a minimum age, when the flow
-# does not know the age: the core asks it (keys, then '#') before the question.
+# does not know the age: the core asks it (keys, then '#') before the question. The
+# GIVEN names the caller's answer as evidence (stored sealed after the commit); a
+# refusal keeps none.
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 
 S="$T/scripts"
@@ -66,6 +68,11 @@ sed 's/timeout = "Again." }/timeout = "Again.", age = "Your age, then the hash k
 grep -q 'age = ' "$P/teen/policy.lua" || cw_fail "the age wording did not go into the policy"
 printf 'local l, why = call:consent{}\ncall:log("consent: " .. tostring(l) .. " " .. tostring(why))\ncall:hangup()\n' \
     >"$S/teen/flow.lua"
+# the evidence of a consent: what the caller sent between the question's end and the key
+mkdir -p "$S/proof" "$P/proof"
+cp "$P/shop/disclosure.wav" "$P/proof/"
+grep -v '^level "extended"\|^ *retention = "90d"' "$P/shop/policy.lua" >"$P/proof/policy.lua"
+cp "$S/teen/flow.lua" "$S/proof/flow.lua"
 
 cw_pick_ports 40
 cw_start --scripts "$S" --policies "$P"
@@ -146,7 +153,33 @@ teen age17 1 7 2 '*'
 [ "$(sed -n "s/.*call=$calls tenant=teen consent: \(.*\)/\1/p" "$T/runtime.log")" = "extended nil" ] ||
     cw_fail "age 17: $(grep "call=$calls " "$T/runtime.log" | tail -n 5)"
 grep -E 'consent (age|asked).*(15|17)' "$T/runtime.log" && cw_fail "an age is in the log"
+
+# 9, 10 (evidence): "1" two seconds into the question's answer time, and "#" (refused)
+proof() {
+    calls=$((calls + 1))
+    cw_rtppeer "p-$1" --duration 40 --send-ms 20000
+    cw_sipp_ok "$1" "$CW_SCEN/consent_age.xml" -s proof -d "$after_disclosure" \
+        -key k1 '*' -key k2 '*' -key k3 '*' -key k4 '*' -key k5 "$2"
+    cw_wait_log "call=$calls ended" 20
+}
+proof evidence 1
+cw_wait_log "call=$calls consent evidence stored artifact=[0-9a-f]{32}" 10
+evidence=$(sed -n "s/.*call=$calls consent evidence stored artifact=\([0-9a-f]*\).*/\1/p" "$T/runtime.log")
+proof refusal '#'
 cw_stop
+
+prf=$("$CW_BIN" audit show --data "$T/data" --tenant proof)
+given=$(echo "$prf" | grep '^GIVEN ')
+echo "$given" | grep -q "\"evidence\":{\"ref\":\"$evidence\",\"sha256\":\"[0-9a-f]\{64\}\",\"key_id\":\"consent:" ||
+    cw_fail "GIVEN does not name its evidence $evidence: $given"
+ms=$(echo "$given" | sed 's/.*"duration_ms":\([0-9]*\).*/\1/')
+cw_ge "the evidence's duration (ms)" "$ms" 200
+[ "$ms" -le 5000 ] || cw_fail "the evidence is $ms ms, more than the answer"
+echo "$prf" | grep '^REFUSED ' | grep -q evidence && cw_fail "a refusal kept evidence: $prf"
+parts=$("$CW_BINARY_DIR/tests/vault_tool" list "$T/data" proof)
+[ "$(echo "$parts" | grep -c '^artifact=')" = 1 ] || cw_fail "expected the one evidence artifact: $parts"
+echo "$parts" | grep -q "^artifact=$evidence .*purpose=consent_evidence kind=audio/wav" ||
+    cw_fail "the evidence is not in the vault as named: $parts"
 
 teen=$("$CW_BIN" audit show --data "$T/data" --tenant teen)
 echo "$teen" | grep -q '^GIVEN .*"level":"basic".*"age_answer":"15"' || cw_fail "no GIVEN basic with age 15: $teen"

@@ -300,7 +300,7 @@ static int attacker_opens(const uint8_t ikm[32], const char *info, const char *i
 static cw_vault_item item(const char *ref, const char *consent, const char *purpose,
                           int64_t created, int64_t expires)
 {
-    cw_vault_item it = { ref, consent, purpose, "text/plain", created, expires };
+    cw_vault_item it = { ref, consent, purpose, "text/plain", created, expires, NULL };
     return it;
 }
 
@@ -521,6 +521,20 @@ static void test_round_trip(cw_vault *v)
     CHECK_EQ_INT(m.in_blob, 0);
     CHECK_EQ_INT(m.size, sizeof small - 1);
     CHECK_EQ_INT(m.delete_after_ms, FAR);
+
+    /* an id chosen beforehand (a GIVEN names its evidence before it is stored): used as
+     * given, once; a malformed one refused */
+    char s9[33];
+    CHECK_EQ_INT(cw_vault_subject(v, "+43 1 5550009", 1000, s9, err, sizeof err), 0);
+    it = item(s9, "evidence-test", "consent_evidence", 1000, FAR);
+    it.id = "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0";
+    CHECK_EQ_INT(cw_vault_put(v, &it, small, 5, id2, sha, err, sizeof err), 0);
+    CHECK_STR(id2, "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0");
+    CHECK(opens_to(v, id2, small, 5));
+    CHECK_EQ_INT(cw_vault_put(v, &it, small, 5, id2, sha, err, sizeof err), -1);
+    it.id = "../../etc/passwd";
+    CHECK_EQ_INT(cw_vault_put(v, &it, small, 5, id2, sha, err, sizeof err), -1);
+    CHECK(strstr(err, "bad artifact id") != NULL);
 
     /* 200 KiB: a blob file, 0600, whose SHA-256 is the one put returned */
     size_t big_len = 200 * 1024;
