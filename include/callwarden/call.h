@@ -80,6 +80,7 @@ typedef struct cw_recording {
     char purpose[33];
     int64_t started_ms;
     int paused;                     /* call:pause_record(): frames are not kept */
+    uint64_t last_frame;            /* the stream's audio_frames_in at the last one kept */
 } cw_recording;
 
 /* Where a call is with its consent (G3). */
@@ -185,6 +186,7 @@ struct cw_call {
     int64_t evidence_ms;
     cw_play_cb withdraw_flow_cb;    /* the flow's prompt that gave way to the withdrawal */
     int withdraw_confirming;        /* the confirmation plays */
+    uint64_t withdraw_key_frame;    /* audio_frames_in when the withdraw key went down */
 
     /* G9: a handover in progress (handover.c) */
     char ho_target[256];

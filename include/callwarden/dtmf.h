@@ -15,6 +15,8 @@
  * arrive late (up to 2 s behind) are ignored, and the segments of a key held past
  * 0xFFFF units (RFC 4733 2.5.1.5) continue one event, whose duration then saturates
  * at 0xFFFF units. Zero-initialise before use; zero again when the SSRC changes.
+ * After each packet, began tells whether it started a new event, so that a key can
+ * take effect when it goes down (the withdraw key, G5), before it is reported.
  */
 typedef struct cw_dtmf_rx {
     int in_event;          /* an event with timestamp ts is in progress */
@@ -22,6 +24,7 @@ typedef struct cw_dtmf_rx {
     uint32_t ts;
     uint8_t event;
     uint16_t duration;     /* in timestamp units */
+    int began;             /* the last packet fed began a new event (a key went down) */
 } cw_dtmf_rx;
 
 /* One digit heard; digit is one of "0123456789*#ABCD". */

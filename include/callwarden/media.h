@@ -109,6 +109,8 @@ typedef struct cw_stream_events {
     void (*digit)(void *owner, const cw_dtmf_digit *d, const char *method);
     void (*play_done)(void *owner, int completed);   /* completed=0: stopped early */
     void (*inbound_frame)(void *owner, const int16_t *pcm, size_t n);
+    /* an RFC 4733 key went down (its digit follows when it ends); may be NULL */
+    void (*key_down)(void *owner, char digit);
 } cw_stream_events;
 
 typedef struct cw_stream_stats {
@@ -118,6 +120,7 @@ typedef struct cw_stream_stats {
     uint64_t rtcp_received;
     uint64_t ssrc_changes;
     uint64_t digits;
+    uint64_t audio_frames_in;   /* decoded inbound audio frames (the caller's frame clock) */
     uint64_t gate_refused;      /* outbound frames the gate held back (G1) */
     uint64_t first_sent_ns;     /* uv_hrtime() of the first RTP packet sent, 0 if none */
 } cw_stream_stats;

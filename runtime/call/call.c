@@ -586,8 +586,16 @@ static void on_inbound_frame(void *owner, const int16_t *pcm, size_t n)
         cw_evidence_frame(c, pcm, n);  /* the answer to the consent question, in memory */
 }
 
+static void on_key_down(void *owner, char digit)
+{
+    cw_call *c = owner;
+    if (c->state == CW_CALL_ANSWERED)
+        cw_consent_key_down(c, digit);
+}
+
 static const cw_stream_events stream_events = {
     .digit = on_digit,
     .play_done = on_play_done,
     .inbound_frame = on_inbound_frame,
+    .key_down = on_key_down,
 };

@@ -45,6 +45,8 @@ int cw_disclosure_takes_digit(cw_call *c, char digit);
 int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t errlen);
 /* A key arrived: 1 if the consent question took it. */
 int cw_consent_takes_digit(cw_call *c, char digit);
+/* An RFC 4733 key went down: the withdraw key shuts the gate at once (G5). */
+void cw_consent_key_down(cw_call *c, char digit);
 
 /* ---- G3's evidence: the caller's answer (evidence.c) ---- */
 

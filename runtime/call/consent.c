@@ -413,8 +413,14 @@ static void withdraw(cw_call *c)
     c->stream.consent_gate.given = 0;
     c->stream.consent_gate.npurposes = 0;
     c->consent = CW_CONSENT_WITHDRAWN;
-    cw_log(CW_LOG_INFO, "call", "call=%llu consent withdrawn level=%s",
-           (unsigned long long)c->id, c->consent_level);
+    /* how many of the caller's frames were kept after the key: the measure of G5's
+     * "within one frame" (the key counts from when it went down, for RFC 4733) */
+    uint64_t key = c->withdraw_key_frame ? c->withdraw_key_frame
+                                         : c->stream.stats.audio_frames_in;
+    uint64_t after = c->rec && c->rec->last_frame > key ? c->rec->last_frame - key : 0;
+    cw_log(CW_LOG_INFO, "call", "call=%llu consent withdrawn level=%s "
+           "frames_recorded_after_key=%llu", (unsigned long long)c->id, c->consent_level,
+           (unsigned long long)after);
     cw_recorder_finish(c, 0);
     cw_call_log_withdrawn(c);
     c->pending_handles++;
@@ -431,6 +437,20 @@ static void withdraw(cw_call *c)
     cw_call_speak(c, wording(c)->withdrawn, after_withdrawn);
     if (c->flow.v)
         cw_flow_withdrawn(&c->flow, c->consent_level);
+}
+
+void cw_consent_key_down(cw_call *c, char digit)
+{
+    const cw_policy *p = cw_call_policy(c);
+    if (c->consent != CW_CONSENT_GIVEN || !p || !p->key_withdraw || digit != p->key_withdraw ||
+        c->withdraw_key_frame)
+        return;
+    /* G5: the gate shuts as the key goes down; the withdrawal itself follows with the
+     * digit when the key ends (or, its end lost, when the next key begins) */
+    c->stream.consent_gate.given = 0;
+    c->withdraw_key_frame = c->stream.stats.audio_frames_in;
+    cw_log(CW_LOG_DEBUG, "call", "call=%llu withdraw key down: the gate is shut",
+           (unsigned long long)c->id);
 }
 
 int cw_consent_takes_digit(cw_call *c, char digit)

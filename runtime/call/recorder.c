@@ -41,6 +41,7 @@ static void record_frame(void *owner, const int16_t *pcm, size_t n)
     }
     memcpy(r->pcm + r->n, pcm, n * sizeof *pcm);
     r->n += n;
+    r->last_frame = c->stream.stats.audio_frames_in;
 }
 
 static void free_recording(cw_recording *r)

@@ -63,6 +63,7 @@ int cw_dtmf_rfc4733_input(cw_dtmf_rx *rx, const cw_rtp_packet *p, uint32_t rate_
     uint8_t event = p->payload[0];
     int end = (p->payload[1] & 0x80) != 0;
     uint16_t duration = (uint16_t)((p->payload[2] << 8) | p->payload[3]);
+    rx->began = 0;
     if (event > EVENT_MAX)
         return 0;   /* not a key; leaves a pending key pending */
 
@@ -97,6 +98,7 @@ int cw_dtmf_rfc4733_input(cw_dtmf_rx *rx, const cw_rtp_packet *p, uint32_t rate_
     if (rx->in_event && !rx->reported)
         emit(rx, rate_hz, &out[n++]);
     rx->in_event = 1;
+    rx->began = 1;
     rx->reported = 0;
     rx->ts = p->ts;
     rx->event = event;

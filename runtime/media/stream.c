@@ -261,12 +261,15 @@ void cw_stream_rtp_input(cw_stream *s, const uint8_t *buf, size_t len,
             s->stats.rtp_dropped++;
         else
             deliver_digits(s, d, n, "rfc4733");
+        if (n >= 0 && s->dtmf.began && s->ev && s->ev->key_down)
+            s->ev->key_down(s->owner, cw_dtmf_event_char(s->dtmf.event));
         return;
     }
 
     int16_t pcm[CW_RTP_MAX_PACKET];
     size_t n = p.payload_len < CW_RTP_MAX_PACKET ? p.payload_len : CW_RTP_MAX_PACKET;
     cw_g711_decode(s->codec, p.payload, pcm, n);
+    s->stats.audio_frames_in++;
     cw_gate_inbound(s, pcm, n);
 }
 

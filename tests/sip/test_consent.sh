@@ -133,6 +133,22 @@ call withdraw 1 '*' 0
 cw_expect_log 'call=6 consent withdrawn level=basic'
 cw_expect_log 'call=6 recording stopped purpose=call_handling seconds=[0-9.]+ discarded'
 [ "$(field 6 withdrawn)" = "basic" ] || cw_fail "on_withdraw did not run"
+cw_expect_log 'call=6 consent withdrawn level=basic frames_recorded_after_key=0'
+
+# 7. the same by RFC 4733 in the RTP, while the caller talks: the gate shuts as the key
+# goes down, so at most one frame of the caller's audio is kept after the key's first
+# event packet
+calls=$((calls + 1))
+cw_rtppeer p-rtp0 --duration 40 --send-ms 20000 --pcap "${CW_DTMF_PCAP%_1.pcap}_0.pcap" \
+    --dtmf-after-ms $((after_disclosure + 1500))
+cw_sipp_ok rtp0 "$CW_SCEN/consent_keys.xml" -s shop -d "$after_disclosure" \
+    -key k1 1 -key k2 '*' -key k3 '*'
+cw_wait_log "call=$calls ended" 20
+cw_expect_log "call=$calls dtmf digit=0 method=rfc4733"
+cw_expect_log "call=$calls withdraw key down: the gate is shut"
+after=$(sed -n "s/.*call=$calls consent withdrawn level=basic frames_recorded_after_key=\([0-9]*\).*/\1/p" "$T/runtime.log")
+[ -n "$after" ] && [ "$after" -le 1 ] ||
+    cw_fail "frames recorded after the withdraw key: ${after:-none logged} (at most 1)"
 
 # 7, 8 (the age question): 15 years, then "2" (extended, from 16) is refused and "1"
 # gives basic; 17 years and "2" gives extended
@@ -185,7 +201,7 @@ teen=$("$CW_BIN" audit show --data "$T/data" --tenant teen)
 echo "$teen" | grep -q '^GIVEN .*"level":"basic".*"age_answer":"15"' || cw_fail "no GIVEN basic with age 15: $teen"
 echo "$teen" | grep -q '^GIVEN .*"level":"extended".*"age_answer":"17"' || cw_fail "no GIVEN extended with age 17: $teen"
 out=$("$CW_BIN" audit show --data "$T/data" --tenant shop) || cw_fail "audit show: $out"
-[ "$(echo "$out" | grep -c '^GIVEN .*"level":"basic"')" = 3 ] || cw_fail "expected 3 GIVEN records: $out"
+[ "$(echo "$out" | grep -c '^GIVEN .*"level":"basic"')" = 4 ] || cw_fail "expected 4 GIVEN records: $out"
 c5=$(echo "$out" | grep '^GIVEN ' | tail -n 1 | sed 's/.*"consent_id":"\([^"]*\)".*/\1/')
 echo "$out" | grep -q "^WITHDRAWN .*\"consent_id\":\"$c5\"" || cw_fail "no WITHDRAWN for call 5"
 echo "$out" | grep -q "^ERASED .*\"consent_id\":\"$c5\",\"reason\":\"withdrawn\"" || cw_fail "no ERASED for call 5"

@@ -47,8 +47,12 @@ int main(void)
     /* a normal event: start, continuations, three end packets -> one digit */
     reset();
     CHECK_EQ_INT(feed(1, 0, 160, 1000), 0);
+    CHECK_EQ_INT(rx.began, 1);                /* the key went down with this packet */
+    CHECK_EQ_INT(rx.event, 1);
     CHECK_EQ_INT(feed(1, 0, 320, 1000), 0);
+    CHECK_EQ_INT(rx.began, 0);                /* ... and not again */
     CHECK_EQ_INT(feed(1, 1, 800, 1000), 1);
+    CHECK_EQ_INT(rx.began, 0);
     CHECK_EQ_INT(last_ms, 100);
     CHECK_EQ_INT(feed(1, 1, 800, 1000), 0);
     CHECK_EQ_INT(feed(1, 1, 800, 1000), 0);

@@ -73,7 +73,7 @@ static void on_frame(void *o, const int16_t *pcm, size_t n)
         w->frames_in++;
 }
 
-static const cw_stream_events events = { on_digit, on_play_done, on_frame };
+static const cw_stream_events events = { on_digit, on_play_done, on_frame, NULL };
 
 static cw_prompt *make_prompt(size_t nsamples)
 {
