@@ -70,6 +70,7 @@ typedef enum cw_call_state {
 enum {
     CW_DISCLOSURE_NONE = 0,         /* not started, or the tenant has no policy */
     CW_DISCLOSURE_PLAYING,          /* answered; only the disclosure may be heard */
+    CW_DISCLOSURE_MENU,             /* played; the policy's language menu is asked */
     CW_DISCLOSURE_DONE              /* played in full; the flow runs */
 };
 
@@ -157,6 +158,7 @@ struct cw_call {
     char disclosure_sha256[65];
     int64_t disclosure_start_ms, disclosed_at_ms;
     unsigned keys_discarded;        /* pressed during the disclosure */
+    int lang_menu_offered;
     char subject_ref[33];           /* the caller's data subject in the vault, "" if not yet */
     int cli_withheld;
     int subject_pending;            /* the look-up runs on a worker thread (pins the call) */

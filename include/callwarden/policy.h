@@ -9,7 +9,8 @@
  *
  *     controller { name = "...", address = "...", contact = "...", dpo = "..." }
  *     jurisdiction "DE"
- *     languages { default = "de", "de", "en", prefixes = { ["+44"] = "en" } }
+ *     languages { default = "de", "de", "en", prefixes = { ["+44"] = "en" },
+ *                 menu = { ["1"] = "de", ["2"] = "en", prompt = "..." } }
  *     notice { url = "https://...", email = "datenschutz@..." }      -- one at least
  *     disclosure "de" { text = "...", audio = "disclosure_de.wav" }    -- per language
  *     consent "de" { question = "...", more = "...", accepted = "...", refused = "...",
@@ -109,6 +110,10 @@ typedef struct cw_policy {
     size_t nlangs;
     struct { char prefix[16]; char lang[CW_POLICY_LANG_LEN]; } prefixes[CW_POLICY_MAX_PREFIXES];
     size_t nprefixes;
+    /* the language menu after the disclosure (languages.menu), nmenu 0 for none */
+    struct { char key; char lang[CW_POLICY_LANG_LEN]; } menu[CW_POLICY_MAX_LANGS];
+    size_t nmenu;
+    char *menu_prompt;
 
     cw_policy_level levels[CW_POLICY_MAX_LEVELS];
     size_t nlevels;

@@ -10,6 +10,10 @@
  * the policy's for the caller's language: the recording the policy names, else its text
  * rendered by the local TTS (cached by hash). When it has been played, DISCLOSED goes to
  * the tenant's ledger (records.c).
+ *
+ * A policy's language menu (languages.menu) is offered after the disclosure, never
+ * before it: a key that chooses another language has the disclosure said again in that
+ * language, and DISCLOSED names the one the caller chose.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,11 +23,11 @@
 #include "callwarden/runtime.h"
 #include "call_int.h"
 
-static void disclosure_played(cw_call *c, int completed)
+/* Played in full (in the language the caller chose, if there is a menu): the flow's
+ * turn. */
+static void disclosure_finished(cw_call *c)
 {
-    c->stream.gate_only = NULL;
-    if (!completed || c->state != CW_CALL_ANSWERED)
-        return;                        /* hung up during it: nothing else happens */
+    uv_timer_stop(&c->timer);
     c->disclosure = CW_DISCLOSURE_DONE;
     c->stream.consent_gate.disclosed = 1;
     c->disclosed_at_ms = cw_now_ms();
@@ -35,6 +39,36 @@ static void disclosure_played(cw_call *c, int completed)
     c->version = NULL;                 /* the flow's run owns the reference now */
     c->flow_started = 1;
     cw_call_start_flow(c, v);
+}
+
+static void menu_timeout(uv_timer_t *t)
+{
+    cw_call *c = t->data;
+    if (c->disclosure == CW_DISCLOSURE_MENU)
+        disclosure_finished(c);        /* no key: the language stays */
+}
+
+static void menu_said(cw_call *c, int completed)
+{
+    (void)completed;
+    if (c->disclosure == CW_DISCLOSURE_MENU)
+        uv_timer_start(&c->timer, menu_timeout, c->version->policy->answer_timeout_ms, 0);
+}
+
+static void disclosure_played(cw_call *c, int completed)
+{
+    c->stream.gate_only = NULL;
+    if (!completed || c->state != CW_CALL_ANSWERED)
+        return;                        /* hung up during it: nothing else happens */
+    const cw_policy *p = c->version->policy;
+    if (p->nmenu && !c->lang_menu_offered) {
+        /* the language menu comes after the disclosure, never before it (G1) */
+        c->lang_menu_offered = 1;
+        c->disclosure = CW_DISCLOSURE_MENU;
+        cw_call_speak(c, p->menu_prompt, menu_said);
+        return;
+    }
+    disclosure_finished(c);
 }
 
 static void play_disclosure(cw_call *c, cw_prompt *p)
@@ -74,16 +108,12 @@ int cw_disclosure_needed(const cw_call *c)
     return c->version && c->version->policy;
 }
 
-void cw_disclosure_start(cw_call *c)
+/* Play the disclosure in language l: its recording, else its text by the TTS. */
+static void disclose_in(cw_call *c, const cw_policy_lang *l)
 {
-    if (c->disclosure != CW_DISCLOSURE_NONE || c->state != CW_CALL_ANSWERED)
-        return;
-    const cw_policy *pol = c->version->policy;
-    const cw_policy_lang *l = cw_policy_lang_for(pol, c->caller);
     snprintf(c->lang, sizeof c->lang, "%s", l->lang);
     c->disclosure = CW_DISCLOSURE_PLAYING;
     cw_call_disclosure_hash(c, l);
-    cw_call_find_subject(c);           /* for the DISCLOSED record, meanwhile */
     /* nothing but the disclosure leaves from now on, even before it is ready */
     static const cw_prompt nothing;
     c->stream.gate_only = &nothing;
@@ -102,8 +132,44 @@ void cw_disclosure_start(cw_call *c)
         disclosure_failed(c, err);
 }
 
+void cw_disclosure_start(cw_call *c)
+{
+    if (c->disclosure != CW_DISCLOSURE_NONE || c->state != CW_CALL_ANSWERED)
+        return;
+    cw_call_find_subject(c);           /* for the DISCLOSED record, meanwhile */
+    disclose_in(c, cw_policy_lang_for(c->version->policy, c->caller));
+}
+
+/* A key while the language menu stands: a language's key says the disclosure again in
+ * that language (then the flow starts in it); the key of the language already spoken
+ * ends the menu at once; any other key is ignored. */
+static void menu_key(cw_call *c, char digit)
+{
+    const cw_policy *p = c->version->policy;
+    for (size_t i = 0; i < p->nmenu; i++) {
+        if (p->menu[i].key != digit)
+            continue;
+        c->play_cb = NULL;
+        c->consent_next = NULL;
+        cw_tts_cancel(&c->tts_wait);
+        cw_stream_stop(&c->stream);
+        uv_timer_stop(&c->timer);
+        cw_log(CW_LOG_INFO, "call", "call=%llu language chosen lang=%s", (unsigned long long)c->id,
+               p->menu[i].lang);
+        if (strcmp(p->menu[i].lang, c->lang) == 0)
+            disclosure_finished(c);
+        else
+            disclose_in(c, cw_policy_lang_get(p, p->menu[i].lang));
+        return;
+    }
+}
+
 int cw_disclosure_takes_digit(cw_call *c, char digit)
 {
+    if (c->disclosure == CW_DISCLOSURE_MENU) {
+        menu_key(c, digit);
+        return 1;
+    }
     if (c->disclosure != CW_DISCLOSURE_PLAYING)
         return 0;
     c->keys_discarded++;

@@ -44,5 +44,6 @@ void cw_policy_free(cw_policy *p)
     for (size_t i = 0; i < CW_POLICY_MAX_LEVELS; i++)
         free(p->levels[i].recipients);
     free(p->handover_target);
+    free(p->menu_prompt);
     free(p);
 }

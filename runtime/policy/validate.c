@@ -142,6 +142,51 @@ static void prefixes(pol_ctx *cx, int idx, int line)
     }
 }
 
+/* menu = { ["1"] = "de", ["2"] = "en", prompt = "..." }: after the disclosure in the
+ * caller's first language, a key chooses another (and the disclosure is said again). */
+static void menu(pol_ctx *cx, int idx, int line)
+{
+    lua_State *L = cx->L;
+    cw_policy *p = cx->p;
+    if (lua_type(L, idx) != LUA_TTABLE) {
+        pol_error(cx->errors, line, "field \"menu\" of languages must be a table "
+                  "({ [\"1\"] = \"de\", [\"2\"] = \"en\", prompt = \"...\" }), not %s",
+                  pol_type_desc(lua_type(L, idx)));
+        return;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        const char *lang = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        if (k && strcmp(k, "prompt") == 0) {
+            pol_text_at(cx, lua_gettop(L), line, "the prompt of the language menu",
+                        &p->menu_prompt);
+        } else if (!k || strlen(k) != 1 || !strchr("0123456789*#", k[0])) {
+            pol_error(cx->errors, line, "language menu: \"%.16s\" is not a key (0-9 * #) "
+                      "or prompt", k ? k : pol_type_desc(lua_type(L, -2)));
+        } else if (!lang || !pol_lang_mut(p, lang)) {
+            pol_error(cx->errors, line, "language menu: key \"%s\" must map to one of the "
+                      "languages", k);
+        } else if (p->nmenu == CW_POLICY_MAX_LANGS) {
+            pol_error(cx->errors, line, "language menu: more keys than languages");
+        } else {
+            for (size_t i = 0; i < p->nmenu; i++)
+                if (p->menu[i].key == k[0] || strcmp(p->menu[i].lang, lang) == 0)
+                    pol_error(cx->errors, line, "language menu: key \"%s\" or language "
+                              "\"%s\" given twice", k, lang);
+            p->menu[p->nmenu].key = k[0];
+            snprintf(p->menu[p->nmenu].lang, sizeof p->menu[0].lang, "%s", lang);
+            p->nmenu++;
+        }
+        lua_pop(L, 1);
+    }
+    if (!p->menu_prompt)
+        pol_error(cx->errors, line, "the language menu has no prompt (prompt = \"Für Deutsch "
+                  "die 1, for English press 2.\")");
+    if (p->nmenu < 2)
+        pol_error(cx->errors, line, "the language menu offers fewer than two languages");
+}
+
 static void languages(pol_ctx *cx)
 {
     lua_State *L = cx->L;
@@ -155,7 +200,7 @@ static void languages(pol_ctx *cx)
     }
     cx->languages_line = d->line;
     pol_table t = open_decl(cx, d, "languages");
-    static const char *const fields[] = { "default", "prefixes", NULL };
+    static const char *const fields[] = { "default", "prefixes", "menu", NULL };
     pol_only_fields(&t, fields, 1);
     size_t n = lua_rawlen(L, t.idx);
     for (size_t i = 1; i <= n; i++) {
@@ -199,6 +244,9 @@ static void languages(pol_ctx *cx)
 
     if (pol_field(&t, "prefixes") != LUA_TNIL)
         prefixes(cx, lua_gettop(L), d->line);
+    lua_pop(L, 1);
+    if (pol_field(&t, "menu") != LUA_TNIL)
+        menu(cx, lua_gettop(L), d->line);
     lua_pop(L, 2);
 }
 

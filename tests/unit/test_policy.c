@@ -372,6 +372,31 @@ static void test_languages(void)
             "unknown field \"prefix\" in languages (did you mean \"prefixes\"?)");
     REFUSED(3, "languages { default = \"de\", \"de\", \"en\", [5] = \"fr\" }",
             "unexpected entry [5] in languages");
+    /* the language menu after the disclosure */
+    REFUSED(3, "languages { default = \"de\", \"de\", \"en\", menu = { [\"1\"] = \"de\", "
+               "[\"2\"] = \"en\" } }", "the language menu has no prompt");
+    REFUSED(3, "languages { default = \"de\", \"de\", \"en\", menu = { [\"1\"] = \"de\", "
+               "[\"2\"] = \"fr\", prompt = \"p\" } }",
+            "language menu: key \"2\" must map to one of the languages");
+    REFUSED(3, "languages { default = \"de\", \"de\", \"en\", menu = { [\"12\"] = \"de\", "
+               "prompt = \"p\" } }", "language menu: \"12\" is not a key (0-9 * #) or prompt");
+    REFUSED(3, "languages { default = \"de\", \"de\", \"en\", menu = { [\"1\"] = \"de\", "
+               "prompt = \"p\" } }", "the language menu offers fewer than two languages");
+    REFUSED(3, "languages { default = \"de\", \"de\", \"en\", menu = \"1\" }",
+            "field \"menu\" of languages must be a table");
+    write_policy(3, "languages { default = \"de\", \"de\", \"en\", menu = { [\"1\"] = \"de\", "
+                    "[\"2\"] = \"en\", prompt = \"Deutsch 1, English 2.\" } }", NULL);
+    cw_policy *mp = load_t();
+    CHECK(mp != NULL);
+    if (mp) {
+        CHECK_EQ_INT(mp->nmenu, 2);
+        CHECK_STR(mp->menu_prompt, "Deutsch 1, English 2.");
+        int k1 = mp->menu[0].key == '1' ? 0 : 1;
+        CHECK_EQ_INT(mp->menu[k1].key, '1');
+        CHECK_STR(mp->menu[k1].lang, "de");
+        CHECK_STR(mp->menu[1 - k1].lang, "en");
+    }
+    cw_policy_free(mp);
     refused_at(1, 3, "-- none", NULL, "no languages statement");
     /* a wording for a language that is not listed names the languages statement */
     REFUSED_EXTRA(12, "disclosure \"fr\" { text = \"Bonjour.\" }",
