@@ -16,6 +16,7 @@
  *     consent "de" { question = "...", more = "...", accepted = "...", refused = "...",
  *                    withdrawn = "...", timeout = "...", simple = "...", age = "...",
  *                    variants = { { id = "B", weight = 50, question = "..." } } }
+ *     purposes { referral = "passing the request to a partner workshop" }
  *     level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d",
  *                     recipients = {}, min_age = 0 }
  *     keys { more = "9", withdraw = "0", human = "#" }
@@ -32,7 +33,8 @@
  * their defaults: keys (withdraw "0", more and human not offered), timeouts (6000 ms, 2
  * retries), speech, handover (required when keys.human is set; a notice for every
  * listed language; mode "refer" (default) or "bridge", timeout 1..600 s, default 30:
- * how long a bridged human's phone rings), fallback. A retention is a whole number and one of m(inutes), h, d,
+ * how long a bridged human's phone rings), fallback, purposes (the tenant's own, beside
+ * the core's vocabulary: a level's purpose must be one or the other). A retention is a whole number and one of m(inutes), h, d,
  * w, y (365 days), at most 100y. Each statement appears once, or once per language or
  * level name. An unknown field, a wrong type, a duplicate or colliding key is an error;
  * the loader invents no level and no wording.
@@ -122,6 +124,10 @@ typedef struct cw_policy {
     unsigned answer_timeout_ms;     /* how long the caller has to answer a question */
     unsigned retries;               /* questions repeated before it counts as refused */
 
+    /* the tenant's own purposes (purposes { name = "description" }), beside the core's */
+    struct { char name[CW_POLICY_NAME_LEN]; char *description; } own_purposes[32];
+    size_t nown_purposes;
+
     char *handover_target;          /* a sip: or sips: URI, or NULL */
     int handover_carries_over;      /* the consent stays valid with the human (default 0) */
     int handover_bridge;            /* 1: bridge (our INVITE, media through us), 0: REFER */
@@ -158,6 +164,12 @@ const cw_policy_level *cw_policy_level_get(const cw_policy *p, const char *name)
 
 /* 1 if the level's purposes include purpose. */
 int cw_policy_level_covers(const cw_policy_level *l, const char *purpose);
+
+/* What purpose means (English), from the tenant's purposes statement or the core's
+ * vocabulary (call_handling, transcription, ai_processing, ai_improvement,
+ * quality_assurance, personalised_offers, marketing, analytics, crm_sync); NULL for an
+ * unknown purpose. p may be NULL (the core's vocabulary only). */
+const char *cw_policy_purpose_description(const cw_policy *p, const char *purpose);
 
 /* Parse a retention as written ("30d", "12h", "90m", "1y"; a number and a unit) into ms.
  * 0, or -1 if it is not one. */

@@ -45,5 +45,7 @@ void cw_policy_free(cw_policy *p)
         free(p->levels[i].recipients);
     free(p->handover_target);
     free(p->menu_prompt);
+    for (size_t i = 0; i < p->nown_purposes; i++)
+        free(p->own_purposes[i].description);
     free(p);
 }

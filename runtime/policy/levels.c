@@ -47,6 +47,12 @@ static void purposes(pol_table *t, cw_policy_level *l)
             } else if (!pol_name_ok(s)) {
                 pol_error(t->cx->errors, t->line, "purpose \"%.40s\" of %s: a purpose name "
                           "is 1-32 of a-z, 0-9 and _", s, t->what);
+            } else if (!cw_policy_purpose_description(t->cx->p, s)) {
+                pol_error(t->cx->errors, t->line, "unknown purpose \"%s\" in %s (the core "
+                          "knows call_handling, transcription, ai_processing, "
+                          "ai_improvement, quality_assurance, personalised_offers, "
+                          "marketing, analytics, crm_sync; declare your own in purposes "
+                          "{ %s = \"what it is for\" })", s, t->what, s);
             } else if (cw_policy_level_covers(l, s)) {
                 pol_error(t->cx->errors, t->line, "purpose \"%s\" is listed twice in %s", s,
                           t->what);

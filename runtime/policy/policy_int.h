@@ -54,6 +54,7 @@ typedef enum pol_kind {
     POL_TIMEOUTS,
     POL_HANDOVER,
     POL_FALLBACK,
+    POL_PURPOSES,
     /* once per language or level name: kind "name" { ... } */
     POL_DISCLOSURE,
     POL_CONSENT,
@@ -108,6 +109,9 @@ typedef struct pol_ctx {
 /* [-0, +0, m] Check the declarations and fill p; problems go to errors. Raises only
  * on a memory error (the caller runs it protected). */
 void pol_validate(pol_ctx *cx);
+
+/* [-0, +0, m] The tenant's own purposes (before the levels that name them). */
+void pol_validate_purposes(pol_ctx *cx);
 
 /* [-0, +0, m] Levels and keys: each level's fields, and no key used twice. */
 void pol_validate_levels(pol_ctx *cx);

@@ -26,6 +26,7 @@ static const char *const kind_names[POL_NKINDS] = {
     [POL_LANGUAGES] = "languages",   [POL_NOTICE] = "notice",
     [POL_KEYS] = "keys",             [POL_TIMEOUTS] = "timeouts",
     [POL_HANDOVER] = "handover",     [POL_FALLBACK] = "fallback",
+    [POL_PURPOSES] = "purposes",
     [POL_DISCLOSURE] = "disclosure", [POL_CONSENT] = "consent",
     [POL_LEVEL] = "level",           [POL_SPEECH] = "speech",
 };
@@ -40,6 +41,7 @@ static const char *const kind_examples[POL_NKINDS] = {
     [POL_TIMEOUTS] = "timeouts { answer_ms = 6000, retries = 2 }",
     [POL_HANDOVER] = "handover { target = \"sip:...\", notice = { ... } }",
     [POL_FALLBACK] = "fallback { goodbye = { ... } }",
+    [POL_PURPOSES] = "purposes { referral = \"passing your request to a partner\" }",
     [POL_DISCLOSURE] = "disclosure \"de\" { text = \"...\" }",
     [POL_CONSENT] = "consent \"de\" { question = \"...\", ... }",
     [POL_LEVEL] = "level \"basic\" { key = \"1\", purposes = { ... }, retention = \"30d\" }",
@@ -202,8 +204,8 @@ static int unknown_global(lua_State *L)
             return luaL_error(L, "'%s' is not available in a policy (no files, no "
                               "debug, no modules, no metatables)", k);
     return luaL_error(L, "unknown name '%s' (a policy has the statements controller, "
-                      "jurisdiction, languages, notice, disclosure, consent, level, keys, "
-                      "speech, timeouts, handover, fallback)", k);
+                      "jurisdiction, languages, notice, purposes, disclosure, consent, level, "
+                      "keys, speech, timeouts, handover, fallback)", k);
 }
 
 /* __index of a library table: upvalue 1 its name. */

@@ -339,6 +339,7 @@ void pol_validate(pol_ctx *cx)
     languages(cx);
     notice(cx);
     timeouts(cx);
+    pol_validate_purposes(cx);
     pol_validate_levels(cx);
     pol_validate_wording(cx);
 }

@@ -372,6 +372,29 @@ static void test_languages(void)
             "unknown field \"prefix\" in languages (did you mean \"prefixes\"?)");
     REFUSED(3, "languages { default = \"de\", \"de\", \"en\", [5] = \"fr\" }",
             "unexpected entry [5] in languages");
+    /* a level's purposes: the core's or the tenant's own, anything else is a typo */
+    REFUSED(9, "level \"basic\" { key = \"1\", purposes = { \"call_handlign\" }, "
+               "retention = \"30d\" }",
+            "unknown purpose \"call_handlign\" in level \"basic\" (the core knows");
+    REFUSED(9, "purposes { call_handling = \"x\" } level \"basic\" { key = \"1\", "
+               "purposes = { \"call_handling\" }, retention = \"30d\" }",
+            "purposes: \"call_handling\" is one of the core's already");
+    REFUSED(9, "purposes { referral = 1 } level \"basic\" { key = \"1\", "
+               "purposes = { \"call_handling\" }, retention = \"30d\" }",
+            "the description of purpose \"referral\" must be a string, not a number");
+    write_policy(9, "purposes { referral = \"passing it to a partner\" } level \"basic\" { "
+                    "key = \"1\", purposes = { \"call_handling\", \"referral\" }, "
+                    "retention = \"30d\" }", NULL);
+    cw_policy *pp = load_t();
+    CHECK(pp != NULL);
+    if (pp) {
+        CHECK_STR(cw_policy_purpose_description(pp, "referral"), "passing it to a partner");
+        CHECK(cw_policy_purpose_description(pp, "call_handling") != NULL);
+        CHECK(cw_policy_purpose_description(pp, "nonsense") == NULL);
+        CHECK(cw_policy_level_covers(cw_policy_level_get(pp, "basic"), "referral"));
+    }
+    cw_policy_free(pp);
+
     /* the language menu after the disclosure */
     REFUSED(3, "languages { default = \"de\", \"de\", \"en\", menu = { [\"1\"] = \"de\", "
                "[\"2\"] = \"en\" } }", "the language menu has no prompt");
@@ -917,8 +940,9 @@ static void test_many_errors(void)
     CHECK(strstr(err, "t/policy.lua:1: ... and more unknown fields in controller") != NULL);
     cw_policy_free(p);
     /* long lists are capped, with one message each */
-    REFUSED(9, "local ps = {} for i = 1, 100000 do ps[i] = \"p\" .. i end "
-               "level \"basic\" { key = \"1\", purposes = ps, retention = \"30d\" }",
+    REFUSED(9, "local d, ps = {}, {} for i = 1, 32 do d[\"p\" .. i] = \"x\" ps[i] = \"p\" .. i "
+               "end purposes(d) level \"basic\" { key = \"1\", purposes = ps, "
+               "retention = \"30d\" }",
             "level \"basic\" has more than 16 purposes");
     REFUSED(3, "local ls = { default = \"de\", \"de\", \"en\" } for i = 1, 100000 do "
                "ls[#ls + 1] = \"x\" .. string.char(97 + i % 26, 97 + i // 26 % 26) end "
