@@ -181,6 +181,7 @@ struct cw_call {
     cw_play_cb consent_next;        /* what follows the wording being rendered */
     cw_recording *rec;              /* call:record{} in progress, or NULL */
     cw_evidence *evidence;          /* the caller's answer being heard (evidence.c) */
+    int evidence_listening;         /* from the question's end to the answer */
     char evidence_id[33];           /* the snippet a GIVEN names, "" for none */
     char evidence_sha256[65];
     uint8_t *evidence_wav;          /* it, until stored after the GIVEN is durable */

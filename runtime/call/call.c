@@ -582,7 +582,7 @@ static void on_inbound_frame(void *owner, const int16_t *pcm, size_t n)
     cw_call *c = owner;
     if (c->bridge)
         cw_bridge_caller_frame(c, pcm, n);
-    if (c->evidence)
+    if (c->evidence_listening)
         cw_evidence_frame(c, pcm, n);  /* the answer to the consent question, in memory */
 }
 

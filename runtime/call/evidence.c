@@ -15,6 +15,7 @@
 
 #include "callwarden/audit.h"
 #include "callwarden/crypto.h"
+#include "callwarden/g711.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
 #include "callwarden/wav.h"
@@ -23,30 +24,35 @@
 #define EVIDENCE_SECONDS 5
 #define EVIDENCE_SAMPLES (8000u * EVIDENCE_SECONDS)
 
+/* Held as mu-law (the line's own quality; 40 KB for 5 s), allocated with the first frame
+ * of the answer, so a call costs nothing here until the caller is heard. */
 struct cw_evidence {
-    int16_t pcm[EVIDENCE_SAMPLES];     /* a ring: the newest samples overwrite the oldest */
+    uint8_t ulaw[EVIDENCE_SAMPLES];    /* a ring: the newest samples overwrite the oldest */
     size_t start, n;
-    int listening;
 };
 
 void cw_evidence_listen(cw_call *c)
 {
-    if (!c->evidence && !(c->evidence = malloc(sizeof *c->evidence)))
-        return;                        /* no evidence then; the consent is still valid */
-    c->evidence->start = c->evidence->n = 0;
-    c->evidence->listening = 1;
+    if (c->evidence)
+        c->evidence->start = c->evidence->n = 0;
+    c->evidence_listening = 1;
 }
 
 void cw_evidence_frame(cw_call *c, const int16_t *pcm, size_t n)
 {
-    cw_evidence *e = c->evidence;
-    if (!e || !e->listening)
+    if (!c->evidence_listening)
         return;
+    if (!c->evidence && !(c->evidence = calloc(1, sizeof *c->evidence))) {
+        c->evidence_listening = 0;     /* no evidence then; the consent is still valid */
+        return;
+    }
+    cw_evidence *e = c->evidence;
     for (size_t i = 0; i < n; i++) {
+        uint8_t u = cw_g711_ulaw_encode(pcm[i]);
         if (e->n < EVIDENCE_SAMPLES) {
-            e->pcm[(e->start + e->n++) % EVIDENCE_SAMPLES] = pcm[i];
+            e->ulaw[(e->start + e->n++) % EVIDENCE_SAMPLES] = u;
         } else {
-            e->pcm[e->start] = pcm[i];
+            e->ulaw[e->start] = u;
             e->start = (e->start + 1) % EVIDENCE_SAMPLES;
         }
     }
@@ -54,6 +60,7 @@ void cw_evidence_frame(cw_call *c, const int16_t *pcm, size_t n)
 
 void cw_evidence_drop(cw_call *c)
 {
+    c->evidence_listening = 0;
     if (c->evidence) {
         cw_wipe(c->evidence, sizeof *c->evidence);
         free(c->evidence);
@@ -70,10 +77,9 @@ void cw_evidence_drop(cw_call *c)
 int cw_evidence_take(cw_call *c)
 {
     cw_evidence *e = c->evidence;
-    if (!e || !e->listening)
-        return 0;
-    e->listening = 0;
-    if (e->n == 0)
+    int listening = c->evidence_listening;
+    c->evidence_listening = 0;
+    if (!e || !listening || e->n == 0)
         return 0;                      /* answered during the question: nothing to keep */
     int16_t *lin = malloc(e->n * sizeof *lin);
     uint8_t id[16];
@@ -82,7 +88,7 @@ int cw_evidence_take(cw_call *c)
         return 0;
     }
     for (size_t i = 0; i < e->n; i++)
-        lin[i] = e->pcm[(e->start + i) % EVIDENCE_SAMPLES];
+        lin[i] = cw_g711_ulaw_decode(e->ulaw[(e->start + i) % EVIDENCE_SAMPLES]);
     c->evidence_wav = cw_wav_encode(lin, e->n, &c->evidence_len);
     c->evidence_ms = (int64_t)e->n / 8;
     cw_wipe(lin, e->n * sizeof *lin);
