@@ -82,6 +82,9 @@ typedef struct cw_recording {
     int64_t started_ms;
     int paused;                     /* call:pause_record(): frames are not kept */
     uint64_t last_frame;            /* the stream's audio_frames_in at the last one kept */
+    int both;                       /* also what the caller heard (the right channel) */
+    int16_t *out;
+    size_t out_n, out_cap;
 } cw_recording;
 
 /* Where a call is with its consent (G3). */

@@ -80,7 +80,8 @@ typedef struct cw_flow_ops {
                    char *err, size_t errlen);
     int (*transfer)(void *call, const cw_transfer_args *t,       /* wake: bool */
                     char *err, size_t errlen);
-    int (*record)(void *call, const char *purpose, char *err, size_t errlen);  /* now */
+    int (*record)(void *call, const char *purpose, int both,      /* now */
+                  char *err, size_t errlen);
     int (*stop_record)(void *call, char *err, size_t errlen);                   /* now */
     int (*pause_record)(void *call, int paused, char *err, size_t errlen);      /* now */
     void (*hangup)(void *call, const char *cause);                              /* now */

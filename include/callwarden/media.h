@@ -162,6 +162,9 @@ struct cw_stream {
     /* the consumer of admitted inbound frames for the recording purpose (the recorder) */
     const char *record_purpose;     /* NULL: nothing records */
     void (*record_frame)(void *owner, const int16_t *pcm, size_t n);
+    /* a recording of both directions: each clock period, what the caller heard (a frame
+     * of silence when nothing was sent) */
+    void (*record_out)(void *owner, const int16_t *pcm, size_t n);
 
     /* bridged (G9): frames from the other leg, sent when no prompt plays (else NULL) */
     cw_relay *relay;

@@ -31,4 +31,9 @@ void cw_audio_free(cw_audio *a);
  * caller frees it), or NULL when out of memory. */
 uint8_t *cw_wav_encode(const int16_t *pcm, size_t n, size_t *len);
 
+/* The same with two channels (left and right, the shorter padded with silence): a
+ * recording of both directions, the caller on the left. */
+uint8_t *cw_wav_encode_stereo(const int16_t *left, size_t nleft, const int16_t *right,
+                              size_t nright, size_t *len);
+
 #endif

@@ -64,8 +64,9 @@ void cw_evidence_drop(cw_call *c);
 
 /* ---- G2 (recorder.c) ---- */
 
-/* call:record{purpose=}: 0 recording, or -1 with the reason (naming G2) in err. */
-int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen);
+/* call:record{purpose=, direction=}: 0 recording (both: also what the caller hears, as
+ * the second channel), or -1 with the reason (naming G2) in err. */
+int cw_recorder_start(cw_call *c, const char *purpose, int both, char *err, size_t errlen);
 /* Pause (1) or resume (0) the recording: 0, or -1 "not recording". */
 int cw_recorder_pause(cw_call *c, int paused, char *err, size_t errlen);
 /* Stop recording: keep stores what was recorded in the vault, else it is wiped. */

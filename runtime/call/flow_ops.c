@@ -226,9 +226,9 @@ void cw_call_refer_result(cw_call *c, int status, const char *phrase)
 
 /* ---- immediate ops ---------------------------------------------------------- */
 
-static int op_record(void *call, const char *purpose, char *err, size_t errlen)
+static int op_record(void *call, const char *purpose, int both, char *err, size_t errlen)
 {
-    return cw_recorder_start(call_of(call), purpose, err, errlen);
+    return cw_recorder_start(call_of(call), purpose, both, err, errlen);
 }
 
 static int op_stop_record(void *call, char *err, size_t errlen)

@@ -9,7 +9,9 @@
  * a withdrawal not one more frame arrives. The audio is collected in memory and stored
  * when the recording stops (or the call ends) as one WAV artifact in the vault, sealed
  * under the consent's key, with the purpose and the level's delete_after (G7). While
- * paused (call:pause_record) the frames are dropped, not kept.
+ * paused (call:pause_record) the frames are dropped, not kept. With direction "both"
+ * the WAV has two channels: the caller (left) and what the caller heard (right, one
+ * frame each media clock period, silence when nothing was sent).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,25 +25,41 @@
 
 #define MAX_SAMPLES (8000u * 60 * 60)  /* one hour of 8 kHz audio at most */
 
+/* Append n samples to a track (growing it); 0, or -1 when full or out of memory. */
+static int append(int16_t **buf, size_t *len, size_t *cap, const int16_t *pcm, size_t n)
+{
+    if (*len + n > MAX_SAMPLES)
+        return -1;
+    if (*len + n > *cap) {
+        size_t c = *cap ? *cap * 2 : 8000 * 10;
+        while (c < *len + n)
+            c *= 2;
+        int16_t *p = realloc(*buf, c * sizeof *p);
+        if (!p)
+            return -1;
+        *buf = p;
+        *cap = c;
+    }
+    memcpy(*buf + *len, pcm, n * sizeof *pcm);
+    *len += n;
+    return 0;
+}
+
 static void record_frame(void *owner, const int16_t *pcm, size_t n)
 {
     cw_call *c = owner;
     cw_recording *r = c->rec;
-    if (!r || r->paused || r->n + n > MAX_SAMPLES)
-        return;
-    if (r->n + n > r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 8000 * 10;
-        while (cap < r->n + n)
-            cap *= 2;
-        int16_t *p = realloc(r->pcm, cap * sizeof *p);
-        if (!p)
-            return;
-        r->pcm = p;
-        r->cap = cap;
-    }
-    memcpy(r->pcm + r->n, pcm, n * sizeof *pcm);
-    r->n += n;
-    r->last_frame = c->stream.stats.audio_frames_in;
+    if (r && !r->paused && append(&r->pcm, &r->n, &r->cap, pcm, n) == 0)
+        r->last_frame = c->stream.stats.audio_frames_in;
+}
+
+/* direction = "both": what the caller heard, one frame each clock period */
+static void record_out(void *owner, const int16_t *pcm, size_t n)
+{
+    cw_call *c = owner;
+    cw_recording *r = c->rec;
+    if (r && !r->paused)
+        append(&r->out, &r->out_n, &r->out_cap, pcm, n);
 }
 
 static void free_recording(cw_recording *r)
@@ -51,6 +69,10 @@ static void free_recording(cw_recording *r)
     if (r->pcm) {
         cw_wipe(r->pcm, r->cap * sizeof *r->pcm);
         free(r->pcm);
+    }
+    if (r->out) {
+        cw_wipe(r->out, r->out_cap * sizeof *r->out);
+        free(r->out);
     }
     free(r);
 }
@@ -81,10 +103,13 @@ void cw_recorder_finish(cw_call *c, int keep)
     c->rec = NULL;
     c->stream.record_purpose = NULL;
     c->stream.record_frame = NULL;
+    c->stream.record_out = NULL;
     const cw_policy_level *l = given_level(c);
     cw_tenant_store *ts = cw_stores_find(&c->rt->stores, c->tenant);
     size_t len = 0;
-    uint8_t *wav = keep && l && r->n ? cw_wav_encode(r->pcm, r->n, &len) : NULL;
+    uint8_t *wav = !(keep && l && r->n) ? NULL
+                 : r->both ? cw_wav_encode_stereo(r->pcm, r->n, r->out, r->out_n, &len)
+                 : cw_wav_encode(r->pcm, r->n, &len);
     cw_log(CW_LOG_INFO, "call", "call=%llu recording stopped purpose=%s seconds=%.2f %s",
            (unsigned long long)c->id, r->purpose, (double)r->n / 8000.0,
            wav ? "stored" : keep ? "nothing to store" : "discarded");
@@ -117,7 +142,7 @@ int cw_recorder_pause(cw_call *c, int paused, char *err, size_t errlen)
     return 0;
 }
 
-int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen)
+int cw_recorder_start(cw_call *c, const char *purpose, int both, char *err, size_t errlen)
 {
     if (cw_gate_may_record(&c->stream, purpose, err, errlen) != 0) {
         cw_log(CW_LOG_INFO, "call", "call=%llu record refused purpose=%s: %s",
@@ -137,9 +162,12 @@ int cw_recorder_start(cw_call *c, const char *purpose, char *err, size_t errlen)
     snprintf(r->purpose, sizeof r->purpose, "%s", purpose);
     r->started_ms = cw_now_ms();
     c->rec = r;
+    r->both = both;
     c->stream.record_purpose = r->purpose;
     c->stream.record_frame = record_frame;
-    cw_log(CW_LOG_INFO, "call", "call=%llu recording started purpose=%s consent=%s",
-           (unsigned long long)c->id, purpose, c->consent_id);
+    c->stream.record_out = both ? record_out : NULL;
+    cw_log(CW_LOG_INFO, "call", "call=%llu recording started purpose=%s consent=%s "
+           "direction=%s", (unsigned long long)c->id, purpose, c->consent_id,
+           both ? "both" : "caller");
     return 0;
 }

@@ -104,12 +104,13 @@ static int remote_known(const cw_stream *s)
     return s->remote.ss_family == AF_INET || s->remote.ss_family == AF_INET6;
 }
 
-/* Packetise one frame of payload with timestamp ts and send it (through the gate). */
-static void send_frame(cw_stream *s, uint8_t *payload, uint32_t ts)
+/* Packetise one frame of payload with timestamp ts and send it (through the gate).
+ * Returns 1 if it went out. */
+static int send_frame(cw_stream *s, uint8_t *payload, uint32_t ts)
 {
     if (!s->send_enabled || !remote_known(s) ||
         !cw_gate_outbound(s, payload, CW_FRAME_SAMPLES))
-        return;
+        return 0;
     cw_rtp_packet pkt = {
         .marker = (uint8_t)s->talkspurt_start,
         .pt = s->audio_pt,
@@ -121,11 +122,12 @@ static void send_frame(cw_stream *s, uint8_t *payload, uint32_t ts)
     };
     uint8_t buf[CW_RTP_HEADER_LEN + CW_FRAME_SAMPLES];
     size_t len = cw_rtp_write(buf, sizeof buf, &pkt);
-    if (len > 0 && s->io->send(s->io, buf, len, (struct sockaddr *)&s->remote) == 0) {
-        if (s->stats.rtp_sent++ == 0)
-            s->stats.first_sent_ns = uv_hrtime();
-    }
     s->talkspurt_start = 0;
+    if (len == 0 || s->io->send(s->io, buf, len, (struct sockaddr *)&s->remote) != 0)
+        return 0;
+    if (s->stats.rtp_sent++ == 0)
+        s->stats.first_sent_ns = uv_hrtime();
+    return 1;
 }
 
 void cw_stream_relay_push(cw_stream *s, const int16_t *pcm, size_t n)
@@ -146,58 +148,71 @@ void cw_stream_relay_push(cw_stream *s, const int16_t *pcm, size_t n)
     r->count++;
 }
 
-/* No prompt plays: send the oldest relayed frame, if any. A prompt (the withdrawal's
- * confirmation during a bridge) goes first; the relay then waits or gives way. */
-static void send_relayed(cw_stream *s, uint32_t ts)
+/* No prompt plays: send the oldest relayed frame, if any, encoded into payload. A
+ * prompt (the withdrawal's confirmation during a bridge) goes first; the relay then
+ * waits or gives way. Returns 1 if a frame went out. */
+static int send_relayed(cw_stream *s, uint32_t ts, uint8_t *payload)
 {
     cw_relay *r = s->relay;
     if (!r)
-        return;
+        return 0;
     /* one frame of play-out delay absorbs the other leg's jitter: after running dry,
      * sending resumes with two frames queued, as a new talkspurt */
     if (r->count == 0 || (!r->primed && r->count < 2)) {
         r->primed = 0;
         s->talkspurt_start = 1;
-        return;
+        return 0;
     }
     r->primed = 1;
-    uint8_t payload[CW_FRAME_SAMPLES];
     cw_g711_encode(s->codec, r->pcm[r->head], payload, CW_FRAME_SAMPLES);
     r->head = (r->head + 1) % CW_RELAY_FRAMES;
     r->count--;
     r->frames_sent++;
-    send_frame(s, payload, ts);
+    return send_frame(s, payload, ts);
+}
+
+/* The next frame of the playing prompt into payload, and send it; 1 if it went out. */
+static int send_prompt(cw_stream *s, uint32_t ts, uint8_t *payload)
+{
+    const cw_prompt *p = s->playing;
+    const uint8_t *src = s->codec == CW_CODEC_PCMA ? p->pcma : p->pcmu;
+    size_t left = p->nsamples - s->play_pos;
+    size_t n = left < CW_FRAME_SAMPLES ? left : CW_FRAME_SAMPLES;
+    memcpy(payload, src + s->play_pos, n);
+    if (n < CW_FRAME_SAMPLES)
+        memset(payload + n, cw_g711_silence(s->codec), CW_FRAME_SAMPLES - n);
+    s->play_pos += n;
+    int sent = send_frame(s, payload, ts);
+    if (s->play_pos >= p->nsamples) {
+        s->in_tick = 1;
+        finish_play(s, 1);
+        s->in_tick = 0;
+    }
+    return sent;
 }
 
 void cw_stream_tick(cw_stream *s)
 {
     uint32_t ts = s->ts;
     s->ts += CW_FRAME_SAMPLES;
-    if (!s->playing) {
-        send_relayed(s, ts);
-        return;
-    }
-
-    /* The prompt advances while the peer holds us: a held caller misses that part,
-     * as with music on hold, rather than the flow stalling. Not the disclosure (G1: in
-     * full): it waits where it was until the caller takes the call back. */
-    if (!s->send_enabled && s->gate_only && s->playing == s->gate_only)
-        return;
-    const cw_prompt *p = s->playing;
-    const uint8_t *src = s->codec == CW_CODEC_PCMA ? p->pcma : p->pcmu;
-    size_t left = p->nsamples - s->play_pos;
-    size_t n = left < CW_FRAME_SAMPLES ? left : CW_FRAME_SAMPLES;
     uint8_t payload[CW_FRAME_SAMPLES];
-    memcpy(payload, src + s->play_pos, n);
-    if (n < CW_FRAME_SAMPLES)
-        memset(payload + n, cw_g711_silence(s->codec), CW_FRAME_SAMPLES - n);
-    s->play_pos += n;
-    send_frame(s, payload, ts);
-
-    if (s->play_pos >= p->nsamples) {
-        s->in_tick = 1;
-        finish_play(s, 1);
-        s->in_tick = 0;
+    int sent = 0;
+    if (!s->playing) {
+        sent = send_relayed(s, ts, payload);
+    } else if (s->send_enabled || !s->gate_only || s->playing != s->gate_only) {
+        /* The prompt advances while the peer holds us: a held caller misses that
+         * part, as with music on hold, rather than the flow stalling. Not the
+         * disclosure (G1: in full): it waits where it was until the caller takes
+         * the call back. */
+        sent = send_prompt(s, ts, payload);
+    }
+    if (s->record_out) {
+        int16_t pcm[CW_FRAME_SAMPLES];
+        if (sent)
+            cw_g711_decode(s->codec, payload, pcm, CW_FRAME_SAMPLES);
+        else
+            memset(pcm, 0, sizeof pcm);
+        s->record_out(s->owner, pcm, CW_FRAME_SAMPLES);
     }
 }
 

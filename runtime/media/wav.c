@@ -239,9 +239,14 @@ static void put_le_n(uint8_t *p, uint32_t v, int bytes)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-uint8_t *cw_wav_encode(const int16_t *pcm, size_t n, size_t *len)
+/* 16-bit PCM at 8 kHz, one channel (right NULL) or two (the shorter padded with
+ * silence), interleaved as RIFF wants it. */
+static uint8_t *encode(const int16_t *left, size_t nleft, const int16_t *right,
+                       size_t nright, size_t *len)
 {
-    size_t data = n * 2;
+    unsigned ch = right ? 2 : 1;
+    size_t frames = nleft > nright ? nleft : nright;
+    size_t data = frames * 2 * ch;
     uint8_t *b = malloc(44 + data);
     if (!b)
         return NULL;
@@ -250,15 +255,34 @@ uint8_t *cw_wav_encode(const int16_t *pcm, size_t n, size_t *len)
     memcpy(b + 8, "WAVEfmt ", 8);
     put_le_n(b + 16, 16, 4);
     put_le_n(b + 20, 1, 2);              /* PCM */
-    put_le_n(b + 22, 1, 2);              /* mono */
+    put_le_n(b + 22, ch, 2);
     put_le_n(b + 24, 8000, 4);
-    put_le_n(b + 28, 16000, 4);
-    put_le_n(b + 32, 2, 2);
+    put_le_n(b + 28, 16000 * ch, 4);     /* bytes a second */
+    put_le_n(b + 32, 2 * ch, 2);         /* bytes a frame */
     put_le_n(b + 34, 16, 2);
     memcpy(b + 36, "data", 4);
     put_le_n(b + 40, (uint32_t)data, 4);
-    for (size_t i = 0; i < n; i++)
-        put_le_n(b + 44 + 2 * i, (uint16_t)pcm[i], 2);
+    uint8_t *o = b + 44;
+    for (size_t i = 0; i < frames; i++) {
+        put_le_n(o, (uint16_t)(i < nleft ? left[i] : 0), 2);
+        o += 2;
+        if (right) {
+            put_le_n(o, (uint16_t)(i < nright ? right[i] : 0), 2);
+            o += 2;
+        }
+    }
     *len = 44 + data;
     return b;
+}
+
+uint8_t *cw_wav_encode(const int16_t *pcm, size_t n, size_t *len)
+{
+    return encode(pcm, n, NULL, 0, len);
+}
+
+uint8_t *cw_wav_encode_stereo(const int16_t *left, size_t nleft, const int16_t *right,
+                              size_t nright, size_t *len)
+{
+    static const int16_t none;
+    return encode(left, nleft, right ? right : &none, right ? nright : 0, len);
 }

@@ -347,14 +347,22 @@ static int l_record(lua_State *L)
 {
     cw_flow_run *r = check_run(L);
     const char *purpose = NULL;
+    int both = 0;
     if (lua_istable(L, 2)) {
         lua_getfield(L, 2, "purpose");
         purpose = lua_tostring(L, -1);
+        lua_getfield(L, 2, "direction");
+        const char *dir = lua_tostring(L, -1);
+        if (dir && strcmp(dir, "both") == 0)
+            both = 1;
+        else if (dir && strcmp(dir, "caller") != 0)
+            return luaL_error(L, "call:record{}: direction is \"caller\" (default) or "
+                              "\"both\"");
     }
     if (!purpose || !*purpose)
         return luaL_error(L, "call:record{purpose = \"...\"}: the purpose is required");
     char err[512];
-    if (r->ended || r->ops->record(r->call, purpose, err, sizeof err) != 0) {
+    if (r->ended || r->ops->record(r->call, purpose, both, err, sizeof err) != 0) {
         lua_pushnil(L);
         lua_pushstring(L, r->ended ? CW_FLOW_CALL_ENDED : err);
         return 2;

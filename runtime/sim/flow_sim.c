@@ -277,9 +277,10 @@ static int sim_transfer(void *call, const cw_transfer_args *t, char *err, size_t
     return 0;
 }
 
-static int sim_record(void *call, const char *purpose, char *err, size_t errlen)
+static int sim_record(void *call, const char *purpose, int both, char *err, size_t errlen)
 {
     (void)call;
+    (void)both;
     return cw_gate_may_record(NULL, purpose, err, errlen);  /* the real gate decides */
 }
 

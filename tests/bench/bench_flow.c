@@ -71,9 +71,10 @@ static int op_transfer(void *call, const cw_transfer_args *t, char *err, size_t 
     return op_no(call, err, errlen);
 }
 
-static int op_record(void *call, const char *p, char *err, size_t errlen)
+static int op_record(void *call, const char *p, int both, char *err, size_t errlen)
 {
     (void)p;
+    (void)both;
     return op_no(call, err, errlen);
 }
 

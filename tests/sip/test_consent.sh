@@ -31,7 +31,7 @@ local level, why = call:consent{ age = 15 }
 call:log("consent: " .. tostring(level) .. " " .. tostring(why))
 local ok, err = call:record{ purpose = "ai_improvement" }
 call:log("record ai_improvement: " .. tostring(ok) .. " " .. tostring(err))
-local pok, r1, r2 = pcall(call.record, call, { purpose = "call_handling" })
+local pok, r1, r2 = pcall(call.record, call, { purpose = "call_handling", direction = "both" })
 call:log("record call_handling: " .. tostring(pok) .. " " .. tostring(r1) .. " " .. tostring(r2))
 call:sleep(1500)
 call:pause_record()      -- nothing of the next second is kept
@@ -104,6 +104,12 @@ secs=$(sed -n 's/.*call=1 recording stopped purpose=call_handling seconds=\([0-9
 awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 1.7 && s <= 2.3) }' ||
     cw_fail "the recording is ${secs:-0} s long, expected the flow's 1.5 + 0.5 s (1 s paused)"
 cw_expect_log 'call=1 recording paused at 1\.[0-9]+ s'
+# direction "both": two channels, the caller and what the caller heard
+art1=$(sed -n 's/.*call=1 recording stored artifact=\([0-9a-f]*\).*/\1/p' "$T/runtime.log")
+"$CW_BINARY_DIR/tests/vault_tool" get "$T/data" shop "$art1" >"$T/rec1.wav" ||
+    cw_fail "the recording cannot be read back from the vault"
+[ "$(od -An -tu2 -j22 -N2 "$T/rec1.wav" | tr -d ' ')" = 2 ] ||
+    cw_fail "the recording of both directions is not two channels"
 cw_expect_log 'call=1 recording resumed at 1\.[0-9]+ s'
 
 # 2. "9" (more), then "1": asked again, given

@@ -319,5 +319,26 @@ int main(void)
         cw_audio_free(&a);
     }
 
+    /* writing: a mono recording reads back as it was; two channels are interleaved,
+     * the shorter padded with silence */
+    int16_t left[3] = { 100, -200, 300 }, right[1] = { -7 };
+    size_t wlen = 0;
+    uint8_t *w = cw_wav_encode(left, 3, &wlen);
+    CHECK(w != NULL && wlen == 44 + 6);
+    CHECK_EQ_INT(cw_wav_parse(w, wlen, &a, err, sizeof err), 0);
+    CHECK_EQ_INT(a.nsamples, 3);
+    CHECK_EQ_INT(a.samples[1], -200);
+    cw_audio_free(&a);
+    free(w);
+    w = cw_wav_encode_stereo(left, 3, right, 1, &wlen);
+    CHECK(w != NULL && wlen == 44 + 12);
+    CHECK_EQ_INT(w[22], 2);                          /* channels */
+    CHECK_EQ_INT(w[32], 4);                          /* bytes a frame */
+    CHECK_EQ_INT((int16_t)(w[44] | w[45] << 8), 100);
+    CHECK_EQ_INT((int16_t)(w[46] | w[47] << 8), -7);
+    CHECK_EQ_INT((int16_t)(w[50] | w[51] << 8), 0);  /* right padded */
+    CHECK_EQ_INT((int16_t)(w[52] | w[53] << 8), 300);
+    free(w);
+
     return check_summary("wav");
 }
