@@ -85,6 +85,7 @@ to_human=$(echo "$line" | sed 's/.*relayed_to_human=\([0-9]*\).*/\1/')
 to_caller=$(echo "$line" | sed 's/.*relayed_to_caller=\([0-9]*\).*/\1/')
 cw_ge "frames relayed to the human" "$to_human" 100
 cw_ge "frames relayed to the caller" "$to_caller" 80
+cw_say "bridge of 3 s: $to_human frames relayed to the human, $to_caller to the caller"
 sleep 1
 # what the peers got over real RTP: the human the caller's tone (as PCMA), the caller
 # the human's (as PCMU), besides the prompts

@@ -155,6 +155,7 @@ cw_expect_log "call=$calls withdraw key down: the gate is shut"
 after=$(sed -n "s/.*call=$calls consent withdrawn level=basic frames_recorded_after_key=\([0-9]*\).*/\1/p" "$T/runtime.log")
 [ -n "$after" ] && [ "$after" -le 1 ] ||
     cw_fail "frames recorded after the withdraw key: ${after:-none logged} (at most 1)"
+cw_say "frames recorded after the RFC 4733 withdraw key went down: $after (at most 1)"
 
 # 7, 8 (the age question): 15 years, then "2" (extended, from 16) is refused and "1"
 # gives basic; 17 years and "2" gives extended
