@@ -157,15 +157,18 @@ after=$(sed -n "s/.*call=$calls consent withdrawn level=basic frames_recorded_af
     cw_fail "frames recorded after the withdraw key: ${after:-none logged} (at most 1)"
 cw_say "frames recorded after the RFC 4733 withdraw key went down: $after (at most 1)"
 
-# 7, 8 (the age question): 15 years, then "2" (extended, from 16) is refused and "1"
-# gives basic; 17 years and "2" gives extended
-teen() {
+# keys5 TENANT NAME K1..K5: a call whose caller presses five keys after the disclosure
+keys5() {
     calls=$((calls + 1))
-    cw_rtppeer "p-$1" --duration 40 --send-ms 20000
-    cw_sipp_ok "$1" "$CW_SCEN/consent_age.xml" -s teen -d "$after_disclosure" \
-        -key k1 "$2" -key k2 "$3" -key k3 '#' -key k4 "$4" -key k5 "$5"
+    cw_rtppeer "p-$2" --duration 40 --send-ms 20000
+    cw_sipp_ok "$2" "$CW_SCEN/consent_age.xml" -s "$1" -d "$after_disclosure" \
+        -key k1 "$3" -key k2 "$4" -key k3 "$5" -key k4 "$6" -key k5 "$7"
     cw_wait_log "call=$calls ended" 20
 }
+
+# 7, 8 (the age question): 15 years, then "2" (extended, from 16) is refused and "1"
+# gives basic; 17 years and "2" gives extended
+teen() { keys5 teen "$1" "$2" "$3" '#' "$4" "$5"; }
 teen age15 1 5 2 1
 cw_expect_log "call=$calls consent asked variant=main levels=0x3 age=unknown"
 cw_expect_log "call=$calls consent age answered"
@@ -178,13 +181,7 @@ teen age17 1 7 2 '*'
 grep -E 'consent (age|asked).*(15|17)' "$T/runtime.log" && cw_fail "an age is in the log"
 
 # 9, 10 (evidence): "1" two seconds into the question's answer time, and "#" (refused)
-proof() {
-    calls=$((calls + 1))
-    cw_rtppeer "p-$1" --duration 40 --send-ms 20000
-    cw_sipp_ok "$1" "$CW_SCEN/consent_age.xml" -s proof -d "$after_disclosure" \
-        -key k1 '*' -key k2 '*' -key k3 '*' -key k4 '*' -key k5 "$2"
-    cw_wait_log "call=$calls ended" 20
-}
+proof() { keys5 proof "$1" '*' '*' '*' '*' "$2"; }
 proof evidence 1
 cw_wait_log "call=$calls consent evidence stored artifact=[0-9a-f]{32}" 10
 evidence=$(sed -n "s/.*call=$calls consent evidence stored artifact=\([0-9a-f]*\).*/\1/p" "$T/runtime.log")
