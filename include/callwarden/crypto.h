@@ -37,6 +37,9 @@ void cw_sha256_hex_of(const void *data, size_t len, char hex[CW_SHA256_HEX_LEN])
 /* Fill out with n random bytes from a CTR-DRBG seeded by the OS entropy; 0 or -1. Thread-safe. */
 int cw_random(void *out, size_t n);
 
+/* n random bytes as 2n lower-case hex digits and a NUL in out (n at most 64); 0 or -1. */
+int cw_random_hex(char *out, size_t n);
+
 /* SHA-256 of data into out (32 bytes). Named _of because cw_sha256 is the streaming type. */
 void cw_sha256_of(const void *data, size_t len, uint8_t out[CW_SHA256_LEN]);
 /* HMAC-SHA256(key, data) into out (32 bytes). */

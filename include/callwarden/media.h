@@ -281,6 +281,9 @@ typedef struct cw_udp_media {
     uint8_t rxbuf[CW_RTP_MAX_PACKET];
 } cw_udp_media;
 
+/* ss from an IPv4 or IPv6 literal and a port; 0, or a libuv error. */
+int cw_sockaddr_from(const char *addr, uint16_t port, struct sockaddr_storage *ss);
+
 /* Bind RTP on addr:port and RTCP on port+1 and start receiving into stream. */
 int cw_udp_media_open(cw_udp_media *um, uv_loop_t *loop, const char *addr, uint16_t port,
                       cw_stream *stream, char *err, size_t errlen);

@@ -203,14 +203,6 @@ int cw_bridge_start(cw_call *c, const char *target, const cw_header *h, size_t n
     return 0;
 }
 
-static int sockaddr_from(const char *addr, uint16_t port, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof *ss);
-    if (strchr(addr, ':'))
-        return uv_ip6_addr(addr, port, (struct sockaddr_in6 *)ss);
-    return uv_ip4_addr(addr, port, (struct sockaddr_in *)ss);
-}
-
 /* The human answered with sdp: relay both ways from now on. */
 static void answered(cw_call *c, cw_bridge *b, const char *sdp, size_t len)
 {
@@ -218,10 +210,10 @@ static void answered(cw_call *c, cw_bridge *b, const char *sdp, size_t len)
     cw_sdp answer;
     cw_sdp_choice ch;
     struct sockaddr_storage rtp, rtcp;
-    if (!sdp || len == 0 || cw_sdp_parse(sdp, len, &answer, reason, sizeof reason) != 0 ||
-        cw_sdp_negotiate(&answer, &ch, reason, sizeof reason) != 0 ||
-        ch.hold || sockaddr_from(ch.remote_addr, ch.remote_port, &rtp) != 0 ||
-        sockaddr_from(ch.remote_addr, (uint16_t)(ch.remote_port + 1), &rtcp) != 0) {
+    if (!sdp || len == 0 ||
+        cw_call_negotiate(c, sdp, len, &answer, &ch, reason, sizeof reason) != 0 || ch.hold ||
+        cw_sockaddr_from(ch.remote_addr, ch.remote_port, &rtp) != 0 ||
+        cw_sockaddr_from(ch.remote_addr, (uint16_t)(ch.remote_port + 1), &rtcp) != 0) {
         if (!sdp || len == 0)
             snprintf(reason, sizeof reason, "no SDP in the answer");
         c->sig->bridge_hangup(c, 1);   /* BYE: the answer cannot carry audio */

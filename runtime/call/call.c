@@ -150,21 +150,13 @@ static void reject(cw_call *c, int status, const char *phrase, const char *warni
     cw_call_end(c, why);
 }
 
-static int sockaddr_from(const char *addr, uint16_t port, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof *ss);
-    if (strchr(addr, ':'))
-        return uv_ip6_addr(addr, port, (struct sockaddr_in6 *)ss);
-    return uv_ip4_addr(addr, port, (struct sockaddr_in *)ss);
-}
-
 /* Apply a negotiated choice to the stream (first time: set it up). */
 static void apply_choice(cw_call *c, const cw_sdp_choice *ch, int first)
 {
     struct sockaddr_storage rtp, rtcp;
     int have = ch->remote_addr[0] && !ch->hold &&
-               sockaddr_from(ch->remote_addr, ch->remote_port, &rtp) == 0 &&
-               sockaddr_from(ch->remote_addr, (uint16_t)(ch->remote_port + 1), &rtcp) == 0;
+               cw_sockaddr_from(ch->remote_addr, ch->remote_port, &rtp) == 0 &&
+               cw_sockaddr_from(ch->remote_addr, (uint16_t)(ch->remote_port + 1), &rtcp) == 0;
     int send = ch->dir == CW_SDP_SENDRECV || ch->dir == CW_SDP_SENDONLY;
     if (first) {
         uint32_t ssrc = (uint32_t)random() ^ ((uint32_t)c->id << 16);
@@ -190,8 +182,7 @@ static void build_local(cw_call *c, cw_sdp_local *l)
     l->session_version = c->sdp_version++;
 }
 
-/* Parse and negotiate an offer; on failure, reason holds the text for a 488. */
-static int negotiate(cw_call *c, const char *sdp, size_t len, cw_sdp *offer,
+int cw_call_negotiate(cw_call *c, const char *sdp, size_t len, cw_sdp *offer,
                      cw_sdp_choice *ch, char *reason, size_t rlen)
 {
     if (cw_sdp_parse(sdp, len, offer, reason, rlen) != 0)
@@ -325,7 +316,7 @@ cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_han
     cw_sdp offer;
     cw_sdp_choice ch;
     if (sdp && sdp_len > 0) {
-        if (negotiate(c, sdp, sdp_len, &offer, &ch, reason, sizeof reason) != 0) {
+        if (cw_call_negotiate(c, sdp, sdp_len, &offer, &ch, reason, sizeof reason) != 0) {
             reject(c, 488, "Not Acceptable Here", reason, 0);
             return c;
         }
@@ -391,7 +382,7 @@ void cw_call_reinvite(cw_call *c, const char *sdp, size_t sdp_len)
     cw_sdp offer;
     cw_sdp_choice ch;
     if (sdp && sdp_len > 0) {
-        if (negotiate(c, sdp, sdp_len, &offer, &ch, reason, sizeof reason) != 0) {
+        if (cw_call_negotiate(c, sdp, sdp_len, &offer, &ch, reason, sizeof reason) != 0) {
             /* A bad re-offer fails the re-INVITE, not the call (RFC 3261 14.2). */
             cw_log(CW_LOG_INFO, "call", "call=%llu re-INVITE rejected reason=\"%s\"",
                    (unsigned long long)c->id, reason);
@@ -422,7 +413,7 @@ void cw_call_ack(cw_call *c, const char *sdp, size_t sdp_len)
     cw_sdp_choice ch;
     if (!sdp || sdp_len == 0) {
         snprintf(reason, sizeof reason, "no SDP answer in the ACK");
-    } else if (negotiate(c, sdp, sdp_len, &answer, &ch, reason, sizeof reason) == 0) {
+    } else if (cw_call_negotiate(c, sdp, sdp_len, &answer, &ch, reason, sizeof reason) == 0) {
         apply_choice(c, &ch, 0);
         if (c->flow.v)
             cw_call_media_ready(c);

@@ -11,6 +11,11 @@ void cw_call_end(cw_call *c, const char *reason);
  * reference. */
 void cw_call_start_flow(cw_call *c, cw_flow_version *v);
 
+/* Parse and negotiate an offer (or an answer to ours): our codecs, our address family;
+ * 0, or -1 with the text for a 488 in reason. */
+int cw_call_negotiate(cw_call *c, const char *sdp, size_t len, cw_sdp *offer,
+                      cw_sdp_choice *ch, char *reason, size_t rlen);
+
 /* The ACK brought the answer to our offer: a call:answer() waiting for it resumes. */
 void cw_call_media_ready(cw_call *c);
 

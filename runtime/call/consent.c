@@ -101,8 +101,14 @@ static void after_refused(cw_call *c, int completed)
 
 static void given_logged(cw_call *c, int ok)
 {
-    if (c->state != CW_CALL_ANSWERED)
+    const cw_policy_level *l = cw_policy_level_get(cw_call_policy(c), c->consent_level);
+    if (ok && l)
+        cw_evidence_store(c, l);       /* only now, also after a hang-up: the record that
+                                        * names it is durable */
+    if (c->state != CW_CALL_ANSWERED) {
+        cw_evidence_drop(c);
         return;
+    }
     if (!ok) {
         /* not durable, so not given: the gate stays shut (G2) */
         cw_evidence_drop(c);
@@ -115,15 +121,12 @@ static void given_logged(cw_call *c, int ok)
     c->consent = CW_CONSENT_GIVEN;
     c->consent_ms = cw_now_ms();
     /* G2: from the ledger's callback, and from nowhere else, the gate learns the level */
-    const cw_policy_level *l = cw_policy_level_get(cw_call_policy(c), c->consent_level);
     c->stream.consent_gate.npurposes = 0;
     for (size_t i = 0; l && i < l->npurposes && i < 16; i++)
         c->stream.consent_gate.purposes[c->stream.consent_gate.npurposes++] = l->purposes[i];
     c->stream.consent_gate.given = 1;
     cw_log(CW_LOG_INFO, "call", "call=%llu consent given level=%s variant=%s",
            (unsigned long long)c->id, c->consent_level, c->consent_variant);
-    if (l)
-        cw_evidence_store(c, l);       /* only now: the record that names it is durable */
     cw_call_speak(c, wording(c)->accepted, after_accepted);
 }
 

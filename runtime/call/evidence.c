@@ -82,9 +82,9 @@ int cw_evidence_take(cw_call *c)
     if (!e || !listening || e->n == 0)
         return 0;                      /* answered during the question: nothing to keep */
     int16_t *lin = malloc(e->n * sizeof *lin);
-    uint8_t id[16];
-    if (!lin || cw_random(id, sizeof id) != 0) {
+    if (!lin || cw_random_hex(c->evidence_id, 16) != 0) {
         free(lin);
+        c->evidence_id[0] = 0;
         return 0;
     }
     for (size_t i = 0; i < e->n; i++)
@@ -94,14 +94,10 @@ int cw_evidence_take(cw_call *c)
     cw_wipe(lin, e->n * sizeof *lin);
     free(lin);
     cw_wipe(e, sizeof *e);
-    if (!c->evidence_wav)
+    if (!c->evidence_wav) {
+        c->evidence_id[0] = 0;
         return 0;
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof id; i++) {
-        c->evidence_id[2 * i] = hex[id[i] >> 4];
-        c->evidence_id[2 * i + 1] = hex[id[i] & 15];
     }
-    c->evidence_id[32] = 0;
     cw_sha256_hex_of(c->evidence_wav, c->evidence_len, c->evidence_sha256);
     return 1;
 }

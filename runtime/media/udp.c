@@ -41,12 +41,19 @@ static void rtcp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
         um->stream->stats.rtcp_received++;
 }
 
+int cw_sockaddr_from(const char *addr, uint16_t port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (strchr(addr, ':'))
+        return uv_ip6_addr(addr, port, (struct sockaddr_in6 *)ss);
+    return uv_ip4_addr(addr, port, (struct sockaddr_in *)ss);
+}
+
 static int bind_one(uv_loop_t *loop, uv_udp_t *h, cw_udp_media *um, const char *addr,
                     uint16_t port)
 {
     struct sockaddr_storage ss;
-    int rc = strchr(addr, ':') ? uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss)
-                               : uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss);
+    int rc = cw_sockaddr_from(addr, port, &ss);
     if (rc != 0)
         return rc;
     rc = uv_udp_init(loop, h);

@@ -63,36 +63,6 @@ static int uri_escape(char *out, size_t cap, size_t *len, const char *s)
     return 0;
 }
 
-static int sig_refer(cw_call *c, const char *target, const cw_header *h, size_t nh,
-                     char *err, size_t errlen)
-{
-    char refer_to[2048], extra[2048];
-    size_t rl = 0, el = 0;
-    rl = (size_t)snprintf(refer_to, sizeof refer_to, "<%s", target);
-    extra[0] = 0;
-    for (size_t i = 0; i < nh && rl < sizeof refer_to; i++) {
-        /* the headers travel in the Refer-To URI, so that the transferee's INVITE to
-         * the target carries them (RFC 3515 2.1), and on the REFER itself */
-        rl += (size_t)snprintf(refer_to + rl, sizeof refer_to - rl, "%s%s=",
-                               i == 0 ? "?" : "&", h[i].name);
-        if (rl >= sizeof refer_to || uri_escape(refer_to, sizeof refer_to, &rl, h[i].value))
-            break;
-        el += (size_t)snprintf(extra + el, el < sizeof extra ? sizeof extra - el : 0,
-                               "%s: %s\r\n", h[i].name, h[i].value);
-    }
-    if (rl + 2 >= sizeof refer_to || el >= sizeof extra) {
-        snprintf(err, errlen, "the transfer headers are too long");
-        return -1;
-    }
-    refer_to[rl++] = '>';
-    refer_to[rl] = 0;
-    if (el >= 2)
-        extra[el - 2] = 0;             /* nua adds the last line break */
-    nua_refer(c->sig_handle, SIPTAG_REFER_TO_STR(refer_to),
-              TAG_IF(el > 0, SIPTAG_HEADER_STR(extra)), TAG_END());
-    return 0;
-}
-
 /* "Name: value" lines for the extra headers (nua adds the last line break). */
 static int header_lines(char *out, size_t cap, const cw_header *h, size_t nh)
 {
@@ -106,6 +76,30 @@ static int header_lines(char *out, size_t cap, const cw_header *h, size_t nh)
     }
     if (n >= 2)
         out[n - 2] = 0;
+    return 0;
+}
+
+static int sig_refer(cw_call *c, const char *target, const cw_header *h, size_t nh,
+                     char *err, size_t errlen)
+{
+    char refer_to[2048], extra[2048];
+    size_t rl = (size_t)snprintf(refer_to, sizeof refer_to, "<%s", target);
+    /* the headers travel in the Refer-To URI, so that the transferee's INVITE to the
+     * target carries them (RFC 3515 2.1), and on the REFER itself */
+    for (size_t i = 0; i < nh && rl < sizeof refer_to; i++) {
+        rl += (size_t)snprintf(refer_to + rl, sizeof refer_to - rl, "%s%s=",
+                               i == 0 ? "?" : "&", h[i].name);
+        if (rl >= sizeof refer_to || uri_escape(refer_to, sizeof refer_to, &rl, h[i].value))
+            break;
+    }
+    if (rl + 2 >= sizeof refer_to || header_lines(extra, sizeof extra, h, nh) != 0) {
+        snprintf(err, errlen, "the transfer headers are too long");
+        return -1;
+    }
+    refer_to[rl++] = '>';
+    refer_to[rl] = 0;
+    nua_refer(c->sig_handle, SIPTAG_REFER_TO_STR(refer_to),
+              TAG_IF(extra[0], SIPTAG_HEADER_STR(extra)), TAG_END());
     return 0;
 }
 
@@ -143,23 +137,25 @@ static void sig_bridge_hangup(cw_call *c, int answered)
         nua_cancel(nh, TAG_END());
 }
 
-static void sig_bridge_release(cw_call *c)
+/* Forget a dialog: late events for it find no call and are dropped. */
+static void release_handle(nua_handle_t *nh)
 {
-    nua_handle_t *nh = cw_call_bridge_handle(c);
     if (nh) {
         nua_handle_bind(nh, NULL);
         nua_handle_destroy(nh);
     }
 }
 
+static void sig_bridge_release(cw_call *c)
+{
+    release_handle(cw_call_bridge_handle(c));
+}
+
 static void sig_release(cw_call *c)
 {
     nua_handle_t *nh = c->sig_handle;
     c->sig_handle = NULL;
-    if (nh) {
-        nua_handle_bind(nh, NULL);
-        nua_handle_destroy(nh);
-    }
+    release_handle(nh);
 }
 
 const cw_signaling cw_sip_signaling = {

@@ -99,7 +99,7 @@ int cw_vault_put(cw_vault *v, const cw_vault_item *item, const void *data, size_
         rc = cw_error(err, errlen, "out of memory for %zu bytes", sealed_len);
     if (rc == 0 && item->id)
         snprintf(a.id, sizeof a.id, "%s", item->id);
-    else if (rc == 0 && vault_random_hex(a.id, 16) != 0)
+    else if (rc == 0 && cw_random_hex(a.id, 16) != 0)
         rc = cw_error(err, errlen, "no randomness");
     if (rc == 0) {
         aad_len = vault_item_aad(aad, sizeof aad, &a);

@@ -20,20 +20,6 @@
 
 #include "vault_int.h"
 
-int vault_random_hex(char *out, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    uint8_t b[64];
-    if (n > sizeof b || cw_random(b, n) != 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = 0;
-    return 0;
-}
-
 int vault_ref_ok(const char *s)
 {
     if (!s)

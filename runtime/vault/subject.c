@@ -24,7 +24,7 @@ static int make(cw_vault *v, const char *number, const uint8_t *index, int64_t n
 {
     cw_store_subject s;
     memset(&s, 0, sizeof s);
-    if (vault_random_hex(s.ref, 16) != 0 ||
+    if (cw_random_hex(s.ref, 16) != 0 ||
         cw_random(v->sec->subject_key, CW_AES256_KEY_LEN) != 0)
         return cw_error(err, errlen, "cannot make a subject (no randomness)");
     int rc = vault_seal(v->sec->kek, s.ref, 32, v->sec->subject_key, CW_AES256_KEY_LEN,

@@ -64,8 +64,6 @@ int vault_master_load(const char *data_dir, const char *tenant,
 
 /* ---- seal.c ---- */
 
-/* n random bytes as 2n lower-case hex digits and a NUL into out. 0 or -1. */
-int vault_random_hex(char *out, size_t n);
 /* 1 if s is 32 lower-case hex digits (a subject ref or artifact id), else 0. */
 int vault_ref_ok(const char *s);
 /* 1 if s is a consent id: the ledger's UUID, or any [A-Za-z0-9-]{1,39}; else 0. */
