@@ -17,6 +17,7 @@
 #include "callwarden/crypto.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
+#include "callwarden/scenario.h"
 #include "callwarden/sim.h"
 #include "callwarden/subject.h"
 
@@ -234,6 +235,15 @@ static int cmd_run(int argc, char **argv)
     if (status == 0)
         cw_log(CW_LOG_INFO, "main", "exit 0");
     return status;
+}
+
+static int cmd_test(int argc, char **argv)
+{
+    cw_config cfg;
+    cw_config_defaults(&cfg);
+    default_prompts_dir(&cfg, argv[0]);
+    cw_secmem_no_core_dumps();
+    return cw_test_main(&cfg, argc - 1, argv + 1);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -482,6 +492,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "busted") == 0)
         return cmd_busted(argc - 1, argv + 1);
+    if (strcmp(argv[1], "test") == 0)
+        return cmd_test(argc, argv);
     if (strcmp(argv[1], "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "reload") == 0)

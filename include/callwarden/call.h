@@ -16,6 +16,7 @@
 
 #include "callwarden/flow.h"
 #include "callwarden/media.h"
+#include "callwarden/policy.h"
 #include "callwarden/sdp.h"
 #include "callwarden/tts.h"
 
@@ -129,6 +130,7 @@ struct cw_call {
     cw_sdp_choice choice;
     cw_stream stream;
     cw_udp_media udp;
+    cw_media_io *media_io;          /* &udp.io, or the scenario runner's channel */
     uint64_t sdp_version;
     int offer_in_answer;            /* INVITE without SDP: our offer went in the 200 */
     char local_sdp[2048];           /* our answer (or offer) for the pending INVITE */
@@ -138,6 +140,8 @@ struct cw_call {
 
     /* the flow's pending operations (one of each at a time) */
     uv_timer_t timer;               /* ringing, then the gather timeout */
+    void (*timer_cb)(cw_call *c);   /* what cw_call_timer_start armed, NULL if none */
+    uint64_t timer_due_ms;          /* on the virtual clock, when it runs (scenarios) */
     cw_play_cb play_cb;
     cw_gather_cb gather_cb;
     char digits[32];                /* collected, not yet consumed */
@@ -242,6 +246,20 @@ void cw_call_bridge_remote_end(cw_call *c, const char *reason);
 void cw_call_bridge_signaling_ended(cw_call *c);
 /* The signalling handle of the bridged leg, or NULL (the SIP side's routing). */
 void *cw_call_bridge_handle(const cw_call *c);
+
+/* The policy the call runs under (NULL: the tenant has none); alive as long as the
+ * call. */
+const cw_policy *cw_call_policy(const cw_call *c);
+
+/* ---- the call's one timer ---------------------------------------------------------- */
+
+/* Run cb(c) in ms (replacing what was armed): on the loop's clock, or on the virtual
+ * clock when the scenario runner drives the runtime. */
+void cw_call_timer_start(cw_call *c, void (*cb)(cw_call *c), uint64_t ms);
+/* Disarm the call's timer. */
+void cw_call_timer_stop(cw_call *c);
+/* The virtual clock reached the timer's time: run it (the scenario runner). */
+void cw_call_timer_fire(cw_call *c);
 
 /* ---- the flow API ------------------------------------------------------------------ */
 

@@ -30,6 +30,25 @@ typedef struct cw_reloader {
     uint64_t reloads;
 } cw_reloader;
 
+/* The scenario runner's window into the core (runtime/sim): it replaces the network
+ * and the clock, and watches what the guarantees are about, to check them afterwards
+ * (the oracle). NULL in a live runtime; every hook may be NULL. */
+typedef struct cw_sim_hooks {
+    void *ud;
+    /* the packet I/O of a stream of c, instead of UDP sockets: leg 0 the caller's,
+     * leg 1 a bridged human's (NULL: no media, 503); its close() runs when the media
+     * stops */
+    cw_media_io *(*media_open)(void *ud, cw_call *c, int leg);
+    /* c->consent changed (asked, committing, given, refused, withdrawn) */
+    void (*consent_changed)(void *ud, cw_call *c);
+    /* the recorder kept one frame of the caller's audio for its purpose */
+    void (*recorded)(void *ud, cw_call *c, const int16_t *pcm, size_t n);
+    /* a recording for purpose started (on 1) or ended (on 0, kept or not) */
+    void (*recording)(void *ud, cw_call *c, const char *purpose, int on, int kept);
+    /* the flow failed (why) and the fallback begins */
+    void (*fallback)(void *ud, cw_call *c, const char *why);
+} cw_sim_hooks;
+
 typedef struct cw_runtime_stats {
     uint64_t calls_total;
     uint64_t calls_rejected;        /* 4xx/5xx to an initial INVITE */
@@ -58,6 +77,12 @@ struct cw_runtime {
     uint64_t next_call_id;
     cw_runtime_stats stats;
 
+    /* the scenario runner (runtime/sim): its hooks, and the virtual clock that then
+     * drives the call timers and the media clock instead of the loop's */
+    const cw_sim_hooks *sim;
+    int virtual_clock;
+    uint64_t vnow_ms;
+
     int draining;                   /* SIGTERM seen: new INVITEs get 503 */
     int pid_file_written;
     int stopping;                   /* SIP shutdown under way */
@@ -69,6 +94,16 @@ struct cw_runtime {
  * handlers. Returns 0, or -1 with a reason in err. */
 int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
                      size_t errlen);
+
+/* Set up rt for the scenario runner: what cw_runtime_start does, but no SIP, no
+ * sockets, no signals and no reloader; calls come from hooks' side, and the virtual
+ * clock (rt->vnow_ms) drives timers and media. 0, or -1 with err. */
+int cw_runtime_start_sim(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg,
+                         const cw_sim_hooks *hooks, char *err, size_t errlen);
+
+/* Close what the scenario runner's runtime opened (stores, TTS); the loop must run on
+ * until their handles closed, then cw_runtime_free. */
+void cw_runtime_stop_sim(cw_runtime *rt);
 
 /* Begin draining (what SIGTERM does): 503 to new INVITEs, BYE to calls after the drain
  * timeout, then stop SIP and let the loop end. */

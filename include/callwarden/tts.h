@@ -27,6 +27,9 @@ typedef struct cw_tts {
     char dir[1100];                 /* DATA/tts */
     cw_tts_job *jobs;               /* rendering or queued */
     int running;
+    /* told the file each requested text renders to (the scenario runner's), or NULL */
+    void (*named)(void *ud, const char *voice, const char *text, const char *path);
+    void *named_ud;
 } cw_tts;
 
 /* Set up the cache in data_dir/tts (created 0700). Returns 0, or -1 with err. */

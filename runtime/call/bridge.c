@@ -37,6 +37,7 @@ struct cw_bridge {
     int media_open;                 /* the sockets pin the call until they are closed */
     uint16_t rtp_port;
     cw_udp_media udp;
+    cw_media_io *io;                    /* &udp.io, or the scenario runner's channel */
     cw_stream stream;               /* our side of the human's leg */
     cw_relay to_human, to_caller;
     unsigned timeout_s;
@@ -67,8 +68,15 @@ static void stop_media(cw_bridge *b)
         c->stream.relay = NULL;
     if (b->media_open) {
         b->media_open = 0;
-        c->pending_handles++;
-        cw_udp_media_close(&b->udp, udp_closed);
+        if (c->rt->sim) {
+            if (b->io)
+                b->io->close(b->io);
+            b->io = NULL;
+            cw_port_pool_give(&c->rt->ports, b->rtp_port);
+        } else {
+            c->pending_handles++;
+            cw_udp_media_close(&b->udp, udp_closed);
+        }
     }
 }
 
@@ -97,9 +105,8 @@ static void finish(cw_bridge *b, int human_spoke, const char *why)
         cw_flow_wake_bool(&c->flow, human_spoke, human_spoke ? NULL : why);
 }
 
-static void ring_timeout(uv_timer_t *t)
+static void ring_timeout(cw_call *c)
 {
-    cw_call *c = t->data;
     cw_bridge *b = c->bridge;
     if (!b || b->state != BRIDGE_INVITING)
         return;
@@ -168,15 +175,25 @@ int cw_bridge_start(cw_call *c, const char *target, const cw_header *h, size_t n
     }
     char why[256];
     b->media_open = 1;
-    if (cw_udp_media_open(&b->udp, rt->loop, rt->media_addr, b->rtp_port, &b->stream, why,
-                          sizeof why) != 0) {
+    if (rt->sim) {
+        b->io = rt->sim->media_open ? rt->sim->media_open(rt->sim->ud, c, 1) : NULL;
+        if (!b->io) {
+            b->state = BRIDGE_DONE;
+            stop_media(b);
+            snprintf(err, errlen, "G9: no simulated media channel for the bridged leg");
+            return -1;
+        }
+    } else if (cw_udp_media_open(&b->udp, rt->loop, rt->media_addr, b->rtp_port, &b->stream,
+                                 why, sizeof why) != 0) {
         b->state = BRIDGE_DONE;
         stop_media(b);
         snprintf(err, errlen, "G9: %s", why);
         return -1;
     }
     /* the caller's codec, until the human's answer says which one it takes */
-    cw_stream_init(&b->stream, b, &human_events, &b->udp.io, c->choice.codec,
+    if (!rt->sim)
+        b->io = &b->udp.io;
+    cw_stream_init(&b->stream, b, &human_events, b->io, c->choice.codec,
                    c->choice.codec_pt, -1, NULL, NULL, (uint32_t)random(),
                    (uint16_t)random());
     cw_sdp_local local = {
@@ -199,7 +216,7 @@ int cw_bridge_start(cw_call *c, const char *target, const cw_header *h, size_t n
     b->state = BRIDGE_INVITING;
     b->signaling_alive = 1;
     c->pending_handles++;              /* until the dialog with the human is over */
-    uv_timer_start(&c->timer, ring_timeout, (uint64_t)b->timeout_s * 1000, 0);
+    cw_call_timer_start(c, ring_timeout, (uint64_t)b->timeout_s * 1000);
     return 0;
 }
 
@@ -222,7 +239,7 @@ static void answered(cw_call *c, cw_bridge *b, const char *sdp, size_t len)
         finish(b, 0, why);
         return;
     }
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     cw_stream_update(&b->stream, ch.codec, ch.codec_pt, ch.te_pt, (struct sockaddr *)&rtp,
                      (struct sockaddr *)&rtcp, ch.dir == CW_SDP_SENDRECV ||
                                                ch.dir == CW_SDP_SENDONLY);
@@ -257,7 +274,7 @@ void cw_call_bridge_response(cw_call *c, int status, const char *phrase, const c
         answered(c, b, sdp, sdp_len);
         return;
     }
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     char why[160];
     if (b->timed_out)
         snprintf(why, sizeof why, "no answer within %u s", b->timeout_s);
@@ -273,7 +290,7 @@ void cw_call_bridge_remote_end(cw_call *c, const char *reason)
     if (!b || b->state == BRIDGE_DONE)
         return;
     if (b->state == BRIDGE_INVITING) {
-        uv_timer_stop(&c->timer);
+        cw_call_timer_stop(c);
         c->handing_over = 0;
         finish(b, 0, reason);
         return;

@@ -88,15 +88,20 @@ static void stop_media(cw_call *c)
     c->play_cb = NULL;
     c->gather_cb = NULL;
     cw_tts_cancel(&c->tts_wait);
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     if (c->media_open) {
         c->media_open = 0;
         cw_runtime *rt = c->rt;
         rt->stats.rtp_sent += c->stream.stats.rtp_sent;
         rt->stats.rtp_received += c->stream.stats.rtp_received;
         rt->stats.rtp_dropped += c->stream.stats.rtp_dropped;
-        c->pending_handles++;
-        cw_udp_media_close(&c->udp, udp_closed);
+        if (rt->sim) {
+            c->media_io->close(c->media_io);
+            cw_port_pool_give(&rt->ports, c->rtp_port);
+        } else {
+            c->pending_handles++;
+            cw_udp_media_close(&c->udp, udp_closed);
+        }
     } else if (c->rtp_port) {
         cw_port_pool_give(&c->rt->ports, c->rtp_port);
     }
@@ -160,7 +165,7 @@ static void apply_choice(cw_call *c, const cw_sdp_choice *ch, int first)
     int send = ch->dir == CW_SDP_SENDRECV || ch->dir == CW_SDP_SENDONLY;
     if (first) {
         uint32_t ssrc = (uint32_t)random() ^ ((uint32_t)c->id << 16);
-        cw_stream_init(&c->stream, c, &stream_events, &c->udp.io, ch->codec, ch->codec_pt,
+        cw_stream_init(&c->stream, c, &stream_events, c->media_io, ch->codec, ch->codec_pt,
                        ch->te_pt,
                        have ? (struct sockaddr *)&rtp : NULL,
                        have ? (struct sockaddr *)&rtcp : NULL, ssrc, (uint16_t)random());
@@ -264,9 +269,8 @@ static void accept_call(cw_call *c)
         start_c_flow(c);
 }
 
-static void ring_done(uv_timer_t *t)
+static void ring_done(cw_call *c)
 {
-    cw_call *c = t->data;
     if (c->state == CW_CALL_NEW)
         accept_call(c);
 }
@@ -336,8 +340,15 @@ cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_han
         reject(c, 503, "Service Unavailable", "no free RTP port", 5);
         return c;
     }
-    if (cw_udp_media_open(&c->udp, rt->loop, rt->media_addr, c->rtp_port, &c->stream,
-                          reason, sizeof reason) != 0) {
+    if (rt->sim) {
+        /* the scenario runner's simulated channel instead of sockets */
+        c->media_io = rt->sim->media_open ? rt->sim->media_open(rt->sim->ud, c, 0) : NULL;
+        if (!c->media_io) {
+            reject(c, 503, "Service Unavailable", "no simulated media channel", 5);
+            return c;
+        }
+    } else if (cw_udp_media_open(&c->udp, rt->loop, rt->media_addr, c->rtp_port,
+                                 &c->stream, reason, sizeof reason) != 0) {
         cw_log(CW_LOG_WARN, "media", "call=%llu %s", (unsigned long long)c->id, reason);
         /* the handles that were opened must still be closed */
         c->media_open = 1;
@@ -345,6 +356,8 @@ cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_han
         return c;
     }
     c->media_open = 1;
+    if (!rt->sim)
+        c->media_io = &c->udp.io;
     apply_choice(c, &ch, 1);
     if (prepare_local_sdp(c, c->offer_in_answer ? NULL : &offer) != 0) {
         reject(c, 500, "Server Internal Error", "SDP too large", 0);
@@ -353,7 +366,7 @@ cw_call *cw_call_incoming(cw_runtime *rt, const cw_signaling *sig, void *sig_han
 
     if (rt->cfg.ring_ms > 0) {
         sig->ringing(c);
-        uv_timer_start(&c->timer, ring_done, rt->cfg.ring_ms, 0);
+        cw_call_timer_start(c, ring_done, rt->cfg.ring_ms);
         return c;
     }
     accept_call(c);
@@ -459,6 +472,38 @@ void cw_call_hangup(cw_call *c, const char *reason)
     c->sig->bye(c);
 }
 
+/* ---- the call's one timer ------------------------------------------------------- */
+
+static void uv_timer_fired(uv_timer_t *t)
+{
+    cw_call_timer_fire(t->data);
+}
+
+void cw_call_timer_start(cw_call *c, void (*cb)(cw_call *c), uint64_t ms)
+{
+    c->timer_cb = cb;
+    if (c->rt->virtual_clock) {
+        c->timer_due_ms = c->rt->vnow_ms + ms;
+        return;
+    }
+    uv_timer_start(&c->timer, uv_timer_fired, ms, 0);
+}
+
+void cw_call_timer_stop(cw_call *c)
+{
+    c->timer_cb = NULL;
+    if (!c->rt->virtual_clock)
+        uv_timer_stop(&c->timer);
+}
+
+void cw_call_timer_fire(cw_call *c)
+{
+    void (*cb)(cw_call *) = c->timer_cb;
+    c->timer_cb = NULL;
+    if (cb)
+        cb(c);
+}
+
 /* ---- the flow API ---------------------------------------------------------------- */
 
 int cw_call_play(cw_call *c, const char *lang, const char *id, cw_play_cb cb)
@@ -482,14 +527,13 @@ static void gather_finish(cw_call *c, const char *digits)
 {
     cw_gather_cb cb = c->gather_cb;
     c->gather_cb = NULL;
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     if (cb)
         cb(c, digits);
 }
 
-static void gather_timeout(uv_timer_t *t)
+static void gather_timeout(cw_call *c)
 {
-    cw_call *c = t->data;
     char got[sizeof c->digits];
     snprintf(got, sizeof got, "%s", c->digits);
     c->digits[0] = 0;
@@ -522,9 +566,9 @@ void cw_call_gather(cw_call *c, size_t max, unsigned timeout_ms, cw_gather_cb cb
     if (gather_check(c))
         return;
     if (timeout_ms > 0)
-        uv_timer_start(&c->timer, gather_timeout, timeout_ms, 0);
+        cw_call_timer_start(c, gather_timeout, timeout_ms);
     else
-        uv_timer_stop(&c->timer);
+        cw_call_timer_stop(c);
 }
 
 /* ---- what the stream tells the call ---------------------------------------------- */

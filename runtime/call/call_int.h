@@ -26,10 +26,10 @@ cw_tenant *cw_route_find(cw_runtime *rt, const char *user, char *why, size_t why
 /* The tenant version the call runs on (the flow's once it started), and its policy
  * (NULL: the tenant has none). Both live as long as the call. */
 const cw_flow_version *cw_call_version(const cw_call *c);
-const cw_policy *cw_call_policy(const cw_call *c);
 
-/* The fallback (G10): a human if the tenant has one, else the goodbye; flow_ops.c. */
-void cw_call_fallback(cw_call *c);
+/* The fallback (G10) after why: a human if the tenant has one, else the goodbye;
+ * flow_ops.c. */
+void cw_call_fallback(cw_call *c, const char *why);
 
 /* A worker's job for the call is done: the call may be freed now if it ended. */
 void cw_call_unpin(cw_call *c);

@@ -28,6 +28,16 @@
 #include "callwarden/runtime.h"
 #include "call_int.h"
 
+/* Every change of the call's consent state goes through here, so that the scenario
+ * runner sees each one. */
+static void set_consent(cw_call *c, int state)
+{
+    c->consent = state;
+    const cw_sim_hooks *h = c->rt->sim;
+    if (h && h->consent_changed)
+        h->consent_changed(h->ud, c);
+}
+
 static void ask(cw_call *c);
 
 /* Stop what the question plays, without its end counting as the question's end. */
@@ -37,7 +47,7 @@ static void hush(cw_call *c)
     c->consent_next = NULL;
     cw_tts_cancel(&c->tts_wait);
     cw_stream_stop(&c->stream);
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
 }
 
 static const cw_policy_lang *wording(const cw_call *c)
@@ -83,7 +93,7 @@ void cw_call_speak(cw_call *c, const char *text, cw_play_cb next)
 
 static void finish(cw_call *c, const char *level, const char *why)
 {
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     cw_flow_wake_result(&c->flow, level, why);
 }
 
@@ -112,13 +122,13 @@ static void given_logged(cw_call *c, int ok)
     if (!ok) {
         /* not durable, so not given: the gate stays shut (G2) */
         cw_evidence_drop(c);
-        c->consent = CW_CONSENT_NONE;
+        set_consent(c, CW_CONSENT_NONE);
         cw_log(CW_LOG_ERROR, "call", "call=%llu consent %s not stored: not given",
                (unsigned long long)c->id, c->consent_id);
         finish(c, NULL, "the consent could not be stored durably, so it is not given (G2)");
         return;
     }
-    c->consent = CW_CONSENT_GIVEN;
+    set_consent(c, CW_CONSENT_GIVEN);
     c->consent_ms = cw_now_ms();
     /* G2: from the ledger's callback, and from nowhere else, the gate learns the level */
     c->stream.consent_gate.npurposes = 0;
@@ -143,7 +153,7 @@ static void refuse(cw_call *c, const char *answer)
     char err[256];
     hush(c);
     cw_evidence_drop(c);               /* a refusal's audio is never kept */
-    c->consent = CW_CONSENT_REFUSED;
+    set_consent(c, CW_CONSENT_REFUSED);
     cw_log(CW_LOG_INFO, "call", "call=%llu consent refused answer=%s variant=%s",
            (unsigned long long)c->id, answer, c->consent_variant);
     if (cw_call_log_consent(c, NULL, answer, refused_logged, err, sizeof err) != 0) {
@@ -157,7 +167,7 @@ static void give(cw_call *c, const cw_policy_level *l, char key)
 {
     char err[256];
     hush(c);
-    c->consent = CW_CONSENT_COMMITTING;
+    set_consent(c, CW_CONSENT_COMMITTING);
     snprintf(c->consent_level, sizeof c->consent_level, "%s", l->name);
     cw_evidence_take(c);               /* the answer, for the GIVEN to name */
     char answer[2] = { key, 0 };
@@ -177,9 +187,8 @@ static void after_timeout_wording(cw_call *c, int completed)
         ask(c);
 }
 
-static void answer_timeout(uv_timer_t *t)
+static void answer_timeout(cw_call *c)
 {
-    cw_call *c = t->data;
     if (c->consent != CW_CONSENT_ASKING)
         return;
     const cw_policy *p = cw_call_policy(c);
@@ -202,12 +211,12 @@ static void question_done(cw_call *c, int completed)
     /* the caller has the policy's answer time after the question ended; what the
      * caller says from now on is the answer, held as its evidence */
     cw_evidence_listen(c);
-    uv_timer_start(&c->timer, answer_timeout, cw_call_policy(c)->answer_timeout_ms, 0);
+    cw_call_timer_start(c, answer_timeout, cw_call_policy(c)->answer_timeout_ms);
 }
 
 static void ask(cw_call *c)
 {
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     cw_call_speak(c, c->consent_question, question_done);
 }
 
@@ -279,9 +288,8 @@ static void age_done(cw_call *c, int age)
 
 static void ask_age(cw_call *c);
 
-static void age_timeout(uv_timer_t *t)
+static void age_timeout(cw_call *c)
 {
-    cw_call *c = t->data;
     if (!c->age_asking)
         return;
     if (c->age_digits[0]) {
@@ -299,12 +307,12 @@ static void age_question_done(cw_call *c, int completed)
 {
     (void)completed;
     if (c->age_asking)
-        uv_timer_start(&c->timer, age_timeout, cw_call_policy(c)->answer_timeout_ms, 0);
+        cw_call_timer_start(c, age_timeout, cw_call_policy(c)->answer_timeout_ms);
 }
 
 static void ask_age(cw_call *c)
 {
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     c->age_digits[0] = 0;
     cw_call_speak(c, wording(c)->age_question, age_question_done);
 }
@@ -326,7 +334,7 @@ static void age_key(cw_call *c, char digit)
     }
     hush(c);
     c->consent_next = NULL;
-    uv_timer_start(&c->timer, age_timeout, cw_call_policy(c)->answer_timeout_ms, 0);
+    cw_call_timer_start(c, age_timeout, cw_call_policy(c)->answer_timeout_ms);
 }
 
 int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t errlen)
@@ -367,7 +375,7 @@ int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t err
     c->consent_age = a->age;
     c->consent_simple = a->simple;
     c->consent_retries = 0;
-    c->consent = CW_CONSENT_ASKING;
+    set_consent(c, CW_CONSENT_ASKING);
     choose_wording(c, wording(c));
     cw_log(CW_LOG_INFO, "call", "call=%llu consent asked variant=%s levels=0x%x age=%s",
            (unsigned long long)c->id, c->consent_variant, c->consent_levels,
@@ -415,7 +423,7 @@ static void withdraw(cw_call *c)
 {
     c->stream.consent_gate.given = 0;
     c->stream.consent_gate.npurposes = 0;
-    c->consent = CW_CONSENT_WITHDRAWN;
+    set_consent(c, CW_CONSENT_WITHDRAWN);
     /* how many of the caller's frames were kept after the key: the measure of G5's
      * "within one frame" (the key counts from when it went down, for RFC 4733) */
     uint64_t key = c->withdraw_key_frame ? c->withdraw_key_frame

@@ -27,7 +27,7 @@
  * turn. */
 static void disclosure_finished(cw_call *c)
 {
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     c->disclosure = CW_DISCLOSURE_DONE;
     c->stream.consent_gate.disclosed = 1;
     c->disclosed_at_ms = cw_now_ms();
@@ -41,9 +41,8 @@ static void disclosure_finished(cw_call *c)
     cw_call_start_flow(c, v);
 }
 
-static void menu_timeout(uv_timer_t *t)
+static void menu_timeout(cw_call *c)
 {
-    cw_call *c = t->data;
     if (c->disclosure == CW_DISCLOSURE_MENU)
         disclosure_finished(c);        /* no key: the language stays */
 }
@@ -52,7 +51,7 @@ static void menu_said(cw_call *c, int completed)
 {
     (void)completed;
     if (c->disclosure == CW_DISCLOSURE_MENU)
-        uv_timer_start(&c->timer, menu_timeout, c->version->policy->answer_timeout_ms, 0);
+        cw_call_timer_start(c, menu_timeout, c->version->policy->answer_timeout_ms);
 }
 
 static void disclosure_played(cw_call *c, int completed)
@@ -87,7 +86,7 @@ static void disclosure_failed(cw_call *c, const char *why)
     cw_log(CW_LOG_ERROR, "call", "call=%llu tenant=%s the disclosure cannot be played (G1): %s",
            (unsigned long long)c->id, c->tenant, why);
     c->stream.gate_only = NULL;
-    cw_call_fallback(c);
+    cw_call_fallback(c, why);
 }
 
 static void rendered(void *ud, const char *path, const char *why)
@@ -153,7 +152,7 @@ static void menu_key(cw_call *c, char digit)
         c->consent_next = NULL;
         cw_tts_cancel(&c->tts_wait);
         cw_stream_stop(&c->stream);
-        uv_timer_stop(&c->timer);
+        cw_call_timer_stop(c);
         cw_log(CW_LOG_INFO, "call", "call=%llu language chosen lang=%s", (unsigned long long)c->id,
                p->menu[i].lang);
         if (strcmp(p->menu[i].lang, c->lang) == 0)

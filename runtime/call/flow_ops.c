@@ -167,9 +167,8 @@ static int op_gather(void *call, const cw_gather_args *g, char *err, size_t errl
     return 0;
 }
 
-static void sleep_done(uv_timer_t *t)
+static void sleep_done(cw_call *c)
 {
-    cw_call *c = t->data;
     cw_flow_wake_none(&c->flow);
 }
 
@@ -178,7 +177,7 @@ static int op_sleep(void *call, unsigned ms, char *err, size_t errlen)
     (void)err;
     (void)errlen;
     cw_call *c = call_of(call);
-    uv_timer_start(&c->timer, sleep_done, ms, 0);
+    cw_call_timer_start(c, sleep_done, ms);
     return 0;
 }
 
@@ -296,16 +295,19 @@ static const char *fallback_target(cw_call *c)
 
 /* G10: the flow failed; the caller reaches a human if the tenant has one configured,
  * else hears a polite goodbye: never silence. */
-void cw_call_fallback(cw_call *c)
+void cw_call_fallback(cw_call *c, const char *why)
 {
     if (c->state >= CW_CALL_ENDING)
         return;
+    const cw_sim_hooks *sim = c->rt->sim;
+    if (sim && sim->fallback)
+        sim->fallback(sim->ud, c, why);
     c->in_fallback = 1;
     c->gather_cb = NULL;
     c->answer_waits = 0;
     c->refer_pending = 0;
     cw_tts_cancel(&c->tts_wait);
-    uv_timer_stop(&c->timer);
+    cw_call_timer_stop(c);
     if (c->state == CW_CALL_NEW && c->offer_in_answer) {
         cw_call_hangup(c, "fallback");     /* nowhere to send audio yet: 480 */
         return;
@@ -332,7 +334,7 @@ static void op_finished(void *call, const char *error)
 {
     cw_call *c = call_of(call);
     if (error) {
-        cw_call_fallback(c);
+        cw_call_fallback(c, error);
         return;
     }
     op_hangup(c, "flow-done");

@@ -49,8 +49,19 @@ static void record_frame(void *owner, const int16_t *pcm, size_t n)
 {
     cw_call *c = owner;
     cw_recording *r = c->rec;
-    if (r && !r->paused && append(&r->pcm, &r->n, &r->cap, pcm, n) == 0)
+    if (r && !r->paused && append(&r->pcm, &r->n, &r->cap, pcm, n) == 0) {
         r->last_frame = c->stream.stats.audio_frames_in;
+        const cw_sim_hooks *h = c->rt->sim;
+        if (h && h->recorded)
+            h->recorded(h->ud, c, pcm, n);
+    }
+}
+
+static void observe_recording(cw_call *c, const char *purpose, int on, int kept)
+{
+    const cw_sim_hooks *h = c->rt->sim;
+    if (h && h->recording)
+        h->recording(h->ud, c, purpose, on, kept);
 }
 
 /* direction = "both": what the caller heard, one frame each clock period */
@@ -113,6 +124,7 @@ void cw_recorder_finish(cw_call *c, int keep)
     cw_log(CW_LOG_INFO, "call", "call=%llu recording stopped purpose=%s seconds=%.2f %s",
            (unsigned long long)c->id, r->purpose, (double)r->n / 8000.0,
            wav ? "stored" : keep ? "nothing to store" : "discarded");
+    observe_recording(c, r->purpose, 0, wav != NULL);
     if (wav) {
         int64_t now = cw_now_ms();
         cw_vault_item it = { .subject_ref = c->subject_ref, .consent_id = c->consent_id,
@@ -169,5 +181,6 @@ int cw_recorder_start(cw_call *c, const char *purpose, int both, char *err, size
     cw_log(CW_LOG_INFO, "call", "call=%llu recording started purpose=%s consent=%s "
            "direction=%s", (unsigned long long)c->id, purpose, c->consent_id,
            both ? "both" : "caller");
+    observe_recording(c, purpose, 1, 0);
     return 0;
 }

@@ -167,6 +167,8 @@ int cw_tts_render(cw_tts *t, const char *voice, const char *text, cw_tts_wait *w
     cw_sha256_hex(&h, hex);
     char path[CW_TTS_PATH_LEN];
     snprintf(path, sizeof path, "%s/%s.wav", t->dir, hex);
+    if (t->named)
+        t->named(t->named_ud, voice, text, path);
 
     struct stat sb;
     if (stat(path, &sb) == 0) {

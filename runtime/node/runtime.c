@@ -29,14 +29,15 @@ static void on_signal(uv_signal_t *s, int signum)
     cw_runtime_drain(rt);
 }
 
-static int choose_media_address(cw_runtime *rt, char *err, size_t errlen)
+static int choose_media_address(const cw_config *cfg, char addr[CW_ADDR_LEN], int *family,
+                                char *err, size_t errlen)
 {
     char host[CW_ADDR_LEN];
     uint16_t port;
-    const char *a = rt->cfg.media_address;
+    const char *a = cfg->media_address;
     if (!a[0]) {
-        if (cw_config_split_hostport(rt->cfg.listen, host, sizeof host, &port) != 0) {
-            snprintf(err, errlen, "listen: bad address \"%s\"", rt->cfg.listen);
+        if (cw_config_split_hostport(cfg->listen, host, sizeof host, &port) != 0) {
+            snprintf(err, errlen, "listen: bad address \"%s\"", cfg->listen);
             return -1;
         }
         a = host;
@@ -46,8 +47,8 @@ static int choose_media_address(cw_runtime *rt, char *err, size_t errlen)
                               "(the address to put in the SDP)", a);
         return -1;
     }
-    snprintf(rt->media_addr, sizeof rt->media_addr, "%s", a);
-    rt->media_family = strchr(a, ':') ? AF_INET6 : AF_INET;
+    snprintf(addr, CW_ADDR_LEN, "%s", a);
+    *family = strchr(a, ':') ? AF_INET6 : AF_INET;
     return 0;
 }
 
@@ -113,20 +114,15 @@ static void write_pid_file(cw_runtime *rt)
     rt->pid_file_written = 1;
 }
 
-int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
-                     size_t errlen)
+/* What a live runtime and the scenario runner's share: prompts, ports, TTS, the
+ * tenants and their stores. */
+static int start_core(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
+                      size_t errlen)
 {
     memset(rt, 0, sizeof *rt);
     rt->loop = loop;
     rt->cfg = *cfg;
-    raise_fd_limit();
-    srandom((unsigned)(uv_hrtime() ^ (uint64_t)getpid()));
-
-    if (choose_media_address(rt, err, errlen) != 0)
-        return -1;
     if (prepare_data_dir(cfg->data_dir, err, errlen) != 0)
-        return -1;
-    if (cfg->listen_tls[0] && check_tls_dir(cfg->tls_cert_dir, err, errlen) != 0)
         return -1;
     if (cw_port_pool_init(&rt->ports, cfg->rtp_port_min, cfg->rtp_port_max) != 0) {
         snprintf(err, errlen, "rtp_ports %u-%u: bad range", cfg->rtp_port_min,
@@ -160,8 +156,25 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
                  cfg->scripts_dir);
         return -1;
     }
-
     cw_stores_open(&rt->stores, loop, cfg->data_dir, &rt->tenants, cfg->retention_sweep_ms);
+    return 0;
+}
+
+int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
+                     size_t errlen)
+{
+    raise_fd_limit();
+    srandom((unsigned)(uv_hrtime() ^ (uint64_t)getpid()));
+    char media_addr[CW_ADDR_LEN];
+    int media_family;
+    if (choose_media_address(cfg, media_addr, &media_family, err, errlen) != 0)
+        return -1;
+    if (cfg->listen_tls[0] && check_tls_dir(cfg->tls_cert_dir, err, errlen) != 0)
+        return -1;
+    if (start_core(rt, loop, cfg, err, errlen) != 0)
+        return -1;
+    memcpy(rt->media_addr, media_addr, sizeof rt->media_addr);
+    rt->media_family = media_family;
 
     cw_media_clock_init(&rt->clock, uv_hrtime());
     if (cw_media_clock_start(&rt->clock, loop) != 0) {
@@ -184,6 +197,26 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
         return -1;
     }
     return 0;
+}
+
+int cw_runtime_start_sim(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg,
+                         const cw_sim_hooks *hooks, char *err, size_t errlen)
+{
+    if (start_core(rt, loop, cfg, err, errlen) != 0)
+        return -1;
+    snprintf(rt->media_addr, sizeof rt->media_addr, "127.0.0.1");
+    rt->media_family = AF_INET;
+    rt->sim = hooks;
+    rt->virtual_clock = 1;
+    rt->vnow_ms = 0;
+    cw_media_clock_init(&rt->clock, 0);
+    return 0;
+}
+
+void cw_runtime_stop_sim(cw_runtime *rt)
+{
+    cw_stores_close(&rt->stores);
+    cw_tts_close(&rt->tts);
 }
 
 /* ---- drain and stop ------------------------------------------------------------- */

@@ -1,0 +1,309 @@
+/* collect.c  The stores' side of each scenario call, read once the run is over: the
+ * consent ledger records of the call (found by the hash of its Call-ID and its consent
+ * ids) and whether the ledger verifies, and every vault artifact that holds the call's
+ * audio (found by the signatures in the caller's frames, whatever the artifact claims
+ * to be). Every tenant's stores are read, so that a call's data in another tenant's
+ * files shows (G8).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwarden/audit.h"
+#include "callwarden/crypto.h"
+#include "callwarden/ledger.h"
+#include "callwarden/vault.h"
+#include "sim_int.h"
+
+typedef struct rec {
+    uint64_t seq;
+    char event[24];
+    char *body;                    /* the opened body, NUL-terminated */
+} rec;
+
+typedef struct art {
+    cw_vault_meta meta;
+    /* per call number: frames found, first and last period */
+    unsigned *frames;
+    uint32_t *first, *last;
+} art;
+
+typedef struct tenant_facts {
+    char name[64];
+    rec *recs;
+    size_t nrecs, caprecs;
+    art *arts;
+    size_t narts, caparts;
+    int problems;
+    char err[256];
+} tenant_facts;
+
+static int read_rec(void *ud, uint64_t seq, const char *event_type, const uint8_t *body,
+                    size_t len)
+{
+    tenant_facts *tf = ud;
+    rec *r = cw_trace_push((void **)&tf->recs, &tf->nrecs, &tf->caprecs, sizeof *r);
+    if (!r)
+        return 1;
+    r->seq = seq;
+    snprintf(r->event, sizeof r->event, "%s", event_type);
+    r->body = malloc(len + 1);
+    if (r->body) {
+        if (body)
+            memcpy(r->body, body, len);
+        r->body[body ? len : 0] = 0;
+    }
+    return 0;
+}
+
+static void no_problem_cb(void *ud, uint64_t seq, const char *what)
+{
+    (void)ud, (void)seq, (void)what;
+}
+
+static void read_ledger(sim_run *r, tenant_facts *tf)
+{
+    char path[1100];
+    cw_ledger_keys *keys = NULL;
+    FILE *quiet = fopen("/dev/null", "w");
+    int st = cw_audit_open(r->data_dir, tf->name, "test", NULL, path, sizeof path, &keys,
+                           quiet ? quiet : stderr);
+    if (quiet)
+        fclose(quiet);
+    if (st != 0) {
+        snprintf(tf->err, sizeof tf->err, "the ledger of %s cannot be opened", tf->name);
+        return;
+    }
+    uint64_t size;
+    uint8_t root[32];
+    char err[256];
+    tf->problems = cw_ledger_verify(path, keys, no_problem_cb, NULL, &size, root, err,
+                                    sizeof err);
+    if (tf->problems < 0)
+        snprintf(tf->err, sizeof tf->err, "%s", err);
+    if (cw_ledger_read(path, keys, read_rec, tf, err, sizeof err) != 0 && !tf->err[0])
+        snprintf(tf->err, sizeof tf->err, "%s", err);
+    cw_ledger_keys_free(keys);
+}
+
+/* 16-bit or mu-law samples of a WAV's data chunk, and its channel count. */
+static int16_t *wav_samples(const uint8_t *b, size_t len, size_t *n, unsigned *channels)
+{
+    unsigned fmt = 0, bits = 0;
+    *channels = 1;
+    size_t at = 12;
+    while (len >= 12 && at + 8 <= len) {
+        uint32_t sz = (uint32_t)b[at + 4] | (uint32_t)b[at + 5] << 8 |
+                      (uint32_t)b[at + 6] << 16 | (uint32_t)b[at + 7] << 24;
+        const uint8_t *d = b + at + 8;
+        if (sz > len - at - 8)
+            sz = (uint32_t)(len - at - 8);
+        if (memcmp(b + at, "fmt ", 4) == 0 && sz >= 16) {
+            fmt = d[0] | d[1] << 8;
+            *channels = d[2] | d[3] << 8;
+            bits = d[14] | d[15] << 8;
+        } else if (memcmp(b + at, "data", 4) == 0) {
+            size_t count = fmt == 7 ? sz : bits == 16 ? sz / 2 : 0;
+            int16_t *s = malloc((count ? count : 1) * sizeof *s);
+            if (!s)
+                return NULL;
+            for (size_t i = 0; i < count; i++)
+                s[i] = fmt == 7 ? cw_g711_ulaw_decode(d[i])
+                                : (int16_t)(d[2 * i] | d[2 * i + 1] << 8);
+            *n = count;
+            return s;
+        }
+        at += 8 + sz + (sz & 1);
+    }
+    return NULL;
+}
+
+typedef struct scan {
+    art *a;
+    unsigned ncalls;
+} scan;
+
+static void count_frame(void *ud, unsigned call_no, uint32_t period)
+{
+    scan *s = ud;
+    if (call_no == 0 || call_no > s->ncalls)
+        return;
+    art *a = s->a;
+    if (a->frames[call_no]++ == 0 || period < a->first[call_no])
+        a->first[call_no] = period;
+    if (period > a->last[call_no])
+        a->last[call_no] = period;
+}
+
+typedef struct list_ctx {
+    sim_run *r;
+    tenant_facts *tf;
+    cw_vault *v;
+} list_ctx;
+
+static int read_art(void *ud, const cw_vault_meta *m)
+{
+    list_ctx *lc = ud;
+    tenant_facts *tf = lc->tf;
+    art *a = cw_trace_push((void **)&tf->arts, &tf->narts, &tf->caparts, sizeof *a);
+    if (!a)
+        return 1;
+    a->meta = *m;
+    unsigned n = lc->r->ncalls + 1;
+    a->frames = calloc(n, sizeof *a->frames);
+    a->first = calloc(n, sizeof *a->first);
+    a->last = calloc(n, sizeof *a->last);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char err[256];
+    if (!a->frames || !a->first || !a->last ||
+        cw_vault_get(lc->v, m->id, &data, &len, NULL, err, sizeof err) != 0)
+        return 0;
+    if (strncmp(m->kind, "audio/", 6) == 0) {
+        size_t ns = 0;
+        unsigned ch = 1;
+        int16_t *s = wav_samples(data, len, &ns, &ch);
+        if (s && ch) {
+            scan sc = { a, lc->r->ncalls };
+            sim_find_signatures(s, ns / ch, ch, count_frame, &sc);
+        }
+        free(s);
+    }
+    cw_vault_free_data(data, len);
+    return 0;
+}
+
+static void read_vault(sim_run *r, tenant_facts *tf)
+{
+    cw_vault *v;
+    char err[256];
+    if (cw_vault_open(r->data_dir, tf->name, &v, err, sizeof err) != 0)
+        return;
+    list_ctx lc = { r, tf, v };
+    cw_vault_list(v, NULL, NULL, read_art, &lc, err, sizeof err);
+    cw_vault_close(v);
+}
+
+static int is_consent_of(const cw_trace *t, const char *body, const char *call_hash)
+{
+    if (!body)
+        return 0;
+    char needle[128];
+    snprintf(needle, sizeof needle, "\"call_id_hash\":\"%s\"", call_hash);
+    if (strstr(body, needle))
+        return 1;
+    for (size_t i = 0; i < t->nconsents; i++) {
+        if (!t->consents[i].id[0])
+            continue;
+        snprintf(needle, sizeof needle, "\"consent_id\":\"%s\"", t->consents[i].id);
+        if (strstr(body, needle))
+            return 1;
+    }
+    return 0;
+}
+
+static int withdrawn_id(const cw_trace *t, const char *id)
+{
+    for (size_t i = 0; i < t->nconsents; i++)
+        if (t->consents[i].state == CW_TRACE_WITHDRAWN && strcmp(t->consents[i].id, id) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *consent_in(const char *body, char *out, size_t cap)
+{
+    const char *p = body ? strstr(body, "\"consent_id\":\"") : NULL;
+    out[0] = 0;
+    if (!p)
+        return out;
+    p += 14;
+    size_t n = 0;
+    while (p[n] && p[n] != '"' && n + 1 < cap)
+        n++;
+    memcpy(out, p, n);
+    out[n] = 0;
+    return out;
+}
+
+static void facts_for(sim_call *sc, tenant_facts *tf, int own)
+{
+    cw_trace *t = &sc->tr;
+    char hash[65];
+    cw_sha256_hex_of(t->call_id, strlen(t->call_id), hash);
+    hash[32] = 0;
+    if (own) {
+        t->audit_problems = tf->problems > 0 ? tf->problems : 0;
+        snprintf(t->audit_error, sizeof t->audit_error, "%s", tf->err);
+    }
+    for (size_t i = 0; i < tf->nrecs; i++) {
+        if (!is_consent_of(t, tf->recs[i].body, hash))
+            continue;
+        if (!own) {
+            t->foreign++;
+            continue;
+        }
+        cw_trace_record *r = cw_trace_push((void **)&t->records, &t->nrecords,
+                                           &t->caprecords, sizeof *r);
+        if (r) {
+            r->seq = tf->recs[i].seq;
+            snprintf(r->event, sizeof r->event, "%s", tf->recs[i].event);
+            consent_in(tf->recs[i].body, r->consent_id, sizeof r->consent_id);
+        }
+    }
+    for (size_t i = 0; i < tf->narts; i++) {
+        const art *a = &tf->arts[i];
+        unsigned n = a->frames ? a->frames[sc->no] : 0;
+        if (own && withdrawn_id(t, a->meta.consent_id))
+            t->erased_left++;
+        if (!n)
+            continue;
+        if (!own) {
+            t->foreign++;
+            continue;
+        }
+        cw_trace_artifact *x = cw_trace_push((void **)&t->artifacts, &t->nartifacts,
+                                             &t->capartifacts, sizeof *x);
+        if (!x)
+            continue;
+        snprintf(x->id, sizeof x->id, "%s", a->meta.id);
+        snprintf(x->consent_id, sizeof x->consent_id, "%s", a->meta.consent_id);
+        snprintf(x->purpose, sizeof x->purpose, "%s", a->meta.purpose);
+        snprintf(x->kind, sizeof x->kind, "%s", a->meta.kind);
+        x->created_ms = a->meta.created_ms;
+        x->delete_after_ms = a->meta.delete_after_ms;
+        x->frames = n;
+        x->first_sent = (uint64_t)a->first[sc->no] * CW_FRAME_MS;
+        x->last_sent = (uint64_t)a->last[sc->no] * CW_FRAME_MS;
+    }
+}
+
+void sim_collect(sim_run *r)
+{
+    size_t nt = 0;
+    for (cw_tenant *t = r->rt.tenants.head; t; t = t->next)
+        nt++;
+    tenant_facts *facts = calloc(nt ? nt : 1, sizeof *facts);
+    if (!facts)
+        return;
+    size_t i = 0;
+    for (cw_tenant *t = r->rt.tenants.head; t; t = t->next, i++) {
+        snprintf(facts[i].name, sizeof facts[i].name, "%s", t->name);
+        read_ledger(r, &facts[i]);
+        read_vault(r, &facts[i]);
+    }
+    for (sim_call *sc = r->calls; sc; sc = sc->next)
+        for (i = 0; i < nt; i++)
+            facts_for(sc, &facts[i], strcmp(facts[i].name, sc->tr.tenant) == 0);
+    for (i = 0; i < nt; i++) {
+        for (size_t k = 0; k < facts[i].nrecs; k++)
+            free(facts[i].recs[k].body);
+        for (size_t k = 0; k < facts[i].narts; k++) {
+            free(facts[i].arts[k].frames);
+            free(facts[i].arts[k].first);
+            free(facts[i].arts[k].last);
+        }
+        free(facts[i].recs);
+        free(facts[i].arts);
+    }
+    free(facts);
+}

@@ -1,0 +1,125 @@
+/* driver.c  The virtual clock: a real runtime (tenants, flows, policy, ledger, vault)
+ * whose time is the scenario runner's.
+ *
+ * Time stands still while the core has work in flight (a ledger commit, a vault job, a
+ * TTS render): the loop runs until that work is back, then the clock jumps to the next
+ * moment something is due (a call's timer, a caller's action, the next 20 ms period).
+ * A call therefore runs through the same code as on a phone line, as fast as the work
+ * allows, and the same scenario gives the same timeline every time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwarden/log.h"
+#include "sim_int.h"
+
+#define SETTLE_REAL_SECONDS 60
+
+int sim_run_open(sim_run *r, const cw_config *cfg, const char *data_dir)
+{
+    if (uv_loop_init(&r->loop) != 0) {
+        snprintf(r->err, sizeof r->err, "cannot start an event loop");
+        return -1;
+    }
+    snprintf(r->data_dir, sizeof r->data_dir, "%s", data_dir);
+    r->index = sim_index_new();
+    sim_hooks_init(r);
+    cw_config c = *cfg;
+    snprintf(c.data_dir, sizeof c.data_dir, "%s", data_dir);
+    if (cw_runtime_start_sim(&r->rt, &r->loop, &c, &r->hooks, r->err, sizeof r->err) != 0) {
+        uv_run(&r->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&r->loop);
+        return -1;
+    }
+    sim_tts_watch(r);
+    return sim_settle(r);
+}
+
+/* Work in flight that the virtual clock must wait for. libuv counts the worker jobs
+ * (vault, subject look-ups) as active requests of the loop. */
+static int busy(sim_run *r)
+{
+    if (r->loop.active_reqs.count > 0 || r->rt.tts.jobs)
+        return 1;
+    for (sim_call *sc = r->calls; sc; sc = sc->next)
+        if (sc->c && (sc->c->consent == CW_CONSENT_COMMITTING || sc->sig_end_pending))
+            return 1;
+    return 0;
+}
+
+int sim_settle(sim_run *r)
+{
+    uint64_t start = uv_hrtime();
+    for (;;) {
+        for (sim_call *sc = r->calls; sc; sc = sc->next)
+            if (sc->sig_end_pending)
+                sim_line_due(sc);
+        uv_run(&r->loop, UV_RUN_NOWAIT);
+        if (!busy(r))
+            return 0;
+        if (uv_hrtime() - start > SETTLE_REAL_SECONDS * 1000000000ull) {
+            snprintf(r->err, sizeof r->err, "the runtime's work did not finish within %d s",
+                     SETTLE_REAL_SECONDS);
+            return -1;
+        }
+        uv_run(&r->loop, UV_RUN_ONCE);
+    }
+}
+
+uint64_t sim_next_due(sim_run *r)
+{
+    uint64_t t = (r->now / CW_FRAME_MS + 1) * CW_FRAME_MS;
+    for (sim_call *sc = r->calls; sc; sc = sc->next) {
+        if (sc->c && sc->c->timer_cb && sc->c->timer_due_ms < t)
+            t = sc->c->timer_due_ms > r->now ? sc->c->timer_due_ms : r->now + 1;
+        uint64_t l = sim_line_next(sc);
+        if (l < t)
+            t = l > r->now ? l : r->now + 1;
+    }
+    return t;
+}
+
+void sim_advance(sim_run *r, uint64_t t)
+{
+    r->now = r->rt.vnow_ms = t;
+    for (sim_call *sc = r->calls; sc; sc = sc->next)
+        sim_line_due(sc);
+    for (sim_call *sc = r->calls; sc; sc = sc->next)
+        if (sc->c && sc->c->timer_cb && sc->c->timer_due_ms <= t)
+            cw_call_timer_fire(sc->c);
+    if (t % CW_FRAME_MS == 0) {
+        for (sim_call *sc = r->calls; sc; sc = sc->next)
+            sim_caller_tick(sc);
+        cw_media_clock_advance(&r->rt.clock, t * 1000000ull);
+    }
+}
+
+static void walk_close(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+void sim_run_close(sim_run *r)
+{
+    /* every call is over: hang up what is left, let the stores finish */
+    for (sim_call *sc = r->calls; sc; sc = sc->next)
+        if (sc->c && !sc->ended)
+            sim_hangup(sc);
+    sim_settle(r);
+    cw_runtime_stop_sim(&r->rt);
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    sim_collect(r);
+    cw_runtime_free(&r->rt);
+    uv_walk(&r->loop, walk_close, NULL);
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&r->loop);
+    sim_index_free(r->index);
+    for (size_t i = 0; i < r->ntexts; i++) {
+        free(r->texts[i].path);
+        free(r->texts[i].text);
+    }
+    free(r->texts);
+}

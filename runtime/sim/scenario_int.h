@@ -1,0 +1,56 @@
+/* scenario_int.h  Scenario files, their results and how they are reported. */
+#ifndef CW_SCENARIO_INT_H
+#define CW_SCENARIO_INT_H
+
+#include <stdio.h>
+
+#include "sim_int.h"
+
+enum {
+    EXPECT_CONSENT = 1, EXPECT_RECORDING, EXPECT_TRANSFER, EXPECT_LEDGER, EXPECT_FALLBACK,
+    EXPECT_HANGUP
+};
+
+typedef struct scn_expect {
+    int kind, line, flag;
+    char a[256], b[64];
+    cw_trace_header headers[8];
+    unsigned nheaders;
+} scn_expect;
+
+/* One scenario file's run: its call, what it expects, what failed. */
+typedef struct scn_result {
+    char file[512];
+    char name[160];
+    char tenant[64];
+    char from[64], to[64], want_lang[8];
+    int dial_line;
+    int transfer_answer, human_answers;
+    unsigned human_ring_ms, human_talk_ms;
+    sim_call *sc;                  /* the run owns it */
+    scn_expect expect[32];
+    size_t nexpect;
+    int failed;                    /* the scenario itself failed (a step, an error) */
+    char failure[1600];
+    char **unmet;                  /* expectations not met, after the run */
+    size_t nunmet;
+    cw_violation violations[16];
+    size_t nviolations;
+} scn_result;
+
+/* Run res->file against the runtime in r (its call stays in r until the run closes). */
+void scn_run_file(sim_run *r, scn_result *res);
+/* 1 if the heard stretch is what a scenario names: a prompt id, or words in its text. */
+int scn_heard_matches(const cw_trace_heard *h, const char *x);
+/* The caller's number: the scenario's, or one the policy maps to want_lang. */
+void scn_default_from(sim_run *r, const scn_result *res, char *out, size_t cap);
+/* Note in the trace what the policy says the caller must hear (disclosure, notice). */
+void scn_note_policy(sim_call *sc);
+/* After the run: the expectations and the oracle, into res. */
+void scn_judge(scn_result *res);
+
+/* Output: the people's timeline and the CI formats (report.c). */
+void scn_print_timeline(FILE *out, const scn_result *res);
+void scn_print_tap(FILE *out, const scn_result *res, size_t n);
+
+#endif

@@ -1,0 +1,151 @@
+/* sim_int.h  The scenario runner's parts (runtime/sim): the simulated line between a
+ * virtual caller and the real call core, the virtual clock that drives both, and the
+ * trace each call leaves for the oracle. */
+#ifndef CW_SIM_INT_H
+#define CW_SIM_INT_H
+
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "callwarden/runtime.h"
+#include "callwarden/trace.h"
+
+typedef struct sim_run sim_run;
+typedef struct sim_call sim_call;
+
+/* ---- the caller's audio, signed frame by frame (signature.c) ---- */
+
+/* Write the signature of (call number, clock period) into the first samples of a
+ * frame of linear audio; speaking fills the rest with speech-like sound. */
+void sim_sign_frame(int16_t *pcm, unsigned call_no, uint32_t period, int speaking);
+/* Find signed frames in samples (stride: channels): fn(ud, call_no, period) for each. */
+void sim_find_signatures(const int16_t *s, size_t n, size_t stride,
+                         void (*fn)(void *ud, unsigned call_no, uint32_t period), void *ud);
+
+/* ---- what the caller hears: prompts identified by their bytes (prompt_index.c) ---- */
+
+typedef struct sim_prompt_index sim_prompt_index;
+sim_prompt_index *sim_index_new(void);
+void sim_index_free(sim_prompt_index *ix);
+/* The prompt whose frame this payload (160 bytes of codec) is, and which frame: 1, or
+ * 0 if none of the prompts in pc (indexed on demand) has it. Prefers frame 0 (a
+ * prompt that starts) when several share the bytes. */
+int sim_index_find(sim_prompt_index *ix, cw_prompt_cache *pc, cw_codec codec,
+                   const uint8_t *payload, const cw_prompt **p, unsigned *frame);
+/* 1 if payload is frame k of p in codec (the last one padded with silence). */
+int sim_prompt_frame_is(const cw_prompt *p, cw_codec codec, unsigned k,
+                        const uint8_t *payload);
+
+/* ---- a scheduled caller action or signalling answer (channel.c) ---- */
+
+typedef struct sim_key {
+    char digit;
+    uint64_t t_down;               /* virtual ms */
+    unsigned ms;                   /* held this long */
+} sim_key;
+
+struct sim_call {
+    sim_run *run;
+    unsigned no;                   /* 1, 2, ... in the run */
+    cw_call *c;                    /* NULL once the core freed it */
+    cw_trace tr;
+    char from[64], to[64];
+    uint64_t period0;
+
+    /* the line */
+    cw_media_io io;                /* the caller's stream sends through here */
+    cw_media_io human_io;          /* a bridged human's leg */
+    int media_up, human_media_up;
+    cw_codec codec;
+    int te_pt;
+    uint8_t audio_pt;
+    uint16_t seq;
+    uint32_t ts, ssrc;
+    struct sockaddr_storage addr;  /* where "our" RTP comes from */
+    int answered, ended, freed;
+    int sig_end_pending;           /* the dialog ends after the current callback */
+
+    /* what the caller does */
+    sim_key keys[64];
+    size_t nkeys, next_key;
+    int key_active;                /* sending the events of keys[next_key] */
+    uint16_t key_dur;
+    unsigned key_end_sent;
+    uint64_t speak_until;          /* the caller talks until then */
+    int transfer_answer;           /* 202 or a refusal's status for REFER */
+    int human_answers;             /* the bridged human picks up */
+    unsigned human_ring_ms, human_talk_ms;
+    uint64_t human_answer_at, human_bye_at;
+    uint64_t refer_result_at;
+
+    /* what the caller hears: the open stretch */
+    cw_trace_heard *open;          /* the last heard stretch, if it may go on */
+    const cw_prompt *open_p;
+    unsigned open_next;
+    uint64_t last_out;             /* time of the last audio frame */
+    sim_call *next;
+};
+
+/* What the oracle needs of the stores once the run is over (collect.c). */
+void sim_collect(sim_run *r);
+
+/* ---- the run: a runtime on the virtual clock (driver.c) ---- */
+
+struct sim_run {
+    uv_loop_t loop;
+    cw_runtime rt;
+    cw_sim_hooks hooks;
+    char data_dir[CW_PATH_LEN];
+    sim_prompt_index *index;
+    sim_call *calls;               /* newest first */
+    unsigned ncalls;
+    uint64_t now;                  /* = rt.vnow_ms */
+    uint64_t seed;
+    /* TTS texts by file, to name what the caller heard */
+    struct sim_text { char *path, *text; } *texts;
+    size_t ntexts, captexts;
+    char err[512];
+};
+
+/* Start a runtime over cfg's tenants with its stores in data_dir. 0 or -1 (r->err). */
+int sim_run_open(sim_run *r, const cw_config *cfg, const char *data_dir);
+/* Let the core finish what it does now (ledger commits, vault jobs, TTS): the virtual
+ * clock stands still meanwhile. 0, or -1 when it does not finish in real seconds. */
+int sim_settle(sim_run *r);
+/* Advance the virtual clock to t (> now): timers, caller actions, media periods. */
+void sim_advance(sim_run *r, uint64_t t);
+/* The next moment something is due (a timer, a caller action, the next frame). */
+uint64_t sim_next_due(sim_run *r);
+/* Collect the stores' side of every call, close the runtime, free it. */
+void sim_run_close(sim_run *r);
+
+/* ---- the line (channel.c) ---- */
+
+/* Dial: an INVITE from the caller to the tenant's number. NULL if out of memory. */
+sim_call *sim_dial(sim_run *r, const char *from, const char *to);
+/* The caller hangs up now. */
+void sim_hangup(sim_call *sc);
+/* The caller presses digits from now on (each held ms, gap ms apart). */
+void sim_press(sim_call *sc, const char *digits, unsigned ms, unsigned gap);
+/* The caller speaks for ms from now (the words go into the trace). */
+void sim_say(sim_call *sc, const char *words, unsigned ms);
+/* The caller's side at the start of clock period t: RTP for this period. */
+void sim_caller_tick(sim_call *sc);
+/* Signalling answers that were due at now (REFER result, the human's). */
+void sim_line_due(sim_call *sc);
+/* The earliest signalling answer still due, or UINT64_MAX. */
+uint64_t sim_line_next(const sim_call *sc);
+/* The text the file at path was rendered from, or NULL. */
+const char *sim_text_of(sim_run *r, const char *path);
+/* The trace's next sequence number. */
+uint64_t sim_seq(sim_call *sc);
+/* Free a call (after the run). */
+void sim_call_free(sim_call *sc);
+
+extern const cw_signaling sim_signaling;
+/* Set up the hooks (before the runtime starts) and watch its TTS (after). */
+void sim_hooks_init(sim_run *r);
+void sim_tts_watch(sim_run *r);
+
+#endif
