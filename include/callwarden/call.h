@@ -251,6 +251,14 @@ void *cw_call_bridge_handle(const cw_call *c);
  * call. */
 const cw_policy *cw_call_policy(const cw_call *c);
 
+/* The worker and ledger jobs (and handle closes) the call waits for: the scenario
+ * runner's virtual clock waits for them too. */
+int cw_call_jobs_in_flight(const cw_call *c);
+
+/* The scenario runner's fault injection (G10): the flow's waiting call method raises
+ * why. 0, or -1 if no flow waits. */
+int cw_call_inject_flow_error(cw_call *c, const char *why);
+
 /* ---- the call's one timer ---------------------------------------------------------- */
 
 /* Run cb(c) in ms (replacing what was armed): on the loop's clock, or on the virtual

@@ -134,6 +134,7 @@ typedef struct cw_flow_run {
     char tenant[CW_TENANT_NAME_LEN];
     char caller[64], callee[64], call_id[128], language[16], end_cause[32];
     char withdrawn_level[33];
+    char injected[128];             /* the scenario runner's fault: the wait raises it */
 } cw_flow_run;
 
 /* Start call's flow on version v (the run takes over the caller's reference).
@@ -157,6 +158,10 @@ void cw_flow_withdrawn(cw_flow_run *r, const char *level);
 
 /* The call ended (either side): on_hangup runs, a waiting method raises "call ended". */
 void cw_flow_ended(cw_flow_run *r, const char *cause);
+
+/* Fault injection for compliance scenarios: the call method the flow waits in raises
+ * why, as a bug in the flow would. 0, or -1 if the flow is not waiting. */
+int cw_flow_inject_error(cw_flow_run *r, const char *why);
 
 /* Is the flow still running (started and not finished)? */
 int cw_flow_active(const cw_flow_run *r);

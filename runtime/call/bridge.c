@@ -340,3 +340,8 @@ void cw_bridge_caller_frame(cw_call *c, const int16_t *pcm, size_t n)
     if (b && b->state == BRIDGE_UP)
         cw_stream_relay_push(&b->stream, pcm, n);
 }
+
+int cw_bridge_pins(const cw_call *c)
+{
+    return c->bridge && c->bridge->signaling_alive ? 1 : 0;
+}

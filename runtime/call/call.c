@@ -55,6 +55,11 @@ const cw_policy *cw_call_policy(const cw_call *c)
     return v ? v->policy : NULL;
 }
 
+int cw_call_jobs_in_flight(const cw_call *c)
+{
+    return c->pending_handles - cw_bridge_pins(c);
+}
+
 void cw_call_unpin(cw_call *c)
 {
     c->pending_handles--;

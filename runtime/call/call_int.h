@@ -98,6 +98,8 @@ int cw_bridge_start(cw_call *c, const char *target, const cw_header *h, size_t n
 void cw_bridge_caller_frame(cw_call *c, const int16_t *pcm, size_t n);
 /* The caller's call ended: end the human's leg too. */
 void cw_bridge_call_ended(cw_call *c);
+/* 1 while the bridged leg's dialog holds its pin on the call (pending_handles). */
+int cw_bridge_pins(const cw_call *c);
 /* Free the bridge with the call (its sockets and dialog are over by then). */
 void cw_bridge_free(cw_call *c);
 

@@ -264,14 +264,13 @@ static void fallback_done(cw_call *c, int completed)
     cw_call_hangup(c, "fallback");
 }
 
-/* The polite goodbye: the tenant's fallback prompt, else callwarden's own. */
-static void fallback_goodbye(cw_call *c)
+/* callwarden's own goodbye, the last resort: it is checked at start-up. */
+static void system_goodbye(cw_call *c)
 {
     char err[512];
-    const char *lang = c->flow.language[0] ? c->flow.language : "en";
-    cw_prompt *p = find_prompt(c, "fallback", lang, err, sizeof err);
-    if (!p)
-        p = cw_prompt_get(&c->rt->prompts, SYSTEM_PROMPTS, lang, "fallback", err, sizeof err);
+    const char *lang = c->lang[0] ? c->lang : c->flow.language[0] ? c->flow.language : "en";
+    cw_prompt *p = cw_prompt_get(&c->rt->prompts, SYSTEM_PROMPTS, lang, "fallback", err,
+                                 sizeof err);
     if (!p)
         p = cw_prompt_get(&c->rt->prompts, SYSTEM_PROMPTS, "en", "fallback", err, sizeof err);
     if (!p || start_play(c, p, fallback_done, err, sizeof err) != 0) {
@@ -282,6 +281,40 @@ static void fallback_goodbye(cw_call *c)
     }
     cw_log(CW_LOG_INFO, "call", "call=%llu fallback plays=%s", (unsigned long long)c->id,
            p->key);
+}
+
+static void policy_goodbye_done(cw_call *c, int completed)
+{
+    if (!completed) {
+        system_goodbye(c);             /* it could not be said: ours instead */
+        return;
+    }
+    cw_call_hangup(c, "fallback");
+}
+
+/* The polite goodbye: the tenant's recorded fallback prompt, else its policy's goodbye
+ * wording, else callwarden's own. */
+static void fallback_goodbye(cw_call *c)
+{
+    char err[512];
+    const char *lang = c->lang[0] ? c->lang : c->flow.language[0] ? c->flow.language : "en";
+    cw_prompt *p = find_prompt(c, "fallback", lang, err, sizeof err);
+    if (p && start_play(c, p, fallback_done, err, sizeof err) == 0) {
+        cw_log(CW_LOG_INFO, "call", "call=%llu fallback plays=%s", (unsigned long long)c->id,
+               p->key);
+        return;
+    }
+    const cw_policy *pol = cw_call_policy(c);
+    const cw_policy_lang *l = pol ? cw_policy_lang_get(pol, lang) : NULL;
+    if (pol && !l)
+        l = cw_policy_lang_for(pol, c->caller);
+    if (l && l->goodbye) {
+        cw_log(CW_LOG_INFO, "call", "call=%llu fallback says the policy's goodbye",
+               (unsigned long long)c->id);
+        cw_call_speak(c, l->goodbye, policy_goodbye_done);
+        return;
+    }
+    system_goodbye(c);
 }
 
 static const char *fallback_target(cw_call *c)
@@ -364,4 +397,11 @@ void cw_call_start_flow(cw_call *c, cw_flow_version *v)
     cw_log(CW_LOG_DEBUG, "call", "call=%llu flow tenant=%s version=%.12s",
            (unsigned long long)c->id, c->tenant, v->hash);
     cw_flow_start(&c->flow, &c->rt->tenants, v, &flow_ops, c, &info);
+}
+
+int cw_call_inject_flow_error(cw_call *c, const char *why)
+{
+    if (!c->flow.v || c->in_fallback || c->state != CW_CALL_ANSWERED)
+        return -1;
+    return cw_flow_inject_error(&c->flow, why);
 }

@@ -70,6 +70,12 @@ static int wait_k(lua_State *L, int status, lua_KContext base)
             r->woken_ended = 0;
         return luaL_error(L, CW_FLOW_CALL_ENDED);
     }
+    if (r->injected[0]) {
+        char why[sizeof r->injected];
+        snprintf(why, sizeof why, "%s", r->injected);
+        r->injected[0] = 0;
+        return luaL_error(L, "%s", why);
+    }
     (void)base;
     return cw_flow_push_pending(L, r);
 }

@@ -229,6 +229,16 @@ static void wake(cw_flow_run *r, int kind, int ok, const char *text)
         drive(r, 0);
 }
 
+int cw_flow_inject_error(cw_flow_run *r, const char *why)
+{
+    if (!r->co || r->ended || r->running || !r->waiting)
+        return -1;
+    snprintf(r->injected, sizeof r->injected, "%s", why);
+    r->has_pending = 0;
+    drive(r, 0);
+    return 0;
+}
+
 void cw_flow_wake_none(cw_flow_run *r)
 {
     wake(r, WAKE_NONE, 1, NULL);

@@ -52,9 +52,9 @@ static void name_prompt(sim_run *r, const cw_prompt *p, cw_trace_heard *h)
     size_t klen = strlen(p->key);
     const char *k = klen < sizeof h->prompt ? p->key : p->key + klen - (sizeof h->prompt - 1);
     memcpy(h->prompt, k, strlen(k) + 1);
-    char path[1300];
-    if (strchr(p->key, '/') == p->key || strstr(p->key, ".wav"))
-        snprintf(path, sizeof path, "%.*s.txt", (int)(strlen(p->key) - 4), p->key);
+    char path[2300];
+    if (klen > 4 && strcmp(p->key + klen - 4, ".wav") == 0)
+        snprintf(path, sizeof path, "%.*s.txt", (int)(klen - 4), p->key);
     else
         snprintf(path, sizeof path, "%s/%s.txt", r->rt.prompts.dir, p->key);
     FILE *f = fopen(path, "r");

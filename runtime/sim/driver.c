@@ -36,14 +36,15 @@ int sim_run_open(sim_run *r, const cw_config *cfg, const char *data_dir)
     return sim_settle(r);
 }
 
-/* Work in flight that the virtual clock must wait for. libuv counts the worker jobs
- * (vault, subject look-ups) as active requests of the loop. */
+/* Work in flight that the virtual clock must wait for: what a call waits for (a
+ * ledger record's commit, a vault job), worker jobs of nobody's (libuv counts them as
+ * the loop's active requests), TTS renders. */
 static int busy(sim_run *r)
 {
     if (r->loop.active_reqs.count > 0 || r->rt.tts.jobs)
         return 1;
     for (sim_call *sc = r->calls; sc; sc = sc->next)
-        if (sc->c && (sc->c->consent == CW_CONSENT_COMMITTING || sc->sig_end_pending))
+        if (sc->c && (cw_call_jobs_in_flight(sc->c) > 0 || sc->sig_end_pending))
             return 1;
     return 0;
 }

@@ -224,9 +224,6 @@ static void check_withdrawal(const cw_trace *t, found *f)
                "consent was given, but the consent was not withdrawn", t->withdraw_key);
         return;
     }
-    if (w->t > t->t_withdraw_key + WITHDRAW_FRAME_MS)
-        report(f, "G5", w->t, "the consent was withdrawn %llu ms after the key",
-               (unsigned long long)(w->t - t->t_withdraw_key));
     if (t->erased_left)
         report(f, "G5", t->t_end, "%u artifacts of the withdrawn consent are still in the "
                "vault", t->erased_left);

@@ -102,9 +102,9 @@ static void build(const cw_trace *t, lines *ls)
             n += snprintf(l->text + n, sizeof l->text - (size_t)n, "\n%22s%s: %s", "",
                           x->headers[k].name, x->headers[k].value);
     }
-    if (t->t_error && (l = add(ls, t->t_error, UINT64_MAX - 1)))
+    if (t->t_error && (l = add(ls, t->t_error, 0)))
         snprintf(l->text, sizeof l->text, "flow     failed: %s", t->error);
-    if (t->fallback && (l = add(ls, t->t_fallback, UINT64_MAX - 1)))
+    if (t->fallback && (l = add(ls, t->t_fallback, 0)))
         snprintf(l->text, sizeof l->text, "fallback begins");
     if ((l = add(ls, t->t_end, UINT64_MAX)))
         snprintf(l->text, sizeof l->text, "%s hangs up (%s)",

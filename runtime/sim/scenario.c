@@ -7,6 +7,7 @@
  *   say("ja", { ms = 600 })                  -- the caller speaks (words for the trace)
  *   silence(5000)                            -- the caller says nothing for 5 s
  *   hangup()
+ *   flow_error("boom")                       -- the flow's waiting method raises (G10)
  *   expect_consent { level = "basic" }       -- level = false: none given; state = ...
  *   expect_recording(true)
  *   expect_transfer { target = "empfang", headers = { ["X-Consent-Level"] = "refused" } }
@@ -28,10 +29,13 @@
 
 #include "scenario_int.h"
 
-#define HEAR_WITHIN_MS 30000
+#define HEAR_WITHIN_MS 60000
 #define END_WITHIN_MS 120000
 
-enum { STEP_NONE, STEP_DIAL, STEP_HEARS, STEP_PRESS, STEP_SAY, STEP_SILENCE, STEP_HANGUP };
+enum {
+    STEP_NONE, STEP_DIAL, STEP_HEARS, STEP_PRESS, STEP_SAY, STEP_SILENCE, STEP_HANGUP,
+    STEP_FLOW_ERROR
+};
 
 typedef struct runner {
     sim_run *r;
@@ -196,6 +200,14 @@ static int l_hangup(lua_State *L)
     return yield_step(L, ru, STEP_HANGUP);
 }
 
+static int l_flow_error(lua_State *L)
+{
+    runner *ru = get_runner(L);
+    need_call(L, ru, "flow_error");
+    snprintf(ru->arg, sizeof ru->arg, "%s", luaL_optstring(L, 1, "scenario: a script error"));
+    return yield_step(L, ru, STEP_FLOW_ERROR);
+}
+
 static scn_expect *new_expect(lua_State *L, runner *ru, int kind)
 {
     scn_result *res = ru->res;
@@ -350,6 +362,12 @@ static int call_freed(runner *ru)
     return ru->res->sc->freed;
 }
 
+static int flow_waits(runner *ru)
+{
+    const sim_call *sc = ru->res->sc;
+    return sc->ended || !sc->c || (sc->c->flow.v && sc->c->flow.waiting && !sc->c->in_fallback);
+}
+
 static int keys_sent(runner *ru)
 {
     const sim_call *sc = ru->res->sc;
@@ -484,6 +502,24 @@ static int do_step(runner *ru)
         sim_hangup(sc);
         rc = sim_settle(r) == 0;
         break;
+    case STEP_FLOW_ERROR:
+        rc = run_until(ru, flow_waits, r->now + HEAR_WITHIN_MS);
+        if (rc == 1 && (sc->ended || !sc->c)) {
+            fail(res, ru->line, "flow_error: the call is over (%s)%s", sc->tr.end_reason, "");
+            return -1;
+        }
+        if (rc == 0) {
+            fail(res, ru->line, "flow_error: the flow did not wait in a call method within "
+                 "%s%s", "60 s", "");
+            return -1;
+        }
+        if (rc == 1) {
+            sc->tr.t_error = r->now;
+            snprintf(sc->tr.error, sizeof sc->tr.error, "%s", ru->arg);
+            cw_call_inject_flow_error(sc->c, ru->arg);
+            rc = sim_settle(r) == 0;
+        }
+        break;
     }
     if (rc < 0 || (rc == 0 && ru->step != STEP_HEARS)) {
         fail(res, ru->line, "the runtime stalled: %s%s", r->err, "");
@@ -495,7 +531,7 @@ static int do_step(runner *ru)
 static const luaL_Reg dsl[] = {
     { "scenario", l_scenario }, { "dial", l_dial }, { "hears", l_hears },
     { "press", l_press }, { "say", l_say }, { "silence", l_silence },
-    { "wait", l_silence }, { "hangup", l_hangup },
+    { "wait", l_silence }, { "hangup", l_hangup }, { "flow_error", l_flow_error },
     { "expect_consent", l_expect_consent }, { "expect_recording", l_expect_recording },
     { "expect_transfer", l_expect_transfer }, { "expect_ledger", l_expect_ledger },
     { "expect_fallback", l_expect_fallback }, { "expect_hangup", l_expect_hangup },

@@ -52,5 +52,12 @@ void scn_judge(scn_result *res);
 /* Output: the people's timeline and the CI formats (report.c). */
 void scn_print_timeline(FILE *out, const scn_result *res);
 void scn_print_tap(FILE *out, const scn_result *res, size_t n);
+/* JUnit XML of the run: a testsuite per tenant, a testcase per scenario file, its
+ * failures and violations as <failure> (report_junit.c). */
+void scn_write_junit(FILE *out, const scn_result *res, size_t n, double secs);
+/* dir/index.html: every call's timeline drawn, for people (report_html.c). 0, or -1
+ * with err. */
+int scn_write_html(const char *dir, const scn_result *res, size_t n, char *err,
+                   size_t errlen);
 
 #endif

@@ -10,6 +10,8 @@ local text = {
         menu = "Für einen Termin drücken Sie die 1, für ein Folgerezept die 2.",
         speak = "Bitte nennen Sie nach dem Ton kurz Ihr Anliegen. Wir rufen Sie zurück.",
         thanks = "Vielen Dank. Ihre Nachricht ist bei uns angekommen. Auf Wiederhören.",
+        withdrawn_bye = "Es wurde nichts gespeichert. Bitte rufen Sie uns gern wieder an. "
+            .. "Auf Wiederhören.",
         no_one = "Die Anmeldung ist gerade nicht erreichbar. Bitte rufen Sie später "
             .. "wieder an. Auf Wiederhören.",
     },
@@ -17,12 +19,15 @@ local text = {
         menu = "For an appointment press 1, for a repeat prescription press 2.",
         speak = "Please tell us briefly what you need after the tone. We will call you back.",
         thanks = "Thank you. We have your message. Goodbye.",
+        withdrawn_bye = "Nothing was kept. Please feel free to call again. Goodbye.",
         no_one = "The reception is not available right now. Please call again later. Goodbye.",
     },
 }
 local t = text[call.language] or text.de
 
+local withdrawn = false
 call.on_withdraw = function(c, level)
+    withdrawn = true
     c:log("praxis: consent withdrawn (" .. level .. ")")
 end
 
@@ -42,8 +47,9 @@ call:log("praxis: concern key=" .. key)
 call:say(t.speak)
 local recording = call:record{ purpose = "call_handling" }
 call:sleep(15000)
-if recording then
+if recording and not withdrawn then
     call:stop_record()
 end
-call:say(t.thanks)
+-- after a withdrawal nothing of the message is kept: say so, not "we have it"
+call:say(withdrawn and t.withdrawn_bye or t.thanks)
 call:hangup()
