@@ -127,10 +127,11 @@ static void check_frames(const cw_trace *t, found *f)
         const cw_trace_frame *fr = &t->frames[i];
         const cw_trace_consent *c = consent_before(t, fr->seq);
         if (!c || c->state != CW_TRACE_GIVEN) {
-            if (early++ == 0)
-                report(f, "G2", fr->t_kept, "the recorder kept the caller's audio sent at "
-                       "%llu ms while the consent was %s", (unsigned long long)fr->t_sent,
-                       c ? state_name(c->state) : "never asked");
+            int after_withdrawal = c && c->state == CW_TRACE_WITHDRAWN;
+            if (after_withdrawal ? late++ == 0 : early++ == 0)
+                report(f, after_withdrawal ? "G5" : "G2", fr->t_kept, "the recorder kept the "
+                       "caller's audio sent at %llu ms while the consent was %s",
+                       (unsigned long long)fr->t_sent, c ? state_name(c->state) : "never asked");
             continue;
         }
         if (fr->t_sent < c->t && early++ == 0)
@@ -173,6 +174,9 @@ static void check_artifacts(const cw_trace *t, found *f)
                    refused ? " (the caller refused)" : "");
             continue;
         }
+        if (strcmp(a->purpose, "consent_evidence") != 0 && !covers(c, a->purpose))
+            report(f, "G2", t->t_end, "artifact %s holds the caller's audio for \"%s\", "
+                   "which the consent (%s) does not cover", a->id, a->purpose, c->level);
         if (strcmp(a->purpose, "consent_evidence") != 0 && a->first_sent < c->t)
             report(f, "G2", t->t_end, "artifact %s (%s) holds audio the caller sent at "
                    "%llu ms, before the consent was committed at %llu ms", a->id, a->purpose,
@@ -224,6 +228,15 @@ static void check_withdrawal(const cw_trace *t, found *f)
                "consent was given, but the consent was not withdrawn", t->withdraw_key);
         return;
     }
+    /* the withdrawal itself comes with the key's end (RFC 4733 reports a digit when it
+     * is let go); the gate shut when it went down, which check_frames measures */
+    uint64_t up = t->t_withdraw_key;
+    for (size_t i = 0; i < t->nkeys; i++)
+        if (t->keys[i].t_down == t->t_withdraw_key && t->keys[i].t_up > up)
+            up = t->keys[i].t_up;
+    if (w->t > up + WITHDRAW_FRAME_MS)
+        report(f, "G5", w->t, "the consent was withdrawn %llu ms after the withdraw key was "
+               "let go", (unsigned long long)(w->t - up));
     if (t->erased_left)
         report(f, "G5", t->t_end, "%u artifacts of the withdrawn consent are still in the "
                "vault", t->erased_left);
@@ -260,6 +273,9 @@ static void check_handover(const cw_trace *t, found *f)
         if (c && c->state == CW_TRACE_GIVEN && (!id || strcmp(id, c->id) != 0))
             report(f, "G9", x->t, "the transfer to %s names consent %s, not the given %s",
                    x->target, id ? id : "(none)", c->id);
+        else if ((!c || c->state != CW_TRACE_GIVEN) && id && strcmp(id, "none") != 0)
+            report(f, "G9", x->t, "the transfer to %s names consent %s, but none is given",
+                   x->target, id);
         if (t->handover_notice[0]) {
             int told = 0;
             for (size_t k = 0; k < t->nheard; k++)

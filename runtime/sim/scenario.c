@@ -32,21 +32,8 @@
 #define HEAR_WITHIN_MS 60000
 #define END_WITHIN_MS 120000
 
-enum {
-    STEP_NONE, STEP_DIAL, STEP_HEARS, STEP_PRESS, STEP_SAY, STEP_SILENCE, STEP_HANGUP,
-    STEP_FLOW_ERROR
-};
 
-typedef struct runner {
-    sim_run *r;
-    scn_result *res;
-    lua_State *L;
-    int step;
-    char arg[256];
-    unsigned ms, hold, gap, after;
-    int line;
-    size_t hear_cursor;
-} runner;
+typedef scn_runner runner;
 
 static runner *get_runner(lua_State *L)
 {
@@ -432,7 +419,7 @@ static void heard_list(const sim_call *sc, char *out, size_t cap)
 }
 
 /* Carry out the step the scenario yielded; 0, or -1 when it failed (res says why). */
-static int do_step(runner *ru)
+int scn_do_step(runner *ru)
 {
     sim_run *r = ru->r;
     scn_result *res = ru->res;
@@ -557,7 +544,7 @@ static void open_libs(lua_State *L)
 }
 
 /* After the last step: the call ends by itself, or the caller hangs up. */
-static void finish_call(runner *ru)
+void scn_finish_call(runner *ru)
 {
     scn_result *res = ru->res;
     sim_call *sc = res->sc;
@@ -597,7 +584,7 @@ void scn_run_file(sim_run *r, scn_result *res)
         int st = lua_resume(co, L, 0, &nres);
         if (st == LUA_YIELD) {
             lua_pop(co, nres);
-            if (do_step(&ru) != 0)
+            if (scn_do_step(&ru) != 0)
                 break;
             continue;
         }
@@ -611,6 +598,6 @@ void scn_run_file(sim_run *r, scn_result *res)
         }
         break;
     }
-    finish_call(&ru);
+    scn_finish_call(&ru);
     lua_close(L);
 }

@@ -38,6 +38,30 @@ typedef struct scn_result {
     size_t nviolations;
 } scn_result;
 
+/* The steps a scenario takes (a file's, or the explorer's). */
+enum {
+    STEP_NONE, STEP_DIAL, STEP_HEARS, STEP_PRESS, STEP_SAY, STEP_SILENCE, STEP_HANGUP,
+    STEP_FLOW_ERROR, STEP_HEARS_ANY
+};
+
+/* A scenario in progress: the step to carry out next and where it stands. */
+typedef struct scn_runner {
+    sim_run *r;
+    scn_result *res;
+    lua_State *L;                  /* the file's state, NULL for the explorer */
+    int step;                      /* STEP_* */
+    char arg[256];
+    unsigned ms, hold, gap, after;
+    int line;
+    size_t hear_cursor;
+} scn_runner;
+
+/* Carry out ru's step in virtual time: 0, or -1 when it failed (res says why). */
+int scn_do_step(scn_runner *ru);
+/* After the last step: the call ends by itself (or the caller hangs up after two
+ * minutes, or at once when the scenario failed), then is freed. */
+void scn_finish_call(scn_runner *ru);
+
 /* Run res->file against the runtime in r (its call stays in r until the run closes). */
 void scn_run_file(sim_run *r, scn_result *res);
 /* 1 if the heard stretch is what a scenario names: a prompt id, or words in its text. */
