@@ -208,6 +208,8 @@ struct cw_call {
     char hangup_after_confirm[32];  /* the flow's hang-up, after it */
     cw_bridge *bridge;              /* a bridged handover's leg to the human, or NULL */
 
+    uint64_t rand_state;            /* the call's own random numbers (cw_call_random) */
+
     cw_call *next, *prev;           /* the runtime's list of calls */
 };
 
@@ -246,6 +248,10 @@ void cw_call_bridge_remote_end(cw_call *c, const char *reason);
 void cw_call_bridge_signaling_ended(cw_call *c);
 /* The signalling handle of the bridged leg, or NULL (the SIP side's routing). */
 void *cw_call_bridge_handle(const cw_call *c);
+
+/* The call's next random number (A/B wording, RTP SSRC): its own sequence, so that a
+ * scenario call replays exactly from its seed. Not for secrets. */
+uint32_t cw_call_random(cw_call *c);
 
 /* The policy the call runs under (NULL: the tenant has none); alive as long as the
  * call. */

@@ -47,6 +47,8 @@ typedef struct cw_sim_hooks {
     void (*recording)(void *ud, cw_call *c, const char *purpose, int on, int kept);
     /* the flow failed (why) and the fallback begins */
     void (*fallback)(void *ud, cw_call *c, const char *why);
+    /* the seed of a new call's random numbers (cw_call_random) */
+    uint64_t (*call_seed)(void *ud, cw_call *c);
 } cw_sim_hooks;
 
 typedef struct cw_runtime_stats {

@@ -194,8 +194,8 @@ int cw_bridge_start(cw_call *c, const char *target, const cw_header *h, size_t n
     if (!rt->sim)
         b->io = &b->udp.io;
     cw_stream_init(&b->stream, b, &human_events, b->io, c->choice.codec,
-                   c->choice.codec_pt, -1, NULL, NULL, (uint32_t)random(),
-                   (uint16_t)random());
+                   c->choice.codec_pt, -1, NULL, NULL, cw_call_random(c),
+                   (uint16_t)cw_call_random(c));
     cw_sdp_local local = {
         .family = rt->media_family, .addr = rt->media_addr, .port = b->rtp_port,
         .session_id = c->id + 500000, .session_version = 1,

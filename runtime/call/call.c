@@ -55,6 +55,17 @@ const cw_policy *cw_call_policy(const cw_call *c)
     return v ? v->policy : NULL;
 }
 
+uint32_t cw_call_random(cw_call *c)
+{
+    /* xorshift64* */
+    uint64_t x = c->rand_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    c->rand_state = x;
+    return (uint32_t)((x * 0x2545f4914f6cdd1dull) >> 32);
+}
+
 int cw_call_jobs_in_flight(const cw_call *c)
 {
     return c->pending_handles - cw_bridge_pins(c);
@@ -169,11 +180,11 @@ static void apply_choice(cw_call *c, const cw_sdp_choice *ch, int first)
                cw_sockaddr_from(ch->remote_addr, (uint16_t)(ch->remote_port + 1), &rtcp) == 0;
     int send = ch->dir == CW_SDP_SENDRECV || ch->dir == CW_SDP_SENDONLY;
     if (first) {
-        uint32_t ssrc = (uint32_t)random() ^ ((uint32_t)c->id << 16);
+        uint32_t ssrc = cw_call_random(c);
         cw_stream_init(&c->stream, c, &stream_events, c->media_io, ch->codec, ch->codec_pt,
                        ch->te_pt,
                        have ? (struct sockaddr *)&rtp : NULL,
-                       have ? (struct sockaddr *)&rtcp : NULL, ssrc, (uint16_t)random());
+                       have ? (struct sockaddr *)&rtcp : NULL, ssrc, (uint16_t)cw_call_random(c));
         c->stream.send_enabled = send;
     } else {
         cw_stream_update(&c->stream, ch->codec, ch->codec_pt, ch->te_pt,
@@ -219,6 +230,11 @@ static cw_call *call_new(cw_runtime *rt, const cw_signaling *sig, void *sig_hand
     c->sig_handle = sig_handle;
     c->t_invite = uv_hrtime();
     c->sdp_version = 1;
+    c->rand_state = rt->sim && rt->sim->call_seed
+                        ? rt->sim->call_seed(rt->sim->ud, c)
+                        : ((uint64_t)random() << 31) ^ (uint64_t)random() ^ c->id;
+    if (c->rand_state == 0)
+        c->rand_state = 0x9e3779b97f4a7c15ull;
     snprintf(c->terminators, sizeof c->terminators, "#");
     snprintf(c->tenant, sizeof c->tenant, "%s", tenant);
     uv_timer_init(rt->loop, &c->timer);

@@ -244,7 +244,7 @@ static void choose_wording(cw_call *c, const cw_policy_lang *l)
     snprintf(c->consent_variant, sizeof c->consent_variant, "main");
     if (total == 0)
         return;
-    unsigned draw = (unsigned)random() % (2 * total);
+    unsigned draw = cw_call_random(c) % (2 * total);
     for (size_t i = 0; i < l->nvariants && draw >= total; i++) {
         unsigned w = l->variants[i].weight;
         if (draw - total < w) {

@@ -256,8 +256,22 @@ void sim_caller_tick(sim_call *sc)
     if (!send_key(sc, now)) {
         int16_t pcm[CW_FRAME_SAMPLES];
         uint8_t payload[CW_FRAME_SAMPLES];
-        sim_sign_frame(pcm, sc->no, (uint32_t)(now / CW_FRAME_MS), now < sc->speak_until);
-        cw_g711_encode(sc->codec, pcm, payload, CW_FRAME_SAMPLES);
+        int speaking = now < sc->speak_until;
+        if (!r->fill_ready) {
+            /* what follows the signature is the same in every frame: encode it once */
+            for (int law = 0; law < 2; law++)
+                for (int sp = 0; sp < 2; sp++) {
+                    sim_sign_frame(pcm, 0, 0, sp);
+                    cw_g711_encode(law ? CW_CODEC_PCMA : CW_CODEC_PCMU, pcm, r->fill[law][sp],
+                                   CW_FRAME_SAMPLES);
+                }
+            r->fill_ready = 1;
+        }
+        sim_sign_frame(pcm, sc->no, (uint32_t)(now / CW_FRAME_MS), speaking);
+        cw_g711_encode(sc->codec, pcm, payload, SIM_SIGNATURE_LEN);
+        memcpy(payload + SIM_SIGNATURE_LEN,
+               r->fill[sc->codec == CW_CODEC_PCMA][speaking] + SIM_SIGNATURE_LEN,
+               CW_FRAME_SAMPLES - SIM_SIGNATURE_LEN);
         send_rtp(sc, 0, sc->audio_pt, sc->ts, payload, sizeof payload);
     }
     sc->ts += CW_FRAME_SAMPLES;
@@ -475,15 +489,18 @@ static const char offer_fmt[] =
     "t=0 0\r\nm=audio %u RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
     "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n";
 
-sim_call *sim_dial(sim_run *r, const char *from, const char *to)
+sim_call *sim_dial(sim_run *r, const char *from, const char *to, uint64_t seed)
 {
     sim_call *sc = calloc(1, sizeof *sc);
     if (!sc)
         return NULL;
     sc->run = r;
+    sc->seed = seed;
     sc->no = ++r->ncalls;
     sc->next = r->calls;
     r->calls = sc;
+    sc->live_next = r->live;
+    r->live = sc;
     snprintf(sc->from, sizeof sc->from, "%s", from);
     snprintf(sc->to, sizeof sc->to, "%s", to);
     sc->io.send = line_send;
@@ -635,6 +652,12 @@ static cw_media_io *hook_media_open(void *ud, cw_call *c, int leg)
     return &sc->human_io;
 }
 
+static uint64_t hook_call_seed(void *ud, cw_call *c)
+{
+    (void)ud;
+    return of_call(c)->seed;
+}
+
 static void tts_named(void *ud, const char *voice, const char *text, const char *path)
 {
     (void)voice;
@@ -658,6 +681,7 @@ void sim_hooks_init(sim_run *r)
         .recorded = hook_recorded,
         .recording = hook_recording,
         .fallback = hook_fallback,
+        .call_seed = hook_call_seed,
     };
 }
 

@@ -43,22 +43,35 @@ static int busy(sim_run *r)
 {
     if (r->loop.active_reqs.count > 0 || r->rt.tts.jobs)
         return 1;
-    for (sim_call *sc = r->calls; sc; sc = sc->next)
+    for (sim_call *sc = r->live; sc; sc = sc->live_next)
         if (sc->c && (cw_call_jobs_in_flight(sc->c) > 0 || sc->sig_end_pending))
             return 1;
     return 0;
+}
+
+/* Forget the calls the core has freed: the clock has nothing more to do for them. */
+static void prune(sim_run *r)
+{
+    for (sim_call **pp = &r->live; *pp;) {
+        if ((*pp)->freed && !(*pp)->sig_end_pending)
+            *pp = (*pp)->live_next;
+        else
+            pp = &(*pp)->live_next;
+    }
 }
 
 int sim_settle(sim_run *r)
 {
     uint64_t start = uv_hrtime();
     for (;;) {
-        for (sim_call *sc = r->calls; sc; sc = sc->next)
+        for (sim_call *sc = r->live; sc; sc = sc->live_next)
             if (sc->sig_end_pending)
                 sim_line_due(sc);
         uv_run(&r->loop, UV_RUN_NOWAIT);
-        if (!busy(r))
+        if (!busy(r)) {
+            prune(r);
             return 0;
+        }
         if (uv_hrtime() - start > SETTLE_REAL_SECONDS * 1000000000ull) {
             snprintf(r->err, sizeof r->err, "the runtime's work did not finish within %d s",
                      SETTLE_REAL_SECONDS);
@@ -71,7 +84,7 @@ int sim_settle(sim_run *r)
 uint64_t sim_next_due(sim_run *r)
 {
     uint64_t t = (r->now / CW_FRAME_MS + 1) * CW_FRAME_MS;
-    for (sim_call *sc = r->calls; sc; sc = sc->next) {
+    for (sim_call *sc = r->live; sc; sc = sc->live_next) {
         if (sc->c && sc->c->timer_cb && sc->c->timer_due_ms < t)
             t = sc->c->timer_due_ms > r->now ? sc->c->timer_due_ms : r->now + 1;
         uint64_t l = sim_line_next(sc);
@@ -84,13 +97,13 @@ uint64_t sim_next_due(sim_run *r)
 void sim_advance(sim_run *r, uint64_t t)
 {
     r->now = r->rt.vnow_ms = t;
-    for (sim_call *sc = r->calls; sc; sc = sc->next)
+    for (sim_call *sc = r->live; sc; sc = sc->live_next)
         sim_line_due(sc);
-    for (sim_call *sc = r->calls; sc; sc = sc->next)
+    for (sim_call *sc = r->live; sc; sc = sc->live_next)
         if (sc->c && sc->c->timer_cb && sc->c->timer_due_ms <= t)
             cw_call_timer_fire(sc->c);
     if (t % CW_FRAME_MS == 0) {
-        for (sim_call *sc = r->calls; sc; sc = sc->next)
+        for (sim_call *sc = r->live; sc; sc = sc->live_next)
             sim_caller_tick(sc);
         cw_media_clock_advance(&r->rt.clock, t * 1000000ull);
     }
@@ -106,7 +119,7 @@ static void walk_close(uv_handle_t *h, void *arg)
 void sim_run_close(sim_run *r)
 {
     /* every call is over: hang up what is left, let the stores finish */
-    for (sim_call *sc = r->calls; sc; sc = sc->next)
+    for (sim_call *sc = r->live; sc; sc = sc->live_next)
         if (sc->c && !sc->ended)
             sim_hangup(sc);
     sim_settle(r);

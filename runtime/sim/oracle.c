@@ -21,6 +21,12 @@ typedef struct found {
     size_t max, n;
 } found;
 
+/* A moment of the trace as the call's own time, in seconds since its INVITE. */
+static double at(const cw_trace *t, uint64_t ms)
+{
+    return ms >= t->t_invite ? (double)(ms - t->t_invite) / 1000.0 : 0.0;
+}
+
 static void report(found *f, const char *g, uint64_t t, const char *fmt, ...)
 {
     if (f->n < f->max) {
@@ -130,14 +136,14 @@ static void check_frames(const cw_trace *t, found *f)
             int after_withdrawal = c && c->state == CW_TRACE_WITHDRAWN;
             if (after_withdrawal ? late++ == 0 : early++ == 0)
                 report(f, after_withdrawal ? "G5" : "G2", fr->t_kept, "the recorder kept the "
-                       "caller's audio sent at %llu ms while the consent was %s",
-                       (unsigned long long)fr->t_sent, c ? state_name(c->state) : "never asked");
+                       "caller's audio sent at %.2f s while the consent was %s",
+                       at(t, fr->t_sent), c ? state_name(c->state) : "never asked");
             continue;
         }
         if (fr->t_sent < c->t && early++ == 0)
-            report(f, "G2", fr->t_kept, "the recorder kept audio the caller sent at %llu ms, "
-                   "before the consent was committed at %llu ms",
-                   (unsigned long long)fr->t_sent, (unsigned long long)c->t);
+            report(f, "G2", fr->t_kept, "the recorder kept audio the caller sent at %.2f s, "
+                   "before the consent was committed at %.2f s", at(t, fr->t_sent),
+                   at(t, c->t));
         for (size_t r = 0; r < t->nrecs; r++) {
             const cw_trace_recording *rec = &t->recs[r];
             if (rec->seq0 < fr->seq && (rec->seq1 == 0 || rec->seq1 > fr->seq) &&
@@ -147,9 +153,9 @@ static void check_frames(const cw_trace *t, found *f)
         }
         if (t->t_withdraw_key && fr->t_sent > t->t_withdraw_key + WITHDRAW_FRAME_MS &&
             late++ == 0)
-            report(f, "G5", fr->t_kept, "audio the caller sent at %llu ms was kept after the "
-                   "withdraw key went down at %llu ms", (unsigned long long)fr->t_sent,
-                   (unsigned long long)t->t_withdraw_key);
+            report(f, "G5", fr->t_kept, "audio the caller sent at %.2f s was kept after the "
+                   "withdraw key went down at %.2f s", at(t, fr->t_sent),
+                   at(t, t->t_withdraw_key));
     }
 }
 
@@ -179,8 +185,8 @@ static void check_artifacts(const cw_trace *t, found *f)
                    "which the consent (%s) does not cover", a->id, a->purpose, c->level);
         if (strcmp(a->purpose, "consent_evidence") != 0 && a->first_sent < c->t)
             report(f, "G2", t->t_end, "artifact %s (%s) holds audio the caller sent at "
-                   "%llu ms, before the consent was committed at %llu ms", a->id, a->purpose,
-                   (unsigned long long)a->first_sent, (unsigned long long)c->t);
+                   "%.2f s, before the consent was committed at %.2f s", a->id, a->purpose,
+                   at(t, a->first_sent), at(t, c->t));
     }
 }
 
@@ -195,9 +201,8 @@ static void check_ledger(const cw_trace *t, found *f)
         const cw_trace_consent *c = &t->consents[i];
         for (size_t k = 0; k < sizeof ev / sizeof ev[0]; k++)
             if (c->state == ev[k].state && !has_record(t, ev[k].event, c->id))
-                report(f, "G4", c->t, "the consent was %s at %llu ms, but the ledger has no "
-                       "%s record of it", state_name(c->state), (unsigned long long)c->t,
-                       ev[k].event);
+                report(f, "G4", c->t, "the consent was %s at %.2f s, but the ledger has no "
+                       "%s record of it", state_name(c->state), at(t, c->t), ev[k].event);
     }
     if (t->nheard && t->has_policy && disclosure_complete(&t->heard[0], t->disclosure) &&
         !has_record(t, "DISCLOSED", NULL))

@@ -169,7 +169,8 @@ void scn_print_tap(FILE *out, const scn_result *res, size_t n)
         fprintf(out, "# %s\n", res->failure);
     for (size_t i = 0; i < res->nunmet; i++)
         fprintf(out, "# %s\n", res->unmet[i]);
+    uint64_t t0 = res->sc ? res->sc->tr.t_invite : 0;
     for (size_t i = 0; i < res->nviolations && i < 16; i++)
-        fprintf(out, "# %s violated at %llu ms: %s\n", res->violations[i].guarantee,
-                (unsigned long long)res->violations[i].t_ms, res->violations[i].what);
+        fprintf(out, "# %s violated at %.3f s: %s\n", res->violations[i].guarantee,
+                (double)(res->violations[i].t_ms - t0) / 1000.0, res->violations[i].what);
 }

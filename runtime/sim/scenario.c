@@ -315,206 +315,6 @@ static int l_expect_hangup(lua_State *L)
     return 0;
 }
 
-/* ---- carrying the steps out ------------------------------------------------------ */
-
-/* Advance the virtual clock until done(ru) or the deadline: 1 done, 0 deadline, -1 the
- * runtime's work did not finish. */
-static int run_until(runner *ru, int (*done)(runner *), uint64_t deadline)
-{
-    sim_run *r = ru->r;
-    while (!done(ru)) {
-        if (r->now >= deadline)
-            return 0;
-        uint64_t t = sim_next_due(r);
-        sim_advance(r, t < deadline ? t : deadline);
-        if (sim_settle(r) != 0)
-            return -1;
-    }
-    return 1;
-}
-
-static int never(runner *ru)
-{
-    (void)ru;
-    return 0;
-}
-
-static int call_over(runner *ru)
-{
-    return ru->res->sc->ended;
-}
-
-static int call_freed(runner *ru)
-{
-    return ru->res->sc->freed;
-}
-
-static int flow_waits(runner *ru)
-{
-    const sim_call *sc = ru->res->sc;
-    return sc->ended || !sc->c || (sc->c->flow.v && sc->c->flow.waiting && !sc->c->in_fallback);
-}
-
-static int keys_sent(runner *ru)
-{
-    const sim_call *sc = ru->res->sc;
-    return sc->ended || sc->next_key >= sc->nkeys;
-}
-
-int scn_heard_matches(const cw_trace_heard *h, const char *x)
-{
-    size_t n = strlen(x), pn = strlen(h->prompt);
-    if (strcmp(h->prompt, x) == 0)
-        return 1;
-    if (pn > n && h->prompt[pn - n - 1] == '/' && strcmp(h->prompt + pn - n, x) == 0)
-        return 1;
-    /* the words, ignoring ASCII case */
-    for (const char *t = h->text; *t; t++) {
-        size_t i = 0;
-        while (i < n && t[i] && tolower((unsigned char)t[i]) == tolower((unsigned char)x[i]))
-            i++;
-        if (i == n)
-            return 1;
-    }
-    return 0;
-}
-
-static int heard_it(runner *ru)
-{
-    sim_call *sc = ru->res->sc;
-    for (size_t i = ru->hear_cursor; i < sc->tr.nheard; i++) {
-        const cw_trace_heard *h = &sc->tr.heard[i];
-        if (h == sc->open && !sc->ended)
-            break;                     /* still playing: heard once it is over */
-        if (scn_heard_matches(h, ru->arg)) {
-            ru->hear_cursor = i + 1;
-            return 1;
-        }
-    }
-    return sc->ended;
-}
-
-static void fail(scn_result *res, int line, const char *fmt, const char *a, const char *b)
-{
-    if (res->failed)
-        return;
-    res->failed = 1;
-    char what[600];
-    snprintf(what, sizeof what, fmt, a, b);
-    snprintf(res->failure, sizeof res->failure, "%s:%d: %s", res->file, line, what);
-}
-
-static void heard_list(const sim_call *sc, char *out, size_t cap)
-{
-    size_t at = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < sc->tr.nheard && at + 4 < cap; i++) {
-        const cw_trace_heard *h = &sc->tr.heard[i];
-        int n = snprintf(out + at, cap - at, "%s\"%.60s%s\"", i ? ", " : "",
-                         h->text[0] ? h->text : h->prompt, strlen(h->text) > 60 ? "…" : "");
-        at += n > 0 ? (size_t)n : 0;
-    }
-    if (!sc->tr.nheard)
-        snprintf(out, cap, "nothing");
-}
-
-/* Carry out the step the scenario yielded; 0, or -1 when it failed (res says why). */
-int scn_do_step(runner *ru)
-{
-    sim_run *r = ru->r;
-    scn_result *res = ru->res;
-    sim_call *sc = res->sc;
-    int rc = 1;
-    switch (ru->step) {
-    case STEP_DIAL: {
-        char from[64];
-        scn_default_from(r, res, from, sizeof from);
-        sc = res->sc = sim_dial(r, from, res->to);
-        if (!sc) {
-            fail(res, ru->line, "out of memory%s%s", "", "");
-            return -1;
-        }
-        sc->transfer_answer = res->transfer_answer;
-        sc->human_answers = res->human_answers;
-        sc->human_ring_ms = res->human_ring_ms;
-        sc->human_talk_ms = res->human_talk_ms;
-        snprintf(sc->tr.name, sizeof sc->tr.name, "%.140s:%d", res->file, res->dial_line);
-        scn_note_policy(sc);
-        rc = sim_settle(r) == 0;
-        break;
-    }
-    case STEP_HEARS:
-        rc = run_until(ru, heard_it, r->now + ru->ms);
-        if (rc == 1 && sc->ended && !(ru->hear_cursor > 0 &&
-                                      scn_heard_matches(&sc->tr.heard[ru->hear_cursor - 1],
-                                                        ru->arg))) {
-            char heard[700];
-            heard_list(sc, heard, sizeof heard);
-            fail(res, ru->line, "expected to hear \"%s\", but the call ended; heard: %s",
-                 ru->arg, heard);
-            return -1;
-        }
-        if (rc == 0) {
-            char heard[700], what[900];
-            heard_list(sc, heard, sizeof heard);
-            snprintf(what, sizeof what, "%.1f s; heard: %s", ru->ms / 1000.0, heard);
-            fail(res, ru->line, "expected to hear \"%s\" within %s", ru->arg, what);
-            return -1;
-        }
-        break;
-    case STEP_PRESS:
-        if (ru->after)
-            run_until(ru, never, r->now + ru->after);
-        if (sc->ended) {
-            fail(res, ru->line, "press \"%s\": the call is over (%s)", ru->arg,
-                 sc->tr.end_reason);
-            return -1;
-        }
-        sim_press(sc, ru->arg, ru->hold, ru->gap);
-        rc = run_until(ru, keys_sent, UINT64_MAX);
-        break;
-    case STEP_SAY:
-        if (sc->ended) {
-            fail(res, ru->line, "say \"%s\": the call is over (%s)", ru->arg,
-                 sc->tr.end_reason);
-            return -1;
-        }
-        sim_say(sc, ru->arg, ru->ms);
-        rc = run_until(ru, never, r->now + ru->ms) >= 0;
-        break;
-    case STEP_SILENCE:
-        rc = run_until(ru, call_over, r->now + ru->ms) >= 0;
-        break;
-    case STEP_HANGUP:
-        sim_hangup(sc);
-        rc = sim_settle(r) == 0;
-        break;
-    case STEP_FLOW_ERROR:
-        rc = run_until(ru, flow_waits, r->now + HEAR_WITHIN_MS);
-        if (rc == 1 && (sc->ended || !sc->c)) {
-            fail(res, ru->line, "flow_error: the call is over (%s)%s", sc->tr.end_reason, "");
-            return -1;
-        }
-        if (rc == 0) {
-            fail(res, ru->line, "flow_error: the flow did not wait in a call method within "
-                 "%s%s", "60 s", "");
-            return -1;
-        }
-        if (rc == 1) {
-            sc->tr.t_error = r->now;
-            snprintf(sc->tr.error, sizeof sc->tr.error, "%s", ru->arg);
-            cw_call_inject_flow_error(sc->c, ru->arg);
-            rc = sim_settle(r) == 0;
-        }
-        break;
-    }
-    if (rc < 0 || (rc == 0 && ru->step != STEP_HEARS)) {
-        fail(res, ru->line, "the runtime stalled: %s%s", r->err, "");
-        return -1;
-    }
-    return 0;
-}
-
 static const luaL_Reg dsl[] = {
     { "scenario", l_scenario }, { "dial", l_dial }, { "hears", l_hears },
     { "press", l_press }, { "say", l_say }, { "silence", l_silence },
@@ -543,61 +343,65 @@ static void open_libs(lua_State *L)
     lua_setglobal(L, "loadfile");
 }
 
-/* After the last step: the call ends by itself, or the caller hangs up. */
-void scn_finish_call(runner *ru)
+/* The file's script: resume it until it yields its next step. */
+static int next_from_file(runner *ru)
 {
     scn_result *res = ru->res;
-    sim_call *sc = res->sc;
-    if (!sc)
-        return;
-    if (!sc->ended && (res->failed ||
-                       run_until(ru, call_over, ru->r->now + END_WITHIN_MS) == 0))
-        sim_hangup(sc);                /* a failed scenario's caller hangs up at once */
-    run_until(ru, call_freed, ru->r->now + 60000);
+    int nres;
+    ru->step = STEP_NONE;
+    int st = lua_resume(ru->co, ru->L, 0, &nres);
+    if (st == LUA_YIELD) {
+        lua_pop(ru->co, nres);
+        return 1;
+    }
+    if (st != LUA_OK) {
+        snprintf(res->failure, sizeof res->failure, "%s", lua_tostring(ru->co, -1));
+        res->failed = 1;
+        return -1;
+    }
+    if (!res->sc) {
+        snprintf(res->failure, sizeof res->failure, "%s: the scenario never dials "
+                 "(start it with dial{})", res->file);
+        res->failed = 1;
+        return -1;
+    }
+    return 0;
 }
 
-void scn_run_file(sim_run *r, scn_result *res)
+int scn_open_file(scn_runner *ru, sim_run *r, scn_result *res)
 {
-    runner ru = { .r = r, .res = res };
-    lua_State *L = luaL_newstate();
+    memset(ru, 0, sizeof *ru);
+    ru->r = r;
+    ru->res = res;
+    ru->next = next_from_file;
+    /* a file's call draws its random numbers (the A/B wording) from its name */
+    ru->seed = 1469598103934665603ull;
+    for (const char *p = res->file; *p; p++)
+        ru->seed = (ru->seed ^ (unsigned char)*p) * 1099511628211ull;
+    lua_State *L = ru->L = luaL_newstate();
     if (!L) {
         snprintf(res->failure, sizeof res->failure, "%s: out of memory", res->file);
         res->failed = 1;
-        return;
+        return -1;
     }
     open_libs(L);
     for (const luaL_Reg *f = dsl; f->name; f++) {
-        lua_pushlightuserdata(L, &ru);
+        lua_pushlightuserdata(L, ru);
         lua_pushcclosure(L, f->func, 1);
         lua_setglobal(L, f->name);
     }
-    lua_State *co = lua_newthread(L);
-    if (luaL_loadfile(co, res->file) != LUA_OK) {
-        snprintf(res->failure, sizeof res->failure, "%s", lua_tostring(co, -1));
+    ru->co = lua_newthread(L);
+    if (luaL_loadfile(ru->co, res->file) != LUA_OK) {
+        snprintf(res->failure, sizeof res->failure, "%s", lua_tostring(ru->co, -1));
         res->failed = 1;
-        lua_close(L);
-        return;
+        return -1;
     }
-    for (;;) {
-        int nres;
-        ru.step = STEP_NONE;
-        int st = lua_resume(co, L, 0, &nres);
-        if (st == LUA_YIELD) {
-            lua_pop(co, nres);
-            if (scn_do_step(&ru) != 0)
-                break;
-            continue;
-        }
-        if (st != LUA_OK) {
-            snprintf(res->failure, sizeof res->failure, "%s", lua_tostring(co, -1));
-            res->failed = 1;
-        } else if (!res->sc) {
-            snprintf(res->failure, sizeof res->failure, "%s: the scenario never dials "
-                     "(start it with dial{})", res->file);
-            res->failed = 1;
-        }
-        break;
-    }
-    scn_finish_call(&ru);
-    lua_close(L);
+    return 0;
+}
+
+void scn_close(scn_runner *ru)
+{
+    if (ru->L)
+        lua_close(ru->L);
+    ru->L = NULL;
 }

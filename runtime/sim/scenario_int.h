@@ -44,26 +44,44 @@ enum {
     STEP_FLOW_ERROR, STEP_HEARS_ANY
 };
 
-/* A scenario in progress: the step to carry out next and where it stands. */
-typedef struct scn_runner {
+/* A scenario in progress: its script (a file's coroutine or the explorer's generator),
+ * the step it takes now, and what that step waits for. */
+typedef struct scn_runner scn_runner;
+struct scn_runner {
     sim_run *r;
     scn_result *res;
-    lua_State *L;                  /* the file's state, NULL for the explorer */
+    int (*next)(scn_runner *ru);   /* set the next step: 1, 0 the script is over, -1 failed */
+    int state;                     /* where the driver is with it (steps.c) */
     int step;                      /* STEP_* */
     char arg[256];
     unsigned ms, hold, gap, after;
     int line;
+    int sub;                       /* a step's second phase (the keys after a wait) */
+    int (*until)(scn_runner *ru);  /* what the step waits for, NULL: nothing */
+    uint64_t deadline;
     size_t hear_cursor;
-} scn_runner;
+    uint64_t seed;                 /* the call's random numbers */
+    lua_State *L, *co;             /* a file's state and coroutine */
+    uint64_t gen;                  /* the explorer's generator state */
+    unsigned gen_steps;
+    int lenient;                   /* a step that cannot be taken ends the script */
+    int stopped;
+};
 
-/* Carry out ru's step in virtual time: 0, or -1 when it failed (res says why). */
-int scn_do_step(scn_runner *ru);
-/* After the last step: the call ends by itself (or the caller hangs up after two
- * minutes, or at once when the scenario failed), then is freed. */
-void scn_finish_call(scn_runner *ru);
+/* Run the scenarios on the run's virtual clock, at most window of them side by side (a
+ * new one starts when one is over), until each is over and its call freed (steps.c). */
+void scn_drive(sim_run *r, scn_runner **rs, size_t n, size_t window);
 
-/* Run res->file against the runtime in r (its call stays in r until the run closes). */
-void scn_run_file(sim_run *r, scn_result *res);
+/* A scenario file's runner: its Lua state, ready to run (scenario.c). 0, or -1 with
+ * res failed (the runner still drives to its end). */
+int scn_open_file(scn_runner *ru, sim_run *r, scn_result *res);
+void scn_close(scn_runner *ru);
+
+/* An explored call: steps drawn from seed (explore.c). */
+void scn_open_explore(scn_runner *ru, sim_run *r, scn_result *res, uint64_t seed);
+/* The seed of the k-th explored call of a run seeded with seed (the 0th: seed). */
+uint64_t scn_explore_seed(uint64_t seed, unsigned k);
+
 /* 1 if the heard stretch is what a scenario names: a prompt id, or words in its text. */
 int scn_heard_matches(const cw_trace_heard *h, const char *x);
 /* The caller's number: the scenario's, or one the policy maps to want_lang. */
@@ -76,6 +94,9 @@ void scn_judge(scn_result *res);
 /* Output: the people's timeline and the CI formats (report.c). */
 void scn_print_timeline(FILE *out, const scn_result *res);
 void scn_print_tap(FILE *out, const scn_result *res, size_t n);
+/* s as XML or HTML text (attr: inside an attribute value: line breaks as references);
+ * UTF-8 kept, what is no text as U+FFFD (markup.c). */
+void scn_put_markup(FILE *out, const char *s, int attr);
 /* JUnit XML of the run: a testsuite per tenant, a testcase per scenario file, its
  * failures and violations as <failure> (report_junit.c). */
 void scn_write_junit(FILE *out, const scn_result *res, size_t n, double secs);

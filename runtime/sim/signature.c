@@ -17,7 +17,7 @@ static const uint8_t magic[6] = { 7, 0, 6, 1, 7, 0 };
 
 #define CALL_SYMBOLS 6              /* 18 bits */
 #define PERIOD_SYMBOLS 10           /* 30 bits */
-#define SIGNATURE_LEN (6 + CALL_SYMBOLS + PERIOD_SYMBOLS + 1)
+#define SIGNATURE_LEN SIM_SIGNATURE_LEN
 
 static int symbol_of(int16_t x)
 {

@@ -16,8 +16,9 @@ typedef struct sim_call sim_call;
 
 /* ---- the caller's audio, signed frame by frame (signature.c) ---- */
 
-/* Write the signature of (call number, clock period) into the first samples of a
- * frame of linear audio; speaking fills the rest with speech-like sound. */
+/* Write the signature of (call number, clock period) into the first SIM_SIGNATURE_LEN
+ * samples of a frame of linear audio; speaking fills the rest with speech-like sound. */
+#define SIM_SIGNATURE_LEN 23
 void sim_sign_frame(int16_t *pcm, unsigned call_no, uint32_t period, int speaking);
 /* Find signed frames in samples (stride: channels): fn(ud, call_no, period) for each. */
 void sim_find_signatures(const int16_t *s, size_t n, size_t stride,
@@ -51,7 +52,7 @@ struct sim_call {
     cw_call *c;                    /* NULL once the core freed it */
     cw_trace tr;
     char from[64], to[64];
-    uint64_t period0;
+    uint64_t seed;                 /* of the core's random numbers for this call */
 
     /* the line */
     cw_media_io io;                /* the caller's stream sends through here */
@@ -84,7 +85,8 @@ struct sim_call {
     const cw_prompt *open_p;
     unsigned open_next;
     uint64_t last_out;             /* time of the last audio frame */
-    sim_call *next;
+    sim_call *next;                /* every call of the run, newest first */
+    sim_call *live_next;           /* the calls the core still holds */
 };
 
 /* What the oracle needs of the stores once the run is over (collect.c). */
@@ -99,9 +101,13 @@ struct sim_run {
     char data_dir[CW_PATH_LEN];
     sim_prompt_index *index;
     sim_call *calls;               /* newest first */
+    sim_call *live;                /* those the core still holds (the clock serves them) */
     unsigned ncalls;
     uint64_t now;                  /* = rt.vnow_ms */
     uint64_t seed;
+    /* the caller's frames beyond the signature, encoded once: [codec][speaking] */
+    uint8_t fill[2][2][CW_FRAME_SAMPLES];
+    int fill_ready;
     /* TTS texts by file, to name what the caller heard */
     struct sim_text { char *path, *text; } *texts;
     size_t ntexts, captexts;
@@ -122,8 +128,9 @@ void sim_run_close(sim_run *r);
 
 /* ---- the line (channel.c) ---- */
 
-/* Dial: an INVITE from the caller to the tenant's number. NULL if out of memory. */
-sim_call *sim_dial(sim_run *r, const char *from, const char *to);
+/* Dial: an INVITE from the caller to the tenant's number; the call's random numbers
+ * come from seed. NULL if out of memory. */
+sim_call *sim_dial(sim_run *r, const char *from, const char *to, uint64_t seed);
 /* The caller hangs up now. */
 void sim_hangup(sim_call *sc);
 /* The caller presses digits from now on (each held ms, gap ms apart). */

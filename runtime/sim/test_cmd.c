@@ -17,15 +17,20 @@
 #include "callwarden/scenario.h"
 #include "scenario_int.h"
 
+#define PARALLEL 64                     /* scenario calls on the line at once */
+
 static void usage(FILE *out)
 {
     fprintf(out,
         "usage: callwarden test [TENANT | SCENARIO.lua]... [--scripts DIR] [--policies DIR]\n"
-        "                       [--prompts DIR] [--tap] [--quiet] [--keep DIR]\n"
+        "                       [--prompts DIR] [--tap] [--quiet] [--timelines] [--keep NEWDIR]\n"
+        "                       [--explore N [--seed S]] [--junit FILE] [--report DIR]\n"
         "                       [--log-level error|warn|info|debug]\n"
         "Runs scripts/<tenant>/scenarios/*.lua (every tenant's when none is named) against\n"
         "the tenant's flow and policy on a virtual clock, and checks each call against\n"
-        "G1-G10. Exit status 0: all scenarios passed; 1: one failed or broke a guarantee.\n");
+        "G1-G10. --explore N: N callers per tenant drawn from a seed instead, judged by the\n"
+        "oracle alone; each violation names the seed that replays it (--explore 1 --seed).\n"
+        "Exit status 0: all passed; 1: a scenario failed or a guarantee was broken.\n");
 }
 
 static int by_name(const void *a, const void *b)
@@ -129,14 +134,174 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 static int make_data_dir(char *out, size_t cap, const char *keep)
 {
     if (keep) {
+        /* a new directory: a run's calls are told apart from an earlier run's only by
+         * being alone in their stores */
         snprintf(out, cap, "%s", keep);
-        if (mkdir(out, 0700) != 0 && errno != EEXIST)
+        if (mkdir(out, 0700) != 0) {
+            if (errno == EEXIST)
+                errno = ENOTEMPTY;
             return -1;
+        }
         return 0;
     }
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
     snprintf(out, cap, "%s/callwarden-test-XXXXXX", base ? base : "/tmp");
     return mkdtemp(out) ? 0 : -1;
+}
+
+static int open_run(sim_run *run, const cw_config *cfg, char *data, size_t cap,
+                    const char *keep)
+{
+    if (make_data_dir(data, cap, keep) != 0) {
+        fprintf(stderr, "callwarden test: cannot make the data directory %s: %s%s\n",
+                keep ? keep : "", strerror(errno),
+                keep && errno == ENOTEMPTY ? " (--keep names a new directory)" : "");
+        return -1;
+    }
+    memset(run, 0, sizeof *run);
+    run->seed = uv_hrtime();           /* names the run's Call-IDs, nothing else */
+    if (sim_run_open(run, cfg, data) != 0) {
+        fprintf(stderr, "callwarden test: %s\n", run->err);
+        return -1;
+    }
+    return 0;
+}
+
+static void free_results(scn_result *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < v[i].nunmet; k++)
+            free(v[i].unmet[k]);
+        free(v[i].unmet);
+    }
+    free(v);
+}
+
+static void free_calls(sim_run *run)
+{
+    for (sim_call *sc = run->calls, *next; sc; sc = next) {
+        next = sc->next;
+        sim_call_free(sc);
+    }
+    run->calls = NULL;
+}
+
+/* --junit FILE and --report DIR, after the run was judged. 0, or -1 (said why). */
+static int write_reports(const char *junit, const char *report, const scn_result *res,
+                         size_t n, double secs)
+{
+    int rc = 0;
+    if (junit) {
+        FILE *f = fopen(junit, "w");
+        if (!f) {
+            fprintf(stderr, "callwarden test: --junit %s: %s\n", junit, strerror(errno));
+            rc = -1;
+        } else {
+            scn_write_junit(f, res, n, secs);
+            if (fclose(f) != 0) {
+                fprintf(stderr, "callwarden test: --junit %s: %s\n", junit, strerror(errno));
+                rc = -1;
+            }
+        }
+    }
+    char err[512];
+    if (report && scn_write_html(report, res, n, err, sizeof err) != 0) {
+        fprintf(stderr, "callwarden test: --report %s: %s\n", report, err);
+        rc = -1;
+    }
+    if (report && rc == 0)
+        printf("report: %s/index.html\n", report);
+    return rc;
+}
+
+/* --explore N: N callers per tenant, in batches on the line at once. */
+static int explore_tenants(const cw_config *cfg, int nt, char **tenants, unsigned long n,
+                           unsigned long long seed, const char *keep, int timelines,
+                           const char *junit, const char *report)
+{
+    static sim_run run;
+    char data[CW_PATH_LEN];
+    if (open_run(&run, cfg, data, sizeof data, keep) != 0)
+        return 2;
+    const char *names[64];
+    size_t nnames = 0;
+    for (int i = 0; i < nt && nnames < 64; i++)
+        names[nnames++] = tenants[i];
+    for (cw_tenant *t = run.rt.tenants.head; t && nt == 0 && nnames < 64; t = t->next)
+        if (t->current && t->current->policy)
+            names[nnames++] = t->name;
+    for (size_t i = 0; i < nnames; i++) {
+        cw_tenant *t = cw_tenants_find(&run.rt.tenants, names[i]);
+        if (!t || !t->current) {
+            fprintf(stderr, "callwarden test: --explore: no tenant %s with a flow in %s\n",
+                    names[i], cfg->scripts_dir);
+            sim_run_close(&run);
+            free_calls(&run);
+            return 2;
+        }
+    }
+    size_t total = n * nnames;
+    scn_result *res = calloc(total ? total : 1, sizeof *res);
+    scn_runner *rs = calloc(total ? total : 1, sizeof *rs);
+    scn_runner **all = calloc(total ? total : 1, sizeof *all);
+    if (!res || !rs || !all) {
+        fprintf(stderr, "callwarden test: out of memory\n");
+        return 2;
+    }
+    printf("explore: %lu callers per tenant, seed %llu\n", n, seed);
+    fflush(stdout);
+    uint64_t t0 = uv_hrtime();
+    for (size_t j = 0; j < total; j++) {
+        scn_result *r = &res[j];
+        snprintf(r->tenant, sizeof r->tenant, "%s", names[j / n]);
+        snprintf(r->file, sizeof r->file, "explore:%s", names[j / n]);
+        scn_open_explore(&rs[j], &run, r, scn_explore_seed(seed, (unsigned)(j % n)));
+        all[j] = &rs[j];
+    }
+    scn_drive(&run, all, total, PARALLEL);
+    uint64_t virtual_ms = run.now;
+    sim_run_close(&run);
+    double secs = (double)(uv_hrtime() - t0) / 1e9;
+    size_t bad = 0, violations = 0;
+    for (size_t i = 0; i < total; i++) {
+        scn_judge(&res[i]);
+        if (!res[i].nviolations) {
+            if (timelines)
+                scn_print_timeline(stdout, &res[i]);
+            continue;
+        }
+        bad++;
+        violations += res[i].nviolations;
+        scn_print_timeline(stdout, &res[i]);
+        printf("  replay: callwarden test --explore 1 --seed %llu %s\n",
+               (unsigned long long)rs[i].seed, res[i].tenant);
+    }
+    /* the reports hold the calls that broke a guarantee (all of them in JUnit) */
+    scn_result *shown = report ? calloc(bad ? bad : 1, sizeof *shown) : NULL;
+    size_t nshown = 0;
+    for (size_t i = 0; shown && i < total; i++)
+        if (res[i].nviolations)
+            shown[nshown++] = res[i];
+    int rep = write_reports(junit, NULL, res, total, secs);
+    if (report && (!shown || scn_write_html(report, shown, nshown, run.err,
+                                             sizeof run.err) != 0)) {
+        fprintf(stderr, "callwarden test: --report %s: %s\n", report,
+                shown ? run.err : "out of memory");
+        rep = -1;
+    } else if (report) {
+        printf("report: %s/index.html (the %zu calls with violations)\n", report, nshown);
+    }
+    free(shown);                       /* a shallow copy: res still owns the texts */
+    printf("%sexplore: %zu calls, %zu with guarantee violations (%zu violations); %.2f s, "
+           "%.0f calls/s, %.0f s of calls on the virtual clock\n", bad ? "\n" : "", total, bad,
+           violations, secs, secs > 0 ? (double)total / secs : 0.0, (double)virtual_ms / 1000.0);
+    free(all);
+    free(rs);
+    free_results(res, total);
+    free_calls(&run);
+    if (!keep)
+        nftw(data, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return bad ? 1 : rep != 0 ? 2 : 0;
 }
 
 int cw_test_main(const cw_config *base, int argc, char **argv)
@@ -147,14 +312,23 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
         { "prompts", required_argument, NULL, 'p' },
         { "tap", no_argument, NULL, 't' },
         { "quiet", no_argument, NULL, 'q' },
+        { "timelines", no_argument, NULL, 'T' },
+        { "junit", required_argument, NULL, 'j' },
+        { "report", required_argument, NULL, 'r' },
         { "keep", required_argument, NULL, 'k' },
         { "log-level", required_argument, NULL, 'v' },
+        { "explore", required_argument, NULL, 'x' },
+        { "seed", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     cw_config cfg = *base;
-    int tap = 0, quiet = 0;
-    const char *keep = NULL;
+    int tap = 0, quiet = 0, timelines = 0;
+    unsigned long explore = 0;
+    unsigned long long seed = 0;
+    int seeded = 0;
+    char *end;
+    const char *keep = NULL, *junit = NULL, *report = NULL;
     char err[512];
     cw_log_set_level(CW_LOG_WARN);
     int opt;
@@ -166,6 +340,9 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
         case 'p': snprintf(cfg.prompts_dir, sizeof cfg.prompts_dir, "%s", optarg); break;
         case 't': tap = 1; break;
         case 'q': quiet = 1; break;
+        case 'T': timelines = 1; break;
+        case 'j': junit = optarg; break;
+        case 'r': report = optarg; break;
         case 'k': keep = optarg; break;
         case 'v':
             if (cw_config_set(&cfg, "log-level", optarg, err, sizeof err) != 0) {
@@ -174,12 +351,32 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
             }
             cw_log_set_level((cw_log_level)cfg.log_level);
             break;
+        case 'x':
+            explore = strtoul(optarg, &end, 10);
+            if (*end || explore == 0 || explore > 1000000) {
+                fprintf(stderr, "callwarden test: --explore %s: a number of callers, 1 to "
+                        "1000000\n", optarg);
+                return 2;
+            }
+            break;
+        case 'S':
+            seed = strtoull(optarg, &end, 10);
+            if (*end || !optarg[0] || optarg[0] == '-') {
+                fprintf(stderr, "callwarden test: --seed %s: a decimal number\n", optarg);
+                return 2;
+            }
+            seeded = 1;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
     plan p = { 0 };
     int bad = 0;
+    if (explore)
+        return explore_tenants(&cfg, argc - optind, argv + optind, explore,
+                               seeded ? seed : (uv_hrtime() ^ (uint64_t)getpid()) % 1000000000ull,
+                               keep, timelines, junit, report);
     for (int i = optind; i < argc; i++) {
         size_t len = strlen(argv[i]);
         bad |= (len > 4 && strcmp(argv[i] + len - 4, ".lua") == 0)
@@ -203,20 +400,26 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
     }
 
     char data[CW_PATH_LEN];
-    if (make_data_dir(data, sizeof data, keep) != 0) {
-        fprintf(stderr, "callwarden test: cannot make a data directory: %s\n", strerror(errno));
-        return 2;
-    }
     static sim_run run;                /* large; one per process */
-    memset(&run, 0, sizeof run);
-    run.seed = 1;
     uint64_t t0 = uv_hrtime();
-    if (sim_run_open(&run, &cfg, data) != 0) {
-        fprintf(stderr, "callwarden test: %s\n", run.err);
+    if (open_run(&run, &cfg, data, sizeof data, keep) != 0)
+        return 2;
+    /* the files' calls side by side, a batch at a time: each call's timeline is its own */
+    scn_runner *rs = calloc(p.n, sizeof *rs);
+    scn_runner **all = calloc(p.n, sizeof *all);
+    if (!rs || !all) {
+        fprintf(stderr, "callwarden test: out of memory\n");
         return 2;
     }
-    for (size_t i = 0; i < p.n; i++)
-        scn_run_file(&run, &p.v[i]);
+    for (size_t j = 0; j < p.n; j++) {
+        scn_open_file(&rs[j], &run, &p.v[j]);
+        all[j] = &rs[j];
+    }
+    scn_drive(&run, all, p.n, PARALLEL);
+    for (size_t j = 0; j < p.n; j++)
+        scn_close(&rs[j]);
+    free(all);
+    free(rs);
     uint64_t virtual_ms = run.now;
     sim_run_close(&run);
     double secs = (double)(uv_hrtime() - t0) / 1e9;
@@ -234,21 +437,14 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
         else if (!quiet || r->failed || r->nunmet || r->nviolations)
             scn_print_timeline(stdout, r);
     }
+    int rep = write_reports(junit, report, p.v, p.n, (double)(uv_hrtime() - t0) / 1e9);
     printf("%s%zu scenarios: %zu passed, %zu failed; %zu guarantee violations; %u calls "
            "in %.2f s (%.1f s of calls on the virtual clock)\n", tap ? "# " : "\n", p.n,
            p.n - failed, failed, violations, run.ncalls, secs, (double)virtual_ms / 1000.0);
 
-    for (size_t i = 0; i < p.n; i++) {
-        for (size_t k = 0; k < p.v[i].nunmet; k++)
-            free(p.v[i].unmet[k]);
-        free(p.v[i].unmet);
-    }
-    free(p.v);
-    for (sim_call *sc = run.calls, *next; sc; sc = next) {
-        next = sc->next;
-        sim_call_free(sc);
-    }
+    free_results(p.v, p.n);
+    free_calls(&run);
     if (!keep)
         nftw(data, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return failed ? 1 : 0;
+    return failed ? 1 : rep != 0 ? 2 : 0;
 }
