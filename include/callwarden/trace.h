@@ -119,6 +119,8 @@ typedef struct cw_trace {
     cw_trace_artifact *artifacts; size_t nartifacts, capartifacts;
     cw_trace_record *records;    size_t nrecords, caprecords;
 
+    int over_sip;                   /* a real line: no hooks; times have network jitter */
+    int stores_read;                /* the tenant's ledger and vault were read afterwards */
     int audit_problems;             /* cw_ledger_verify's count on the tenant's ledger */
     char audit_error[256];          /* it could not run: why */
     unsigned foreign;               /* records or audio of this call in another tenant's stores */

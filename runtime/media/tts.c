@@ -19,11 +19,14 @@
 
 #define TTS_PARALLEL 4
 
-/* espeak-ng, then sox into a temp file, then rename: the cache never holds half a
- * file. $1 voice, $2 target path, $3 text. */
+/* espeak-ng, then sox into a temp file (without dither: the same text always gives the
+ * same bytes, so that its hash in a consent record is the wording's), the text beside it (<sha>.txt: what the file
+ * says, for people and for `callwarden test --sip`), then rename: the cache never holds
+ * half a file. $1 voice, $2 target path, $3 text. */
 static const char render_script[] =
     "espeak-ng -v \"$1\" -s 160 -w \"$2.raw\" \" $3\" && "
-    "sox \"$2.raw\" -r 8000 -c 1 -b 16 -e signed-integer \"$2.tmp.wav\" && "
+    "sox -D \"$2.raw\" -r 8000 -c 1 -b 16 -e signed-integer \"$2.tmp.wav\" && "
+    "printf '%s' \"$3\" > \"${2%.wav}.txt\" && "
     "mv \"$2.tmp.wav\" \"$2\"; rc=$?; rm -f \"$2.raw\" \"$2.tmp.wav\"; exit $rc";
 
 struct cw_tts_job {

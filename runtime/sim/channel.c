@@ -20,7 +20,12 @@
 
 uint64_t sim_seq(sim_call *sc)
 {
-    return ++sc->tr.next_seq;
+    /* over a real line the consent's states come later, from the ledger's times: order
+     * everything by time there, so that they fall into place */
+    uint64_t s = sc->run->over_sip ? sc->run->now * 16 : 0;
+    if (s <= sc->tr.next_seq)
+        s = sc->tr.next_seq + 1;
+    return sc->tr.next_seq = s;
 }
 
 static sim_call *of_call(cw_call *c)
@@ -73,21 +78,23 @@ static void close_heard(sim_call *sc)
     sc->open_p = NULL;
 }
 
-/* One frame of the core's audio reached the caller at now. */
-static void heard_frame(sim_call *sc, const uint8_t *payload)
+static void heard_stretch(sim_call *sc, const uint8_t *payload, int contiguous,
+                          unsigned lost)
 {
     sim_run *r = sc->run;
     uint64_t now = r->now;
-    /* a prompt started between two periods sends its first frame at once, so two
-     * frames can share a period */
-    int contiguous = sc->open && now <= sc->last_out + CW_FRAME_MS;
+    contiguous = contiguous && sc->open;
+    /* the open prompt goes on (over a real line after a few lost packets, perhaps) */
     if (contiguous && sc->open_p &&
-        sim_prompt_frame_is(sc->open_p, sc->codec, sc->open_next, payload)) {
+        sim_prompt_frame_is(sc->open_p, sc->codec, sc->open_next + lost, payload)) {
+        sc->open_next += lost;
         sc->open->last = sc->open_next++;
         sc->open->t1 = now;
         sc->last_out = now;
         return;
     }
+    if (lost)
+        contiguous = 0;
     const cw_prompt *p = NULL;
     unsigned k = 0;
     uint8_t silence = cw_g711_silence(sc->codec);
@@ -98,7 +105,10 @@ static void heard_frame(sim_call *sc, const uint8_t *payload)
         close_heard(sc);
         return;                        /* silence is no stretch of audio */
     }
-    int known = sim_index_find(r->index, &r->rt.prompts, sc->codec, payload, &p, &k);
+    const uint8_t *prev = contiguous ? sc->prev : NULL;
+    int known = sim_index_find(r->index, &r->rt.prompts, sc->codec, payload, prev, &p, &k);
+    if (!known && r->over_sip && sim_line_learn(r))
+        known = sim_index_find(r->index, &r->rt.prompts, sc->codec, payload, prev, &p, &k);
     if (!known && contiguous && !sc->open_p) {
         sc->open->t1 = now;            /* unknown audio goes on */
         sc->open->frames++;
@@ -106,33 +116,56 @@ static void heard_frame(sim_call *sc, const uint8_t *payload)
         sc->last_out = now;
         return;
     }
-    cw_trace_heard *h = cw_trace_push((void **)&sc->tr.heard, &sc->tr.nheard,
-                                      &sc->tr.capheard, sizeof *h);
-    if (!h)
-        return;
-    h->seq = sim_seq(sc);
-    h->t0 = h->t1 = now;
+    cw_trace_heard *h;
+    if (known && contiguous && k > 0 && sc->open->last - sc->open->first + 1 <= k &&
+        sc->open == &sc->tr.heard[sc->tr.nheard - 1]) {
+        /* what was heard just before was this prompt's start, taken for another's (quiet
+         * frames are alike): the stretch is this prompt's */
+        h = sc->open;
+        h->first = k - (h->last - h->first + 1);
+        h->text[0] = 0;
+    } else {
+        h = cw_trace_push((void **)&sc->tr.heard, &sc->tr.nheard, &sc->tr.capheard,
+                          sizeof *h);
+        if (!h)
+            return;
+        h->seq = sim_seq(sc);
+        h->t0 = now;
+        h->first = k;
+    }
+    h->t1 = now;
     if (known) {
-        /* a prompt's leading silence was heard as silence: the prompt began there */
-        unsigned lead = 0;
-        uint8_t b[CW_FRAME_SAMPLES];
-        memset(b, silence, sizeof b);
-        while (lead < k && sim_prompt_frame_is(p, sc->codec, lead, b))
-            lead++;
-        h->first = lead == k ? 0 : k;
-        h->t0 = now - (uint64_t)(k - h->first) * CW_FRAME_MS;
+        if (h->t0 == now) {
+            /* a prompt's leading silence was heard as silence: the prompt began there */
+            unsigned lead = 0;
+            uint8_t b[CW_FRAME_SAMPLES];
+            memset(b, silence, sizeof b);
+            while (lead < k && sim_prompt_frame_is(p, sc->codec, lead, b))
+                lead++;
+            h->first = lead == k ? 0 : k;
+            h->t0 = now - (uint64_t)(k - h->first) * CW_FRAME_MS;
+        }
         h->last = k;
         h->frames = (unsigned)cw_prompt_frames(p);
+        h->prompt[0] = 0;
         name_prompt(r, p, h);
         sc->open_p = p;
         sc->open_next = k + 1;
     } else {
+        h->first = h->last = 0;
         h->frames = 1;
+        snprintf(h->prompt, sizeof h->prompt, "%s", "");
         snprintf(h->text, sizeof h->text, "(audio that is no known prompt)");
         sc->open_p = NULL;
     }
     sc->open = h;
     sc->last_out = now;
+}
+
+void sim_heard_frame(sim_call *sc, const uint8_t *payload, int contiguous, unsigned lost)
+{
+    heard_stretch(sc, payload, contiguous, lost);
+    memcpy(sc->prev, payload, CW_FRAME_SAMPLES);
 }
 
 static int line_send(cw_media_io *io, const uint8_t *pkt, size_t len, const struct sockaddr *to)
@@ -142,8 +175,10 @@ static int line_send(cw_media_io *io, const uint8_t *pkt, size_t len, const stru
     cw_rtp_packet p;
     if (cw_rtp_parse(pkt, len, &p) != 0)
         return 0;
+    /* a prompt started between two periods sends its first frame at once, so two
+     * frames can share a period */
     if (p.pt == sc->audio_pt && p.payload_len == CW_FRAME_SAMPLES)
-        heard_frame(sc, p.payload);
+        sim_heard_frame(sc, p.payload, sc->run->now <= sc->last_out + CW_FRAME_MS, 0);
     return 0;
 }
 
@@ -175,7 +210,9 @@ static void send_rtp(sim_call *sc, int marker, uint8_t pt, uint32_t ts, const ui
                         .ssrc = sc->ssrc, .payload = payload, .payload_len = n };
     uint8_t buf[CW_RTP_HEADER_LEN + CW_FRAME_SAMPLES];
     size_t len = cw_rtp_write(buf, sizeof buf, &p);
-    if (len && sc->c && sc->media_up)
+    if (len && sc->run->sip)
+        sim_line_send(sc, buf, len);
+    else if (len && sc->c && sc->media_up)
         cw_stream_rtp_input(&sc->c->stream, buf, len, (struct sockaddr *)&sc->addr);
 }
 
@@ -190,9 +227,17 @@ static uint8_t event_code(char d)
     return (uint8_t)(12 + (d - 'A'));
 }
 
+const cw_policy *sim_policy_of(const sim_call *sc)
+{
+    if (sc->c)
+        return cw_call_policy(sc->c);
+    cw_tenant *t = cw_tenants_find(&sc->run->rt.tenants, sc->tr.tenant);
+    return t && t->current ? t->current->policy : NULL;
+}
+
 static int withdraw_key_of(sim_call *sc)
 {
-    const cw_policy *p = sc->c ? cw_call_policy(sc->c) : NULL;
+    const cw_policy *p = sim_policy_of(sc);
     return p ? p->key_withdraw : 0;
 }
 
@@ -251,7 +296,8 @@ void sim_caller_tick(sim_call *sc)
     uint64_t now = r->now;
     if (sc->open && sc->last_out + CW_FRAME_MS < now)
         close_heard(sc);
-    if (!sc->answered || sc->ended || !sc->c || !sc->media_up)
+    int line_up = r->sip ? sc->remote_known : sc->c && sc->media_up;
+    if (!sc->answered || sc->ended || !line_up)
         return;
     if (!send_key(sc, now)) {
         int16_t pcm[CW_FRAME_SAMPLES];
@@ -267,7 +313,8 @@ void sim_caller_tick(sim_call *sc)
                 }
             r->fill_ready = 1;
         }
-        sim_sign_frame(pcm, sc->no, (uint32_t)(now / CW_FRAME_MS), speaking);
+        sim_sign_frame(pcm, SIM_SIGNED_CALL(r->run_tag, sc->no), (uint32_t)(now / CW_FRAME_MS),
+                       speaking);
         cw_g711_encode(sc->codec, pcm, payload, SIM_SIGNATURE_LEN);
         memcpy(payload + SIM_SIGNATURE_LEN,
                r->fill[sc->codec == CW_CODEC_PCMA][speaking] + SIM_SIGNATURE_LEN,
@@ -306,7 +353,7 @@ void sim_say(sim_call *sc, const char *words, unsigned ms)
 
 /* ---- signalling ------------------------------------------------------------------- */
 
-static void ended(sim_call *sc, const char *by, const char *reason)
+void sim_ended(sim_call *sc, const char *by, const char *reason)
 {
     if (sc->ended)
         return;
@@ -347,19 +394,19 @@ static void sig_reject(cw_call *c, int status, const char *phrase, const char *w
     sc->tr.rejected = status;
     char why[64];
     snprintf(why, sizeof why, "%d %s%s%.30s", status, phrase, warning[0] ? ": " : "", warning);
-    ended(sc, "callwarden", why);
+    sim_ended(sc, "callwarden", why);
     sc->sig_end_pending = 1;
 }
 
 static void sig_bye(cw_call *c)
 {
     sim_call *sc = of_call(c);
-    ended(sc, "callwarden", c->end_reason);
+    sim_ended(sc, "callwarden", c->end_reason);
     sc->sig_end_pending = 1;
 }
 
-static void record_transfer(sim_call *sc, const char *target, const char *mode,
-                            const cw_header *h, size_t nh)
+void sim_record_transfer(sim_call *sc, const char *target, const char *mode,
+                         const cw_header *h, size_t nh)
 {
     cw_trace_transfer *x = cw_trace_push((void **)&sc->tr.transfers, &sc->tr.ntransfers,
                                          &sc->tr.captransfers, sizeof *x);
@@ -380,7 +427,7 @@ static int sig_refer(cw_call *c, const char *target, const cw_header *h, size_t 
 {
     (void)err, (void)errlen;
     sim_call *sc = of_call(c);
-    record_transfer(sc, target, "refer", h, nh);
+    sim_record_transfer(sc, target, "refer", h, nh);
     sc->refer_result_at = sc->run->now + 100;  /* the phone answers the REFER */
     return 0;
 }
@@ -399,7 +446,7 @@ static int sig_bridge_invite(cw_call *c, void **handle, const char *target,
     (void)from_user, (void)sdp, (void)err, (void)errlen;
     sim_call *sc = of_call(c);
     *handle = sc;
-    record_transfer(sc, target, "bridge", h, nh);
+    sim_record_transfer(sc, target, "bridge", h, nh);
     sc->human_answer_at = sc->run->now + sc->human_ring_ms;
     return 0;
 }
@@ -518,13 +565,22 @@ sim_call *sim_dial(sim_run *r, const char *from, const char *to, uint64_t seed)
     snprintf(sc->tr.call_id, sizeof sc->tr.call_id, "scenario-%u-%llu@callwarden.test",
              sc->no, (unsigned long long)r->seed);
     sc->tr.t_invite = r->now;
+    snprintf(sc->tr.tenant, sizeof sc->tr.tenant, "%s", to);
+    if (r->sip) {
+        /* a real line: our own RTP socket, the runtime's SIP */
+        if (sim_line_dial(sc, offer_fmt) != 0) {
+            sim_ended(sc, "caller", "cannot dial");
+            sc->freed = 1;
+        }
+        return sc;
+    }
     char sdp[512];
     int n = snprintf(sdp, sizeof sdp, offer_fmt, sc->no, port);
     cw_call_params p = { .user = to, .caller = from, .call_id = sc->tr.call_id, .sdp = sdp,
                          .sdp_len = (size_t)n };
     sc->c = cw_call_incoming(&r->rt, &sim_signaling, sc, &p);
     if (!sc->c) {
-        ended(sc, "callwarden", "out of memory");
+        sim_ended(sc, "callwarden", "out of memory");
         sc->freed = 1;
         return sc;
     }
@@ -534,9 +590,16 @@ sim_call *sim_dial(sim_run *r, const char *from, const char *to, uint64_t seed)
 
 void sim_hangup(sim_call *sc)
 {
+    if (sc->run->sip) {
+        if (!sc->ended) {
+            sim_ended(sc, "caller", "bye");
+            sim_line_hangup(sc);
+        }
+        return;
+    }
     if (sc->ended || !sc->c)
         return;
-    ended(sc, "caller", "bye");
+    sim_ended(sc, "caller", "bye");
     cw_call_remote_end(sc->c, "bye");
     sc->sig_end_pending = 1;
 }
@@ -586,7 +649,7 @@ static void hook_consent(void *ud, cw_call *c)
 static void found_frame(void *ud, unsigned call_no, uint32_t period)
 {
     sim_call *sc = ud;
-    if (call_no != sc->no)
+    if (call_no != SIM_SIGNED_CALL(sc->run->run_tag, sc->no))
         return;
     cw_trace_frame *f = cw_trace_push((void **)&sc->tr.frames, &sc->tr.nframes,
                                       &sc->tr.capframes, sizeof *f);
@@ -661,7 +724,11 @@ static uint64_t hook_call_seed(void *ud, cw_call *c)
 static void tts_named(void *ud, const char *voice, const char *text, const char *path)
 {
     (void)voice;
-    sim_run *r = ud;
+    sim_tts_named_text(ud, path, text);
+}
+
+void sim_tts_named_text(sim_run *r, const char *path, const char *text)
+{
     if (sim_text_of(r, path))
         return;
     struct sim_text *t = cw_trace_push((void **)&r->texts, &r->ntexts, &r->captexts,

@@ -38,6 +38,12 @@ typedef struct tenant_facts {
     char err[256];
 } tenant_facts;
 
+/* Where the stores are: the simulated runtime's, or the one under test (--data). */
+static const char *stores_dir(const sim_run *r)
+{
+    return r->collect_dir[0] ? r->collect_dir : r->data_dir;
+}
+
 static int read_rec(void *ud, uint64_t seq, const char *event_type, const uint8_t *body,
                     size_t len)
 {
@@ -66,7 +72,7 @@ static void read_ledger(sim_run *r, tenant_facts *tf)
     char path[1100];
     cw_ledger_keys *keys = NULL;
     FILE *quiet = fopen("/dev/null", "w");
-    int st = cw_audit_open(r->data_dir, tf->name, "test", NULL, path, sizeof path, &keys,
+    int st = cw_audit_open(stores_dir(r), tf->name, "test", NULL, path, sizeof path, &keys,
                            quiet ? quiet : stderr);
     if (quiet)
         fclose(quiet);
@@ -121,13 +127,15 @@ static int16_t *wav_samples(const uint8_t *b, size_t len, size_t *n, unsigned *c
 typedef struct scan {
     art *a;
     unsigned ncalls;
+    uint16_t tag;
 } scan;
 
-static void count_frame(void *ud, unsigned call_no, uint32_t period)
+static void count_frame(void *ud, unsigned signed_no, uint32_t period)
 {
     scan *s = ud;
-    if (call_no == 0 || call_no > s->ncalls)
-        return;
+    unsigned call_no = signed_no & 0x3ffffu;
+    if (signed_no >> 18 != s->tag || call_no == 0 || call_no > s->ncalls)
+        return;                        /* another run's audio, or no call of ours */
     art *a = s->a;
     if (a->frames[call_no]++ == 0 || period < a->first[call_no])
         a->first[call_no] = period;
@@ -164,7 +172,7 @@ static int read_art(void *ud, const cw_vault_meta *m)
         unsigned ch = 1;
         int16_t *s = wav_samples(data, len, &ns, &ch);
         if (s && ch) {
-            scan sc = { a, lc->r->ncalls };
+            scan sc = { a, lc->r->ncalls, lc->r->run_tag };
             sim_find_signatures(s, ns / ch, ch, count_frame, &sc);
         }
         free(s);
@@ -177,7 +185,7 @@ static void read_vault(sim_run *r, tenant_facts *tf)
 {
     cw_vault *v;
     char err[256];
-    if (cw_vault_open(r->data_dir, tf->name, &v, err, sizeof err) != 0)
+    if (cw_vault_open(stores_dir(r), tf->name, &v, err, sizeof err) != 0)
         return;
     list_ctx lc = { r, tf, v };
     cw_vault_list(v, NULL, NULL, read_art, &lc, err, sizeof err);
@@ -225,6 +233,78 @@ static const char *consent_in(const char *body, char *out, size_t cap)
     return out;
 }
 
+/* A field of a record's JSON body: a string's text or a number's digits. */
+static void json_field(const char *body, const char *key, char *out, size_t cap)
+{
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"%s\":", key);
+    const char *p = body ? strstr(body, needle) : NULL;
+    out[0] = 0;
+    if (!p)
+        return;
+    p += strlen(needle);
+    int quoted = *p == '"';
+    p += quoted;
+    size_t n = 0;
+    while (p[n] && n + 1 < cap && (quoted ? p[n] != '"' : p[n] != ',' && p[n] != '}'))
+        n++;
+    memcpy(out, p, n);
+    out[n] = 0;
+}
+
+/* Over a real line the core's hooks are not there: the consent's states come from its
+ * records, at the times the ledger gives (the wall clock, mapped onto the run's). */
+static void consent_from_record(sim_call *sc, const char *event, const char *body)
+{
+    static const struct { const char *event; int state; } map[] = {
+        { "GIVEN", CW_TRACE_GIVEN }, { "REFUSED", CW_TRACE_REFUSED },
+        { "WITHDRAWN", CW_TRACE_WITHDRAWN },
+    };
+    int state = 0;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(event, map[i].event) == 0)
+            state = map[i].state;
+    if (!state)
+        return;
+    cw_trace *t = &sc->tr;
+    cw_trace_consent *c = cw_trace_push((void **)&t->consents, &t->nconsents,
+                                        &t->capconsents, sizeof *c);
+    if (!c)
+        return;
+    char ts[32];
+    json_field(body, "ts_utc_ms", ts, sizeof ts);
+    int64_t wall = strtoll(ts, NULL, 10);
+    c->t = wall > sc->run->wall0_ms ? (uint64_t)(wall - sc->run->wall0_ms) : 0;
+    c->seq = c->t * 16;                /* in time order; the line's events have none */
+    c->state = state;
+    json_field(body, "consent_id", c->id, sizeof c->id);
+    json_field(body, "level", c->level, sizeof c->level);
+    const cw_policy *p = sim_policy_of(sc);
+    const cw_policy_level *l = p && state == CW_TRACE_GIVEN ? cw_policy_level_get(p, c->level)
+                                                            : NULL;
+    for (size_t i = 0; l && i < l->npurposes && c->npurposes < 16; i++)
+        snprintf(c->purposes[c->npurposes++], sizeof c->purposes[0], "%s", l->purposes[i]);
+}
+
+/* Over a real line: the withdraw key, once the consent's times are known. */
+static void withdraw_key_from_consents(sim_call *sc)
+{
+    cw_trace *t = &sc->tr;
+    const cw_policy *p = sim_policy_of(sc);
+    if (!p || !p->key_withdraw)
+        return;
+    for (size_t i = 0; i < t->nconsents; i++) {
+        if (t->consents[i].state != CW_TRACE_GIVEN)
+            continue;
+        for (size_t k = 0; k < t->nkeys; k++)
+            if (t->keys[k].digit == p->key_withdraw && t->keys[k].t_down > t->consents[i].t) {
+                t->t_withdraw_key = t->keys[k].t_down;
+                t->withdraw_key = p->key_withdraw;
+                return;
+            }
+    }
+}
+
 static void facts_for(sim_call *sc, tenant_facts *tf, int own)
 {
     cw_trace *t = &sc->tr;
@@ -234,6 +314,7 @@ static void facts_for(sim_call *sc, tenant_facts *tf, int own)
     if (own) {
         t->audit_problems = tf->problems > 0 ? tf->problems : 0;
         snprintf(t->audit_error, sizeof t->audit_error, "%s", tf->err);
+        t->stores_read = 1;
     }
     for (size_t i = 0; i < tf->nrecs; i++) {
         if (!is_consent_of(t, tf->recs[i].body, hash))
@@ -249,6 +330,8 @@ static void facts_for(sim_call *sc, tenant_facts *tf, int own)
             snprintf(r->event, sizeof r->event, "%s", tf->recs[i].event);
             consent_in(tf->recs[i].body, r->consent_id, sizeof r->consent_id);
         }
+        if (sc->run->over_sip)
+            consent_from_record(sc, tf->recs[i].event, tf->recs[i].body);
     }
     for (size_t i = 0; i < tf->narts; i++) {
         const art *a = &tf->arts[i];
@@ -279,6 +362,11 @@ static void facts_for(sim_call *sc, tenant_facts *tf, int own)
 
 void sim_collect(sim_run *r)
 {
+    if (r->over_sip && !r->collect_dir[0]) {
+        for (sim_call *sc = r->calls; sc; sc = sc->next)
+            sc->tr.over_sip = 1;       /* the runtime's stores are not known here */
+        return;
+    }
     size_t nt = 0;
     for (cw_tenant *t = r->rt.tenants.head; t; t = t->next)
         nt++;
@@ -291,9 +379,13 @@ void sim_collect(sim_run *r)
         read_ledger(r, &facts[i]);
         read_vault(r, &facts[i]);
     }
-    for (sim_call *sc = r->calls; sc; sc = sc->next)
+    for (sim_call *sc = r->calls; sc; sc = sc->next) {
+        sc->tr.over_sip = r->over_sip;
         for (i = 0; i < nt; i++)
             facts_for(sc, &facts[i], strcmp(facts[i].name, sc->tr.tenant) == 0);
+        if (r->over_sip)
+            withdraw_key_from_consents(sc);
+    }
     for (i = 0; i < nt; i++) {
         for (size_t k = 0; k < facts[i].nrecs; k++)
             free(facts[i].recs[k].body);

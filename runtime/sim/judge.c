@@ -28,9 +28,7 @@ void scn_default_from(sim_run *r, const scn_result *res, char *out, size_t cap)
 
 void scn_note_policy(sim_call *sc)
 {
-    if (!sc->c)
-        return;
-    const cw_policy *p = cw_call_policy(sc->c);
+    const cw_policy *p = sim_policy_of(sc);
     if (!p)
         return;
     sc->tr.has_policy = 1;
@@ -44,23 +42,65 @@ void scn_note_policy(sim_call *sc)
                  l->handover_notice);
 }
 
+static void add_note(char ***list, size_t *n, const scn_result *res, const scn_expect *e,
+                     const char *what)
+{
+    size_t len = strlen(res->file) + strlen(what) + 32;
+    char *s = malloc(len);
+    char **u = realloc(*list, (*n + 1) * sizeof *u);
+    if (!s || !u) {
+        free(s);
+        if (u)
+            *list = u;
+        return;
+    }
+    snprintf(s, len, "%s:%d: %s", res->file, e->line, what);
+    *list = u;
+    (*list)[(*n)++] = s;
+}
+
 static void unmet(scn_result *res, const scn_expect *e, const char *fmt, const char *a,
                   const char *b)
 {
     char what[700];
     snprintf(what, sizeof what, fmt, a, b);
-    size_t len = strlen(res->file) + strlen(what) + 32;
-    char *s = malloc(len);
-    char **u = realloc(res->unmet, (res->nunmet + 1) * sizeof *u);
-    if (!s || !u) {
-        free(s);
-        if (u)
-            res->unmet = u;
-        return;
-    }
-    snprintf(s, len, "%s:%d: %s", res->file, e->line, what);
-    res->unmet = u;
-    res->unmet[res->nunmet++] = s;
+    add_note(&res->unmet, &res->nunmet, res, e, what);
+}
+
+/* Over a real line: what cannot be seen from it is said, not guessed. */
+static int unobservable(scn_result *res, const scn_expect *e, const cw_trace *t)
+{
+    const char *why = NULL;
+    int withdrawn = 0;
+    for (size_t i = 0; i < t->nconsents; i++)
+        withdrawn |= t->consents[i].state == CW_TRACE_WITHDRAWN;
+    if (!t->over_sip)
+        return 0;
+    if (!t->stores_read && (e->kind == EXPECT_CONSENT || e->kind == EXPECT_LEDGER ||
+                            e->kind == EXPECT_RECORDING))
+        why = "needs the runtime's data directory (--data DIR)";
+    else if (e->kind == EXPECT_RECORDING && withdrawn)
+        why = "a withdrawn recording is erased, and the line does not show what was kept";
+    else if (e->kind == EXPECT_FALLBACK)
+        why = "the fallback is the core's, the line only hears it";
+    if (!why)
+        return 0;
+    char what[300];
+    snprintf(what, sizeof what, "not checked over SIP: %s", why);
+    add_note(&res->unchecked, &res->nunchecked, res, e, what);
+    return 1;
+}
+
+/* Over a real line the recorder's frames are not seen: a recording is what the vault
+ * keeps of the caller beyond the consent's evidence. */
+static int recorded(const cw_trace *t)
+{
+    if (!t->over_sip)
+        return t->nframes > 0;
+    for (size_t i = 0; i < t->nartifacts; i++)
+        if (t->artifacts[i].frames && strcmp(t->artifacts[i].purpose, "consent_evidence") != 0)
+            return 1;
+    return 0;
 }
 
 static const char *final_state(const cw_trace *t, const char **level)
@@ -110,6 +150,8 @@ static void judge_one(scn_result *res, const scn_expect *e)
     const cw_trace *t = &res->sc->tr;
     const char *level;
     const char *state = final_state(t, &level);
+    if (unobservable(res, e, t))
+        return;
     switch (e->kind) {
     case EXPECT_CONSENT:
         if (e->flag == 1 && !given_level(t, e->a))
@@ -121,7 +163,7 @@ static void judge_one(scn_result *res, const scn_expect *e)
             unmet(res, e, "expected the consent %s, but it is %s", e->b, state);
         break;
     case EXPECT_RECORDING:
-        if (e->flag != (t->nframes > 0))
+        if (e->flag != recorded(t))
             unmet(res, e, e->flag ? "expected a recording, but nothing of the caller was "
                                     "recorded%s%s"
                                   : "expected no recording, but the caller was recorded%s%s",
@@ -167,7 +209,7 @@ static void judge_one(scn_result *res, const scn_expect *e)
 
 void scn_judge(scn_result *res)
 {
-    if (!res->sc)
+    if (!res->sc || res->skipped[0])
         return;
     for (size_t i = 0; i < res->nexpect; i++)
         judge_one(res, &res->expect[i]);

@@ -152,31 +152,36 @@ static int refresh(sim_prompt_index *ix, cw_prompt_cache *pc)
     return added;
 }
 
+/* Quiet frames can be the same in several prompts: the candidate whose frame before
+ * is the one heard before wins, then one that starts (frame 0), then any. */
 static int lookup(sim_prompt_index *ix, cw_codec codec, const uint8_t *payload,
-                  const cw_prompt **p, unsigned *frame)
+                  const uint8_t *prev, const cw_prompt **p, unsigned *frame)
 {
     if (!ix->cap)
         return 0;
     uint64_t h = fnv1a(payload, CW_FRAME_SAMPLES);
-    int found = 0;
+    int best = 0;
     for (size_t i = (size_t)h & (ix->cap - 1); ix->slots[i].p; i = (i + 1) & (ix->cap - 1)) {
         const entry *e = &ix->slots[i];
         if (e->hash != h || e->codec != codec ||
             !sim_prompt_frame_is(e->p, codec, e->frame, payload))
             continue;
-        if (!found || e->frame == 0) {
+        int score = prev && e->frame > 0 && sim_prompt_frame_is(e->p, codec, e->frame - 1, prev)
+                        ? 3 : e->frame == 0 ? 2 : 1;
+        if (score > best) {
             *p = e->p;
             *frame = e->frame;
-            found = 1;
+            best = score;
         }
     }
-    return found;
+    return best > 0;
 }
 
 int sim_index_find(sim_prompt_index *ix, cw_prompt_cache *pc, cw_codec codec,
-                   const uint8_t *payload, const cw_prompt **p, unsigned *frame)
+                   const uint8_t *payload, const uint8_t *prev, const cw_prompt **p,
+                   unsigned *frame)
 {
-    if (lookup(ix, codec, payload, p, frame))
+    if (lookup(ix, codec, payload, prev, p, frame))
         return 1;
-    return refresh(ix, pc) && lookup(ix, codec, payload, p, frame);
+    return refresh(ix, pc) && lookup(ix, codec, payload, prev, p, frame);
 }

@@ -145,6 +145,12 @@ void scn_print_timeline(FILE *out, const scn_result *res)
                     t->nframes, (double)(t->frames[0].t_sent - t->t_invite) / 1000.0,
                     (double)(t->frames[t->nframes - 1].t_sent + 20 - t->t_invite) / 1000.0);
     }
+    if (res->skipped[0]) {
+        fprintf(out, "  SKIPPED %s\n", res->skipped);
+        return;
+    }
+    for (size_t i = 0; i < res->nunchecked; i++)
+        fprintf(out, "  note    %s\n", res->unchecked[i]);
     if (res->failed)
         fprintf(out, "  FAILED  %s\n", res->failure);
     for (size_t i = 0; i < res->nunmet; i++)
@@ -159,9 +165,12 @@ void scn_print_timeline(FILE *out, const scn_result *res)
 
 void scn_print_tap(FILE *out, const scn_result *res, size_t n)
 {
-    int bad = res->failed || res->nunmet || res->nviolations;
-    fprintf(out, "%s %zu - %s%s%s\n", bad ? "not ok" : "ok", n, res->file,
-            res->name[0] ? ": " : "", res->name);
+    int bad = !res->skipped[0] && (res->failed || res->nunmet || res->nviolations);
+    fprintf(out, "%s %zu - %s%s%s%s%s\n", bad ? "not ok" : "ok", n, res->file,
+            res->name[0] ? ": " : "", res->name, res->skipped[0] ? " # SKIP " : "",
+            res->skipped);
+    for (size_t i = 0; i < res->nunchecked; i++)
+        fprintf(out, "# %s\n", res->unchecked[i]);
     if (!bad)
         return;
     /* the reasons as TAP diagnostics, one per line */

@@ -34,6 +34,9 @@ typedef struct scn_result {
     char failure[1600];
     char **unmet;                  /* expectations not met, after the run */
     size_t nunmet;
+    char **unchecked;              /* expectations a real line cannot show */
+    size_t nunchecked;
+    char skipped[160];             /* why the scenario cannot run here, "" if it ran */
     cw_violation violations[16];
     size_t nviolations;
 } scn_result;

@@ -15,7 +15,7 @@
 static const int16_t level[8] = { -512, -256, -128, -64, 64, 128, 256, 512 };
 static const uint8_t magic[6] = { 7, 0, 6, 1, 7, 0 };
 
-#define CALL_SYMBOLS 6              /* 18 bits */
+#define CALL_SYMBOLS 10             /* 30 bits: the call (18) and the run's tag (12) */
 #define PERIOD_SYMBOLS 10           /* 30 bits */
 #define SIGNATURE_LEN SIM_SIGNATURE_LEN
 

@@ -10,6 +10,7 @@
 
 #include "callwarden/runtime.h"
 #include "callwarden/trace.h"
+#include "sip_caller.h"
 
 typedef struct sim_run sim_run;
 typedef struct sim_call sim_call;
@@ -18,7 +19,9 @@ typedef struct sim_call sim_call;
 
 /* Write the signature of (call number, clock period) into the first SIM_SIGNATURE_LEN
  * samples of a frame of linear audio; speaking fills the rest with speech-like sound. */
-#define SIM_SIGNATURE_LEN 23
+#define SIM_SIGNATURE_LEN 27
+/* The signed call number: the run's tag and the call's number in the run. */
+#define SIM_SIGNED_CALL(tag, no) ((unsigned)(tag) << 18 | ((unsigned)(no) & 0x3ffffu))
 void sim_sign_frame(int16_t *pcm, unsigned call_no, uint32_t period, int speaking);
 /* Find signed frames in samples (stride: channels): fn(ud, call_no, period) for each. */
 void sim_find_signatures(const int16_t *s, size_t n, size_t stride,
@@ -30,10 +33,12 @@ typedef struct sim_prompt_index sim_prompt_index;
 sim_prompt_index *sim_index_new(void);
 void sim_index_free(sim_prompt_index *ix);
 /* The prompt whose frame this payload (160 bytes of codec) is, and which frame: 1, or
- * 0 if none of the prompts in pc (indexed on demand) has it. Prefers frame 0 (a
- * prompt that starts) when several share the bytes. */
+ * 0 if none of the prompts in pc (indexed on demand) has it. When several share the
+ * bytes: the one whose previous frame is prev (the frame heard just before, NULL if
+ * none), else one that starts (frame 0). */
 int sim_index_find(sim_prompt_index *ix, cw_prompt_cache *pc, cw_codec codec,
-                   const uint8_t *payload, const cw_prompt **p, unsigned *frame);
+                   const uint8_t *payload, const uint8_t *prev, const cw_prompt **p,
+                   unsigned *frame);
 /* 1 if payload is frame k of p in codec (the last one padded with silence). */
 int sim_prompt_frame_is(const cw_prompt *p, cw_codec codec, unsigned k,
                         const uint8_t *payload);
@@ -84,7 +89,16 @@ struct sim_call {
     cw_trace_heard *open;          /* the last heard stretch, if it may go on */
     const cw_prompt *open_p;
     unsigned open_next;
+    uint8_t prev[CW_FRAME_SAMPLES];    /* the frame heard last, if contiguous with now */
     uint64_t last_out;             /* time of the last audio frame */
+
+    /* over a real line (--sip): the dialog, our RTP socket, the runtime's RTP address */
+    void *nh;
+    uv_udp_t rtp;
+    int rtp_open, rtp_closing, remote_known, have_rx;
+    uint16_t rx_seq;
+    struct sockaddr_storage remote;
+    uint8_t rxbuf[CW_RTP_MAX_PACKET];
     sim_call *next;                /* every call of the run, newest first */
     sim_call *live_next;           /* the calls the core still holds */
 };
@@ -108,14 +122,31 @@ struct sim_run {
     /* the caller's frames beyond the signature, encoded once: [codec][speaking] */
     uint8_t fill[2][2][CW_FRAME_SAMPLES];
     int fill_ready;
+    /* over a real line (--sip): the agent, the real clock, the stores read afterwards */
+    sim_sip *sip;
+    int over_sip;                  /* the run is over a real line (sip may be gone) */
+    uint64_t t0_ns;
+    int64_t wall0_ms;              /* the wall clock when the run began (ledger times) */
+    char collect_dir[CW_PATH_LEN]; /* the runtime's data directory, "" if unknown */
+    uint16_t run_tag;              /* in every signed frame: this run's audio, no other */
+    char tts_dir[CW_PATH_LEN];     /* the runtime's TTS cache (--tts), "" if unknown */
+    uint64_t tts_scanned;          /* when it was last read */
+    uv_timer_t wait_timer;
+    int wait_timer_open;
+    struct sim_render { cw_tts_wait w; } *waits;
+    size_t nwaits, capwaits;
+    int renders;
     /* TTS texts by file, to name what the caller heard */
     struct sim_text { char *path, *text; } *texts;
     size_t ntexts, captexts;
     char err[512];
 };
 
-/* Start a runtime over cfg's tenants with its stores in data_dir. 0 or -1 (r->err). */
-int sim_run_open(sim_run *r, const cw_config *cfg, const char *data_dir);
+/* Start a runtime over cfg's tenants with its stores in data_dir; sip "HOST:PORT": the
+ * calls go to the runtime there instead, over a real line (its TTS cache in tts_dir, if
+ * known). 0 or -1 (r->err). */
+int sim_run_open(sim_run *r, const cw_config *cfg, const char *data_dir, const char *sip,
+                 const char *tts_dir);
 /* Let the core finish what it does now (ledger commits, vault jobs, TTS): the virtual
  * clock stands still meanwhile. 0, or -1 when it does not finish in real seconds. */
 int sim_settle(sim_run *r);
@@ -127,6 +158,34 @@ uint64_t sim_next_due(sim_run *r);
 void sim_run_close(sim_run *r);
 
 /* ---- the line (channel.c) ---- */
+
+/* One frame of the runtime's audio reached the caller (contiguous: it follows the last
+ * one on the line, after lost frames that went missing on the way). */
+void sim_heard_frame(sim_call *sc, const uint8_t *payload, int contiguous, unsigned lost);
+/* The call is over for the caller: by whom, why. */
+void sim_ended(sim_call *sc, const char *by, const char *reason);
+/* A transfer the runtime asked for, into the trace. */
+void sim_record_transfer(sim_call *sc, const char *target, const char *mode,
+                         const cw_header *h, size_t nh);
+/* path holds the rendering of text (to name what the caller hears). */
+void sim_tts_named_text(sim_run *r, const char *path, const char *text);
+/* The policy the call runs under, as the runner knows it. */
+const cw_policy *sim_policy_of(const sim_call *sc);
+
+/* ---- over a real line (sip_line.c) ---- */
+
+/* Start the SIP caller for target and learn the tenants' wording; 0 or -1 (r->err). */
+int sim_line_open(sim_run *r, const char *target, const char *tts_dir);
+void sim_line_close(sim_run *r);
+/* INVITE from our own RTP socket; 0 or -1. */
+int sim_line_dial(sim_call *sc, const char *offer_fmt);
+void sim_line_hangup(sim_call *sc);
+/* Send one RTP packet to the runtime; 0 or -1. */
+int sim_line_send(sim_call *sc, const uint8_t *pkt, size_t len);
+/* Learn what the runtime rendered since the last look (its TTS cache): 1 if new. */
+int sim_line_learn(sim_run *r);
+/* Milliseconds since the run began, on the real clock. */
+uint64_t sim_real_ms(const sim_run *r);
 
 /* Dial: an INVITE from the caller to the tenant's number; the call's random numbers
  * come from seed. NULL if out of memory. */

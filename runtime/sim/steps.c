@@ -175,6 +175,13 @@ static int begin(scn_runner *ru)
         sim_hangup(sc);
         return 0;
     case STEP_FLOW_ERROR:
+        if (r->over_sip) {
+            /* a fault injected into the flow needs the flow in this process */
+            snprintf(res->skipped, sizeof res->skipped, "flow_error needs the simulated "
+                     "line (run it without --sip)");
+            ru->stopped = 1;
+            return -1;
+        }
         wait_for(ru, flow_waits, FLOW_WAIT_MS);
         return 0;
     }
@@ -255,10 +262,7 @@ static int step_on(scn_runner *ru)
         case RUN_SCRIPT: {
             int k = ru->res->failed ? -1 : ru->next(ru);
             moved = 1;
-            if (k == 1 && begin(ru) == 0)
-                ru->state = RUN_STEP;
-            else if (k != 1 || ru->res->failed)
-                ru->state = RUN_END;
+            ru->state = k == 1 && begin(ru) == 0 ? RUN_STEP : RUN_END;
             break;
         }
         case RUN_END:
@@ -267,7 +271,7 @@ static int step_on(scn_runner *ru)
                 ru->state = RUN_DONE;
                 break;
             }
-            if (!sc->ended && ru->res->failed)
+            if (!sc->ended && (ru->res->failed || ru->res->skipped[0]))
                 sim_hangup(sc);        /* a failed scenario's caller hangs up at once */
             wait_for(ru, call_over, END_WITHIN_MS);
             ru->state = RUN_ENDING;

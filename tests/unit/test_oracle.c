@@ -215,6 +215,7 @@ static void begin_call(cw_trace *t)
     t->answered = 1;
     t->t_invite = 1000;
     t->t_answer = 1200;
+    t->stores_read = 1;                 /* the ledger and vault facts below were read */
 }
 
 /* The disclosure in full (1220-5200 ms) and its DISCLOSED record. */
@@ -832,6 +833,21 @@ static void test_g10_silence_after_error(void)
 
 /* ---- max ----------------------------------------------------------------------------- */
 
+/* Over a real line without the runtime's data directory, the ledger and the vault are
+ * not known: their checks do not run (and so cannot report what was not looked at). */
+static void test_stores_not_read(void)
+{
+    cw_trace t;
+    build_clean(&t);
+    drop_record(&t, "GIVEN");
+    t.artifacts[0].delete_after_ms = t.artifacts[0].created_ms;
+    t.stores_read = 0;
+    expect_none(&t, "stores not read");
+    t.stores_read = 1;
+    CHECK_EQ_INT(cw_oracle_check(&t, NULL, 0), 2);
+    cw_trace_free(&t);
+}
+
 static void test_max_honoured(void)
 {
     cw_trace t;
@@ -904,6 +920,7 @@ int main(void)
     test_g10_error_without_fallback();
     test_g10_silence_after_error();
 
+    test_stores_not_read();
     test_max_honoured();
 
     return check_summary("oracle");
