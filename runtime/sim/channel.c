@@ -313,8 +313,7 @@ void sim_caller_tick(sim_call *sc)
                 }
             r->fill_ready = 1;
         }
-        sim_sign_frame(pcm, SIM_SIGNED_CALL(r->run_tag, sc->no), (uint32_t)(now / CW_FRAME_MS),
-                       speaking);
+        sim_sign(pcm, SIM_SIGNED_CALL(r->run_tag, sc->no), (uint32_t)(now / CW_FRAME_MS));
         cw_g711_encode(sc->codec, pcm, payload, SIM_SIGNATURE_LEN);
         memcpy(payload + SIM_SIGNATURE_LEN,
                r->fill[sc->codec == CW_CODEC_PCMA][speaking] + SIM_SIGNATURE_LEN,

@@ -19,6 +19,8 @@ typedef struct rec {
     uint64_t seq;
     char event[24];
     char *body;                    /* the opened body, NUL-terminated */
+    char call_hash[40];            /* its call_id_hash and consent_id, read once */
+    char consent_id[40];
 } rec;
 
 typedef struct art {
@@ -44,6 +46,25 @@ static const char *stores_dir(const sim_run *r)
     return r->collect_dir[0] ? r->collect_dir : r->data_dir;
 }
 
+/* A field of a record's JSON body: a string's text or a number's digits. */
+static void json_field(const char *body, const char *key, char *out, size_t cap)
+{
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"%s\":", key);
+    const char *p = body ? strstr(body, needle) : NULL;
+    out[0] = 0;
+    if (!p)
+        return;
+    p += strlen(needle);
+    int quoted = *p == '"';
+    p += quoted;
+    size_t n = 0;
+    while (p[n] && n + 1 < cap && (quoted ? p[n] != '"' : p[n] != ',' && p[n] != '}'))
+        n++;
+    memcpy(out, p, n);
+    out[n] = 0;
+}
+
 static int read_rec(void *ud, uint64_t seq, const char *event_type, const uint8_t *body,
                     size_t len)
 {
@@ -59,6 +80,8 @@ static int read_rec(void *ud, uint64_t seq, const char *event_type, const uint8_
             memcpy(r->body, body, len);
         r->body[body ? len : 0] = 0;
     }
+    json_field(r->body, "call_id_hash", r->call_hash, sizeof r->call_hash);
+    json_field(r->body, "consent_id", r->consent_id, sizeof r->consent_id);
     return 0;
 }
 
@@ -192,21 +215,15 @@ static void read_vault(sim_run *r, tenant_facts *tf)
     cw_vault_close(v);
 }
 
-static int is_consent_of(const cw_trace *t, const char *body, const char *call_hash)
+static int is_consent_of(const cw_trace *t, const rec *r, const char *call_hash)
 {
-    if (!body)
-        return 0;
-    char needle[128];
-    snprintf(needle, sizeof needle, "\"call_id_hash\":\"%s\"", call_hash);
-    if (strstr(body, needle))
+    if (r->call_hash[0] && strcmp(r->call_hash, call_hash) == 0)
         return 1;
-    for (size_t i = 0; i < t->nconsents; i++) {
-        if (!t->consents[i].id[0])
-            continue;
-        snprintf(needle, sizeof needle, "\"consent_id\":\"%s\"", t->consents[i].id);
-        if (strstr(body, needle))
+    if (!r->consent_id[0])
+        return 0;
+    for (size_t i = 0; i < t->nconsents; i++)
+        if (t->consents[i].id[0] && strcmp(t->consents[i].id, r->consent_id) == 0)
             return 1;
-    }
     return 0;
 }
 
@@ -218,39 +235,6 @@ static int withdrawn_id(const cw_trace *t, const char *id)
     return 0;
 }
 
-static const char *consent_in(const char *body, char *out, size_t cap)
-{
-    const char *p = body ? strstr(body, "\"consent_id\":\"") : NULL;
-    out[0] = 0;
-    if (!p)
-        return out;
-    p += 14;
-    size_t n = 0;
-    while (p[n] && p[n] != '"' && n + 1 < cap)
-        n++;
-    memcpy(out, p, n);
-    out[n] = 0;
-    return out;
-}
-
-/* A field of a record's JSON body: a string's text or a number's digits. */
-static void json_field(const char *body, const char *key, char *out, size_t cap)
-{
-    char needle[64];
-    snprintf(needle, sizeof needle, "\"%s\":", key);
-    const char *p = body ? strstr(body, needle) : NULL;
-    out[0] = 0;
-    if (!p)
-        return;
-    p += strlen(needle);
-    int quoted = *p == '"';
-    p += quoted;
-    size_t n = 0;
-    while (p[n] && n + 1 < cap && (quoted ? p[n] != '"' : p[n] != ',' && p[n] != '}'))
-        n++;
-    memcpy(out, p, n);
-    out[n] = 0;
-}
 
 /* Over a real line the core's hooks are not there: the consent's states come from its
  * records, at the times the ledger gives (the wall clock, mapped onto the run's). */
@@ -317,7 +301,7 @@ static void facts_for(sim_call *sc, tenant_facts *tf, int own)
         t->stores_read = 1;
     }
     for (size_t i = 0; i < tf->nrecs; i++) {
-        if (!is_consent_of(t, tf->recs[i].body, hash))
+        if (!is_consent_of(t, &tf->recs[i], hash))
             continue;
         if (!own) {
             t->foreign++;
@@ -328,7 +312,7 @@ static void facts_for(sim_call *sc, tenant_facts *tf, int own)
         if (r) {
             r->seq = tf->recs[i].seq;
             snprintf(r->event, sizeof r->event, "%s", tf->recs[i].event);
-            consent_in(tf->recs[i].body, r->consent_id, sizeof r->consent_id);
+            snprintf(r->consent_id, sizeof r->consent_id, "%s", tf->recs[i].consent_id);
         }
         if (sc->run->over_sip)
             consent_from_record(sc, tf->recs[i].event, tf->recs[i].body);

@@ -33,7 +33,7 @@ static int symbol_of(int16_t x)
     return dist * 4 <= abs(level[best]) ? best : -1;
 }
 
-void sim_sign_frame(int16_t *pcm, unsigned call_no, uint32_t period, int speaking)
+void sim_sign(int16_t *pcm, unsigned call_no, uint32_t period)
 {
     unsigned k = 0, sum = 0;
     for (unsigned i = 0; i < 6; i++)
@@ -48,9 +48,14 @@ void sim_sign_frame(int16_t *pcm, unsigned call_no, uint32_t period, int speakin
         sum += s;
         pcm[k] = level[s];
     }
-    pcm[k++] = level[sum & 7];
+    pcm[k] = level[sum & 7];
+}
+
+void sim_sign_frame(int16_t *pcm, unsigned call_no, uint32_t period, int speaking)
+{
+    sim_sign(pcm, call_no, period);
     /* speech: a loud 400 Hz triangle; silence: nothing */
-    for (; k < CW_FRAME_SAMPLES; k++) {
+    for (unsigned k = SIGNATURE_LEN; k < CW_FRAME_SAMPLES; k++) {
         int phase = (int)(k % 20);
         pcm[k] = speaking ? (int16_t)((phase < 10 ? phase : 20 - phase) * 800 - 4000) : 0;
     }

@@ -23,6 +23,8 @@ typedef struct sim_call sim_call;
 /* The signed call number: the run's tag and the call's number in the run. */
 #define SIM_SIGNED_CALL(tag, no) ((unsigned)(tag) << 18 | ((unsigned)(no) & 0x3ffffu))
 void sim_sign_frame(int16_t *pcm, unsigned call_no, uint32_t period, int speaking);
+/* Only the signature (the first SIM_SIGNATURE_LEN samples). */
+void sim_sign(int16_t *pcm, unsigned call_no, uint32_t period);
 /* Find signed frames in samples (stride: channels): fn(ud, call_no, period) for each. */
 void sim_find_signatures(const int16_t *s, size_t n, size_t stride,
                          void (*fn)(void *ud, unsigned call_no, uint32_t period), void *ud);

@@ -204,6 +204,16 @@ static void free_calls(sim_run *run)
     run->calls = NULL;
 }
 
+/* The length of all the run's calls together (INVITE to hang-up), in seconds. */
+static double call_seconds(const sim_run *run)
+{
+    uint64_t ms = 0;
+    for (const sim_call *sc = run->calls; sc; sc = sc->next)
+        if (sc->tr.t_end > sc->tr.t_invite)
+            ms += sc->tr.t_end - sc->tr.t_invite;
+    return (double)ms / 1000.0;
+}
+
 /* --junit FILE and --report DIR, after the run was judged. 0, or -1 (said why). */
 static int write_reports(const char *junit, const char *report, const scn_result *res,
                          size_t n, double secs)
@@ -310,9 +320,12 @@ static int explore_tenants(const cw_config *cfg, int nt, char **tenants, unsigne
         printf("report: %s/index.html (the %zu calls with violations)\n", report, nshown);
     }
     free(shown);                       /* a shallow copy: res still owns the texts */
+    double cs = call_seconds(&run);
     printf("%sexplore: %zu calls, %zu with guarantee violations (%zu violations); %.2f s, "
-           "%.0f calls/s, %.0f s of calls on the virtual clock\n", bad ? "\n" : "", total, bad,
-           violations, secs, secs > 0 ? (double)total / secs : 0.0, (double)virtual_ms / 1000.0);
+           "%.0f calls/s; %.0f s of calls (%.0fx real time), %.0f s on the %s clock\n",
+           bad ? "\n" : "", total, bad, violations, secs,
+           secs > 0 ? (double)total / secs : 0.0, cs, secs > 0 ? cs / secs : 0.0,
+           (double)virtual_ms / 1000.0, lo->sip ? "real" : "virtual");
     free(all);
     free(rs);
     free_results(res, total);
@@ -469,11 +482,12 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
             scn_print_timeline(stdout, r);
     }
     int rep = write_reports(junit, report, p.v, p.n, (double)(uv_hrtime() - t0) / 1e9);
+    double cs = call_seconds(&run);
     printf("%s%zu scenarios: %zu passed, %zu failed%s%.0zu%s; %zu guarantee violations; %u "
-           "calls in %.2f s (%.1f s of calls on the %s clock)\n", tap ? "# " : "\n", p.n,
-           p.n - failed - skipped, failed, skipped ? ", " : "", skipped,
-           skipped ? " skipped" : "", violations, run.ncalls, secs,
-           (double)virtual_ms / 1000.0, lo.sip ? "real" : "virtual");
+           "calls in %.2f s: %.1f s of calls (%.0fx real time), %.1f s on the %s clock\n",
+           tap ? "# " : "\n", p.n, p.n - failed - skipped, failed, skipped ? ", " : "",
+           skipped, skipped ? " skipped" : "", violations, run.ncalls, secs, cs,
+           secs > 0 ? cs / secs : 0.0, (double)virtual_ms / 1000.0, lo.sip ? "real" : "virtual");
 
     free_results(p.v, p.n);
     free_calls(&run);
