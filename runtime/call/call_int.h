@@ -30,6 +30,8 @@ const cw_flow_version *cw_call_version(const cw_call *c);
 /* The fallback (G10) after why: a human if the tenant has one, else the goodbye;
  * flow_ops.c. */
 void cw_call_fallback(cw_call *c, const char *why);
+/* The fallback's goodbye (its transfer could not be made). */
+void cw_call_fallback_goodbye(cw_call *c);
 
 /* A worker's job for the call is done: the call may be freed now if it ended. */
 void cw_call_unpin(cw_call *c);

@@ -198,6 +198,11 @@ static int op_transfer(void *call, const cw_transfer_args *t, char *err, size_t 
 
 static void fallback_goodbye(cw_call *c);
 
+void cw_call_fallback_goodbye(cw_call *c)
+{
+    fallback_goodbye(c);
+}
+
 void cw_call_refer_result(cw_call *c, int status, const char *phrase)
 {
     if (!c->refer_pending)
@@ -207,10 +212,13 @@ void cw_call_refer_result(cw_call *c, int status, const char *phrase)
            status);
     if (c->in_fallback) {
         /* the fallback's transfer: done, or the goodbye after all */
-        if (status >= 200 && status < 300)
+        if (status >= 200 && status < 300) {
+            cw_handover_accepted(c);
             cw_call_hangup(c, "fallback-transfer");
-        else
+        } else {
+            c->handing_over = 0;
             fallback_goodbye(c);
+        }
         return;
     }
     if (status >= 200 && status < 300) {
@@ -351,6 +359,21 @@ void cw_call_fallback(cw_call *c, const char *why)
         cw_header h = { "X-Callwarden-Fallback", "flow-failed" };
         c->play_cb = NULL;
         cw_stream_stop(&c->stream);        /* whatever the flow played stops */
+        if (cw_call_policy(c)) {
+            /* a handover like any other (G9): the notice, the consent's status in the
+             * headers, HANDED_OVER once the REFER is accepted */
+            cw_transfer_args t = { .target = target, .headers = &h, .nheaders = 1,
+                                   .mode = CW_TRANSFER_REFER };
+            if (cw_handover_start(c, &t, err, sizeof err) == 0) {
+                cw_log(CW_LOG_INFO, "call", "call=%llu fallback transfer with the handover "
+                       "notice", (unsigned long long)c->id);
+                return;
+            }
+            cw_log(CW_LOG_WARN, "call", "call=%llu fallback transfer: %s",
+                   (unsigned long long)c->id, err);
+            fallback_goodbye(c);
+            return;
+        }
         if (c->sig->refer(c, target, &h, 1, err, sizeof err) == 0) {
             c->refer_pending = 1;
             cw_log(CW_LOG_INFO, "call", "call=%llu fallback transfer REFER sent",

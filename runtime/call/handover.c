@@ -44,6 +44,18 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const cw_header *)a)->name, ((const cw_header *)b)->name);
 }
 
+/* The transfer could not be made: the flow learns why, or, when it is the fallback's,
+ * the caller hears the goodbye instead. */
+static void transfer_failed(cw_call *c, const char *why)
+{
+    c->handing_over = 0;
+    if (c->in_fallback) {
+        cw_call_fallback_goodbye(c);
+        return;
+    }
+    cw_flow_wake_bool(&c->flow, 0, why);
+}
+
 static void after_notice(cw_call *c, int completed)
 {
     (void)completed;
@@ -59,7 +71,7 @@ static void after_notice(cw_call *c, int completed)
     if (c->ho_bridge) {
         if (cw_bridge_start(c, c->ho_target, h, c->ho_n, c->ho_timeout_s, err,
                             sizeof err) != 0) {
-            cw_flow_wake_bool(&c->flow, 0, err);
+            transfer_failed(c, err);
             return;
         }
         c->handing_over = 1;
@@ -69,7 +81,7 @@ static void after_notice(cw_call *c, int completed)
         return;
     }
     if (!c->sig->refer || c->sig->refer(c, c->ho_target, h, c->ho_n, err, sizeof err) != 0) {
-        cw_flow_wake_bool(&c->flow, 0, c->sig->refer ? err : "transfer not supported");
+        transfer_failed(c, c->sig->refer ? err : "transfer not supported");
         return;
     }
     c->refer_pending = 1;

@@ -26,6 +26,7 @@ static void usage(FILE *out)
         "                       [--prompts DIR] [--tap] [--quiet] [--timelines] [--keep NEWDIR]\n"
         "                       [--explore N [--seed S]] [--junit FILE] [--report DIR]\n"
         "                       [--sip HOST:PORT [--data DIR] [--tts DIR]]\n"
+        "                       [--config FILE] [--fallback-transfer \"TENANT URI\"]...\n"
         "                       [--log-level error|warn|info|debug]\n"
         "Runs scripts/<tenant>/scenarios/*.lua (every tenant's when none is named) against\n"
         "the tenant's flow and policy on a virtual clock, and checks each call against\n"
@@ -348,6 +349,8 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
         { "sip", required_argument, NULL, 'I' },
         { "data", required_argument, NULL, 'd' },
         { "tts", required_argument, NULL, 'y' },
+        { "fallback-transfer", required_argument, NULL, 'F' },
+        { "config", required_argument, NULL, 'c' },
         { "report", required_argument, NULL, 'r' },
         { "keep", required_argument, NULL, 'k' },
         { "log-level", required_argument, NULL, 'v' },
@@ -380,6 +383,19 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
         case 'I': lo.sip = optarg; break;
         case 'd': lo.data = optarg; break;
         case 'y': lo.tts = optarg; break;
+        case 'F':
+            if (cw_config_set(&cfg, "fallback-transfer", optarg, err, sizeof err) != 0) {
+                fprintf(stderr, "callwarden test: --%s\n", err);
+                return 2;
+            }
+            break;
+        case 'c':
+            /* the runtime's own configuration: its tenants' settings (fallbacks, routes) */
+            if (cw_config_load(&cfg, optarg, err, sizeof err) != 0) {
+                fprintf(stderr, "callwarden test: %s\n", err);
+                return 2;
+            }
+            break;
         case 'r': report = optarg; break;
         case 'k': keep = optarg; break;
         case 'v':

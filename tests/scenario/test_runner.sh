@@ -73,6 +73,34 @@ out=$("$bin" test $ssrc shop 2>&1) || fail "the attacks were not refused: $out"
 echo "$out" | grep -q '2 scenarios: 2 passed, 0 failed; 0 guarantee violations' \
     || fail "attack summary: $out"
 
+# a failed flow whose fallback is a human: a handover like any other (G9): the notice,
+# the consent's headers, HANDED_OVER
+mkdir -p "$T/scripts/fb/scenarios" "$T/policies/fb"
+cp "$CW_SOURCE_DIR/scripts/praxis/flow.lua" "$T/scripts/fb/flow.lua"
+cp "$CW_SOURCE_DIR/policies/praxis/policy.lua" "$T/policies/fb/policy.lua"
+cat >"$T/scripts/fb/scenarios/fallback_human.lua" <<'LUA'
+scenario "script error with a human as the fallback"
+dial { from = "+4930123456" }
+hears "KI-Assistent"
+hears "Ihr Alter"
+press "33#"
+hears "einverstanden"
+press "1"
+hears "Termin"
+flow_error("scenario: the flow broke")
+hears "verbinde"
+expect_fallback()
+expect_transfer { target = "sip:notdienst@praxis.example",
+                  headers = { ["X-Consent-Level"] = "basic",
+                              ["X-Callwarden-Fallback"] = "flow-failed" } }
+expect_ledger { event = "HANDED_OVER" }
+LUA
+# shellcheck disable=SC2086
+out=$("$bin" test $ssrc --fallback-transfer "fb sip:notdienst@praxis.example" fb 2>&1) \
+    || fail "the fallback's handover: $out"
+echo "$out" | grep -q '1 scenarios: 1 passed, 0 failed; 0 guarantee violations' \
+    || fail "fallback summary: $out"
+
 cat >"$T/scripts/shop/scenarios/wrong.lua" <<'LUA'
 dial { from = "+4930111111" }
 hears "KI-Assistent"
