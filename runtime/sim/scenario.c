@@ -3,7 +3,8 @@
  *
  *   dial { from = "+4930123456" }           -- to = the tenant, language = expected
  *   hears "KI-Assistent"                     -- a prompt id, or words its text contains
- *   press "1"                                -- { after = ms, hold = ms, gap = ms }
+ *   press "1"                                -- { after = ms | at = ms since the dial,
+ *                                            --   hold = ms, gap = ms }
  *   say("ja", { ms = 600 })                  -- the caller speaks (words for the trace)
  *   silence(5000)                            -- the caller says nothing for 5 s
  *   hangup()
@@ -150,6 +151,14 @@ static int l_press(lua_State *L)
             luaL_error(L, "press: '%c' is no key (0-9, *, #, A-D)", *p);
     snprintf(ru->arg, sizeof ru->arg, "%s", d);
     ru->after = opt_ms(L, 2, "after", 0);
+    /* at = ms since the dial: the wait until then (at once if that moment is past) */
+    unsigned at = opt_ms(L, 2, "at", 0);
+    if (at && ru->after)
+        luaL_error(L, "press: say after or at, not both");
+    if (at) {
+        uint64_t since = ru->r->now - ru->res->sc->tr.t_invite;
+        ru->after = at > since ? (unsigned)(at - since) : 0;
+    }
     ru->hold = opt_ms(L, 2, "hold", 100);
     ru->gap = opt_ms(L, 2, "gap", 100);
     if (ru->hold < 40)
