@@ -31,6 +31,7 @@ static void usage(FILE *out)
         "       callwarden check [DIR...]\n"
         "       callwarden reload [--data DIR] [--scripts DIR]\n"
         "       callwarden busted [BUSTED OPTIONS] SPEC...\n"
+        "       callwarden test [TENANT | SCENARIO.lua]... [options]   (callwarden test --help)\n"
         "       callwarden keys init|rotate --tenant NAME [--data DIR]\n"
         "       callwarden audit verify|show --tenant NAME [--data DIR] [--consent ID]\n"
         "       callwarden audit export --tenant NAME [--data DIR] --out FILE\n"

@@ -258,7 +258,8 @@ static int send_key(sim_call *sc, uint64_t now)
                                          &sc->tr.capkeys, sizeof *tk);
         if (tk) {
             tk->digit = k->digit;
-            tk->t_down = now;
+            /* over a real line: when it really went out, a busy machine's tick is late */
+            tk->t_down = sc->run->over_sip ? sim_real_ms(sc->run) : now;
             tk->seq = sim_seq(sc);
         }
         /* the withdraw key while a consent is given: G5 counts from this moment */
@@ -266,7 +267,7 @@ static int send_key(sim_call *sc, uint64_t now)
                                            ? &sc->tr.consents[sc->tr.nconsents - 1] : NULL;
         if (k->digit == withdraw_key_of(sc) && last && last->state == CW_TRACE_GIVEN &&
             !sc->tr.t_withdraw_key) {
-            sc->tr.t_withdraw_key = now;
+            sc->tr.t_withdraw_key = tk ? tk->t_down : now;
             sc->tr.withdraw_key = k->digit;
         }
     }
@@ -283,7 +284,7 @@ static int send_key(sim_call *sc, uint64_t now)
         send_rtp(sc, first && i == 0, (uint8_t)sc->te_pt, ts, ev, sizeof ev);
     if (end) {
         if (sc->tr.nkeys)
-            sc->tr.keys[sc->tr.nkeys - 1].t_up = now;
+            sc->tr.keys[sc->tr.nkeys - 1].t_up = sc->run->over_sip ? sim_real_ms(sc->run) : now;
         sc->key_active = 0;
         sc->next_key++;
     }

@@ -15,7 +15,7 @@
 
 #define MAX_SILENCE_AFTER_ERROR_MS 3000
 #define WITHDRAW_FRAME_MS 20
-#define SIP_JITTER_MS 250               /* over a real line: a ledger time vs ours */
+#define SIP_JITTER_MS 500               /* over a real line: a ledger time vs ours */
 
 typedef struct found {
     cw_violation *v;

@@ -120,7 +120,12 @@ static void put_title(FILE *out, const char *fmt, ...)
 
 static int is_bad(const scn_result *r)
 {
-    return r->failed || r->nunmet || r->nviolations;
+    return !r->skipped[0] && (r->failed || r->nunmet || r->nviolations);
+}
+
+static const char *verdict(const scn_result *r)
+{
+    return r->skipped[0] ? "skip" : is_bad(r) ? "fail" : "pass";
 }
 
 static const char *base_name(const char *path)
@@ -616,6 +621,17 @@ static void draw_timeline(FILE *out, const scn_result *res, size_t no)
 static void put_problems(FILE *out, const scn_result *res)
 {
     uint64_t t0 = res->sc ? res->sc->tr.t_invite : 0;
+    for (size_t i = 0; i < res->nunchecked; i++) {
+        fputs("<p class=\"muted\">", out);
+        scn_put_markup(out, res->unchecked[i], 0);
+        fputs("</p>\n", out);
+    }
+    if (res->skipped[0]) {
+        fputs("<p class=\"muted\">Skipped: ", out);
+        scn_put_markup(out, res->skipped, 0);
+        fputs("</p>\n", out);
+        return;
+    }
     if (!is_bad(res)) {
         fputs("<p class=\"ok\">As expected, and G1-G10 hold.</p>\n", out);
         return;
@@ -725,13 +741,12 @@ static void put_vault(FILE *out, const cw_trace *t)
 
 static void put_call(FILE *out, const scn_result *res, size_t no)
 {
-    int bad = is_bad(res);
+    const char *v = verdict(res);
     fprintf(out, "<section class=\"call\" id=\"call-%zu\" data-scenario=\"", no);
     scn_put_markup(out, res->file, 0);
-    fprintf(out, "\" data-verdict=\"%s\">\n<h2>%zu. ", bad ? "fail" : "pass", no);
+    fprintf(out, "\" data-verdict=\"%s\">\n<h2>%zu. ", v, no);
     scn_put_markup(out, res->name[0] ? res->name : base_name(res->file), 0);
-    fprintf(out, "<span class=\"verdict %s\">%s</span></h2>\n", bad ? "fail" : "pass",
-            bad ? "fail" : "pass");
+    fprintf(out, "<span class=\"verdict %s\">%s</span></h2>\n", v, v);
     fputs("<p class=\"muted small\">", out);
     scn_put_markup(out, res->file, 0);
     fputs(" &middot; tenant ", out);
@@ -798,7 +813,7 @@ static void put_summary(FILE *out, const scn_result *res, size_t n)
           "<th>verdict</th><th>call</th><th>problems</th></tr></thead><tbody>\n", out);
     for (size_t i = 0; i < n; i++) {
         const scn_result *r = &res[i];
-        int bad = is_bad(r);
+        const char *v = verdict(r);
         fprintf(out, "<tr><td>%zu</td><td><a href=\"#call-%zu\">", i + 1, i + 1);
         scn_put_markup(out, base_name(r->file), 0);
         if (r->name[0]) {
@@ -807,7 +822,7 @@ static void put_summary(FILE *out, const scn_result *res, size_t n)
         }
         fputs("</a></td>", out);
         put_elem(out, "td", NULL, r->tenant);
-        fprintf(out, "<td class=\"%s\">%s</td>", bad ? "fail" : "pass", bad ? "fail" : "pass");
+        fprintf(out, "<td class=\"%s\">%s</td>", v, v);
         if (r->sc)
             fprintf(out, "<td>%.1f s</td>", rel(r->sc->tr.t_end, r->sc->tr.t_invite));
         else

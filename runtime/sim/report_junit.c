@@ -26,7 +26,7 @@
 
 static int is_bad(const scn_result *r)
 {
-    return r->failed || r->nunmet || r->nviolations;
+    return !r->skipped[0] && (r->failed || r->nunmet || r->nviolations);
 }
 
 /* The call's length on the virtual clock, in seconds; 0 without a call. */
@@ -105,6 +105,13 @@ static void put_testcase(FILE *out, const scn_result *r)
     fputs("\" file=\"", out);
     scn_put_markup(out, r->file, 1);
     fprintf(out, "\" time=\"%.3f\">\n", call_secs(r));
+    if (r->skipped[0]) {
+        fputs("      <skipped message=\"", out);
+        scn_put_markup(out, r->skipped, 1);
+        fputs("\"/>\n", out);
+        fputs("    </testcase>\n", out);
+        return;
+    }
     if (r->failed)
         put_failure(out, "scenario", r->failure[0] ? r->failure : "the scenario failed");
     for (size_t i = 0; i < r->nunmet; i++)
@@ -127,19 +134,20 @@ static int first_of_tenant(const scn_result *res, size_t i)
 
 static void put_testsuite(FILE *out, const scn_result *res, size_t n, const char *tenant)
 {
-    size_t tests = 0, failures = 0;
+    size_t tests = 0, failures = 0, skipped = 0;
     double secs = 0;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(res[i].tenant, tenant) != 0)
             continue;
         tests++;
         failures += is_bad(&res[i]);
+        skipped += res[i].skipped[0] != 0;
         secs += call_secs(&res[i]);
     }
     fputs("  <testsuite name=\"", out);
     scn_put_markup(out, tenant, 1);
-    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" "
-            "time=\"%.3f\">\n", tests, failures, secs);
+    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
+            "time=\"%.3f\">\n", tests, failures, skipped, secs);
     for (size_t i = 0; i < n; i++)
         if (strcmp(res[i].tenant, tenant) == 0)
             put_testcase(out, &res[i]);
