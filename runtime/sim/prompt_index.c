@@ -97,6 +97,25 @@ int sim_prompt_frame_is(const cw_prompt *p, cw_codec codec, unsigned k,
     return memcmp(b, payload, CW_FRAME_SAMPLES) == 0;
 }
 
+int sim_frame_quiet(const uint8_t *payload, cw_codec codec)
+{
+    int16_t pcm[CW_FRAME_SAMPLES];
+    cw_g711_decode(codec, payload, pcm, CW_FRAME_SAMPLES);
+    for (size_t i = 0; i < CW_FRAME_SAMPLES; i++)
+        if (pcm[i] > SIM_QUIET || pcm[i] < -SIM_QUIET)
+            return 0;
+    return 1;
+}
+
+int sim_prompt_frame_quiet(const cw_prompt *p, cw_codec codec, unsigned k)
+{
+    uint8_t b[CW_FRAME_SAMPLES];
+    if ((size_t)k >= cw_prompt_frames(p))
+        return 0;
+    frame_bytes(p, codec, k, b);
+    return sim_frame_quiet(b, codec);
+}
+
 static int is_silence(const uint8_t *b, cw_codec codec)
 {
     uint8_t s = cw_g711_silence(codec);

@@ -41,6 +41,12 @@ void sim_index_free(sim_prompt_index *ix);
 int sim_index_find(sim_prompt_index *ix, cw_prompt_cache *pc, cw_codec codec,
                    const uint8_t *payload, const uint8_t *prev, const cw_prompt **p,
                    unsigned *frame);
+/* A frame no louder than this (linear) is heard as silence: the lead-in of a rendered
+ * prompt, alike in many prompts, names none of them. */
+#define SIM_QUIET 100
+/* 1 if the frame (160 bytes of codec) is quiet; frame k of p is quiet. */
+int sim_frame_quiet(const uint8_t *payload, cw_codec codec);
+int sim_prompt_frame_quiet(const cw_prompt *p, cw_codec codec, unsigned k);
 /* 1 if payload is frame k of p in codec (the last one padded with silence). */
 int sim_prompt_frame_is(const cw_prompt *p, cw_codec codec, unsigned k,
                         const uint8_t *payload);
@@ -159,7 +165,12 @@ uint64_t sim_next_due(sim_run *r);
 /* Collect the stores' side of every call, close the runtime, free it. */
 void sim_run_close(sim_run *r);
 
-/* ---- the line (channel.c) ---- */
+/* ---- the line (channel.c, heard.c, caller.c, hooks.c) ---- */
+
+/* The scenario call of a core's call (its signalling handle). */
+sim_call *sim_call_of(cw_call *c);
+/* The stretch of audio being heard is over (silence, a gap, the call's end). */
+void sim_heard_close(sim_call *sc);
 
 /* One frame of the runtime's audio reached the caller (contiguous: it follows the last
  * one on the line, after lost frames that went missing on the way). */
