@@ -116,7 +116,10 @@ static void given_logged(cw_call *c, int ok)
         cw_evidence_store(c, l);       /* only now, also after a hang-up: the record that
                                         * names it is durable */
     if (c->state != CW_CALL_ANSWERED) {
+        /* the caller answered and hung up while the record was written: given all the
+         * same (the ledger says so), with nothing left to open the gate for */
         cw_evidence_drop(c);
+        set_consent(c, ok ? CW_CONSENT_GIVEN : CW_CONSENT_NONE);
         return;
     }
     if (!ok) {
