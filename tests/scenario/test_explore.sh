@@ -1,8 +1,9 @@
 #!/bin/sh
-# callwarden test --explore: a bounded exploration of both demo tenants (a fresh seed
-# each run, printed, so a violation found here is replayed with --explore 1 --seed),
-# no guarantee broken; an explored call replays exactly from its seed; bad options
-# are refused.
+# callwarden test --explore: a bounded exploration of both demo tenants, no guarantee
+# broken. The seed is the commit's (its hash's first 8 hex digits, else the date): the
+# same commit explores the same callers every time, each commit other ones; it is
+# printed, and a violation found here replays with --explore 1 --seed. An explored call
+# replays exactly from its seed; bad options are refused.
 set -eu
 : "${CW_SOURCE_DIR:?}" "${CW_BINARY_DIR:?}"
 bin="$CW_BINARY_DIR/callwarden"
@@ -11,9 +12,12 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "scenario explore: FAIL: $*" >&2; exit 1; }
 src="--scripts $CW_SOURCE_DIR/scripts --policies $CW_SOURCE_DIR/policies"
 n=${CW_EXPLORE_CALLS:-150}
+head=$(git -C "$CW_SOURCE_DIR" rev-parse HEAD 2>/dev/null | cut -c1-8)
+seed=${CW_EXPLORE_SEED:-$(printf '%d' "0x${head:-$(date +%Y%m%d)}")}
+echo "scenario explore: seed $seed"
 
 # shellcheck disable=SC2086
-"$bin" test $src --explore "$n" demo praxis >"$T/out" 2>"$T/log" || {
+"$bin" test $src --explore "$n" --seed "$seed" demo praxis >"$T/out" 2>"$T/log" || {
     cat "$T/out"; fail "the exploration found guarantee violations (above; replay each)"; }
 cat "$T/out" | tail -1
 grep -q "^explore: $((2 * n)) calls, 0 with guarantee violations" "$T/out" || fail "summary: $(tail -1 "$T/out")"
