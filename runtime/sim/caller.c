@@ -8,6 +8,8 @@
 
 #include "sim_int.h"
 
+#define SIP_STRETCH_GAP_MS 1000
+
 static void send_rtp(sim_call *sc, int marker, uint8_t pt, uint32_t ts, const uint8_t *payload,
                      size_t n)
 {
@@ -100,7 +102,11 @@ void sim_caller_tick(sim_call *sc)
 {
     sim_run *r = sc->run;
     uint64_t now = r->now;
-    if (sc->open && sc->last_out + CW_FRAME_MS < now)
+    /* a stretch is over when its frames stop coming; on a real line they come with
+     * jitter (a busy machine holds them back a while): the sequence numbers, not this
+     * gap, say whether the next one follows */
+    uint64_t gap = r->over_sip ? SIP_STRETCH_GAP_MS : CW_FRAME_MS;
+    if (sc->open && sc->last_out + gap < now)
         sim_heard_close(sc);
     int line_up = r->sip ? sc->remote_known : sc->c && sc->media_up;
     if (!sc->answered || sc->ended || !line_up)
