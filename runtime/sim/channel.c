@@ -16,8 +16,6 @@
 #include "callwarden/log.h"
 #include "sim_int.h"
 
-#define KEY_EVENT_PT_DEFAULT 101
-
 uint64_t sim_seq(sim_call *sc)
 {
     /* over a real line the consent's states come later, from the ledger's times: order
@@ -94,7 +92,7 @@ static void sig_answer(cw_call *c, const char *sdp)
     /* what our answer chose, as a phone learns it from the SDP */
     sc->codec = c->choice.codec;
     sc->audio_pt = c->choice.codec_pt;
-    sc->te_pt = c->choice.te_pt >= 0 ? c->choice.te_pt : KEY_EVENT_PT_DEFAULT;
+    sc->te_pt = c->choice.te_pt >= 0 ? c->choice.te_pt : SIM_TE_PT_DEFAULT;
 }
 
 static void sig_reject(cw_call *c, int status, const char *phrase, const char *warning,

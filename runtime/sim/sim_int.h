@@ -167,6 +167,9 @@ void sim_run_close(sim_run *r);
 
 /* ---- the line (channel.c, heard.c, caller.c, hooks.c) ---- */
 
+/* telephone-event's payload type when an answer names none (what the caller offers) */
+#define SIM_TE_PT_DEFAULT 101
+
 /* The scenario call of a core's call (its signalling handle). */
 sim_call *sim_call_of(cw_call *c);
 /* The stretch of audio being heard is over (silence, a gap, the call's end). */

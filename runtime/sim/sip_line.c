@@ -110,7 +110,7 @@ static void on_answered(void *ud, void *call, const char *sdp, size_t len, const
     sc->remote_known = 1;
     sc->codec = ch.codec;
     sc->audio_pt = ch.codec_pt;
-    sc->te_pt = ch.te_pt >= 0 ? ch.te_pt : 101;
+    sc->te_pt = ch.te_pt >= 0 ? ch.te_pt : SIM_TE_PT_DEFAULT;
     sc->answered = 1;
     sc->tr.answered = 1;
     sc->tr.t_answer = sim_real_ms(sc->run);

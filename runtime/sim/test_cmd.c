@@ -499,11 +499,14 @@ int cw_test_main(const cw_config *base, int argc, char **argv)
     }
     int rep = write_reports(junit, report, p.v, p.n, (double)(uv_hrtime() - t0) / 1e9);
     double cs = call_seconds(&run);
-    printf("%s%zu scenarios: %zu passed, %zu failed%s%.0zu%s; %zu guarantee violations; %u "
-           "calls in %.2f s: %.1f s of calls (%.0fx real time), %.1f s on the %s clock\n",
-           tap ? "# " : "\n", p.n, p.n - failed - skipped, failed, skipped ? ", " : "",
-           skipped, skipped ? " skipped" : "", violations, run.ncalls, secs, cs,
-           secs > 0 ? cs / secs : 0.0, (double)virtual_ms / 1000.0, lo.sip ? "real" : "virtual");
+    char skips[32] = "";
+    if (skipped)
+        snprintf(skips, sizeof skips, ", %zu skipped", skipped);
+    printf("%s%zu scenarios: %zu passed, %zu failed%s; %zu guarantee violations; %u calls in "
+           "%.2f s: %.1f s of calls (%.0fx real time), %.1f s on the %s clock\n",
+           tap ? "# " : "\n", p.n, p.n - failed - skipped, failed, skips, violations,
+           run.ncalls, secs, cs, secs > 0 ? cs / secs : 0.0, (double)virtual_ms / 1000.0,
+           lo.sip ? "real" : "virtual");
 
     free_results(p.v, p.n);
     free_calls(&run);
