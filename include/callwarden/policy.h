@@ -25,6 +25,12 @@
  *     handover { target = "sip:empfang@...", carries_over = true, mode = "bridge",
  *                timeout = 30, notice = { de = "...", en = "..." } }
  *     fallback { goodbye = { de = "...", en = "..." } }
+ *     egress { regions = { "EU", "EEA" }, allow = { ["ai.example.eu"] = "EU" } }
+ *     ai { chat = { url = "https://ai.example.eu/v1/chat/completions", model = "...",
+ *                   purpose = "call_handling" },
+ *          transcribe = { ... }, speech = { ..., voice = "..." },
+ *          timeout_ms = 4000, retries = 1, redact = { "phone", "email" },
+ *          wait = { de = "Einen Moment bitte." }, unavailable = { de = "..." } }
  *
  * Required: controller (name, contact), jurisdiction (two upper-case letters), languages
  * (a default among the listed), notice (an https:// url or an email), for every listed
@@ -34,7 +40,13 @@
  * retries), speech, handover (required when keys.human is set; a notice for every
  * listed language; mode "refer" (default) or "bridge", timeout 1..600 s, default 30:
  * how long a bridged human's phone rings), fallback, purposes (the tenant's own, beside
- * the core's vocabulary: a level's purpose must be one or the other). A retention is a whole number and one of m(inutes), h, d,
+ * the core's vocabulary: a level's purpose must be one or the other), egress (G6: the
+ * hosts caller data may go to, each with the region it is in, and the regions permitted,
+ * default EU and EEA), ai (the assistant's OpenAI-compatible endpoints, each https://,
+ * on egress.allow in a permitted region, for one known purpose; the whole wait of one AI
+ * request, default 4000 ms, 500..30000; retries 0..3, default 1; what is redacted before
+ * text goes to a model, default all four kinds; wait: said when an answer is slow, and
+ * unavailable: said when the AI fails, per language). A retention is a whole number and one of m(inutes), h, d,
  * w, y (365 days), at most 100y. Each statement appears once, or once per language or
  * level name. An unknown field, a wrong type, a duplicate or colliding key is an error;
  * the loader invents no level and no wording.
@@ -58,6 +70,9 @@
 #define CW_POLICY_MAX_VARIANTS 8
 #define CW_POLICY_MAX_WORDS 16         /* speech answers per language and kind */
 #define CW_POLICY_MAX_PREFIXES 32
+#define CW_POLICY_MAX_EGRESS 32        /* hosts on egress.allow */
+#define CW_POLICY_MAX_REGIONS 8
+#define CW_POLICY_REGION_LEN 8         /* "EU", "EEA", "CH" */
 
 /* One consent wording variant (A/B test): its id, weight and question. */
 typedef struct cw_policy_variant {
@@ -83,6 +98,8 @@ typedef struct cw_policy_lang {
     char *goodbye;                  /* the fallback's goodbye, or NULL */
     char *yes[CW_POLICY_MAX_WORDS], *no[CW_POLICY_MAX_WORDS];  /* speech answers */
     size_t nyes, nno;
+    char *ai_wait;                  /* said while an AI answer is slow, or NULL */
+    char *ai_unavailable;           /* said when the AI failed, or NULL */
 } cw_policy_lang;
 
 /* A consent level: what the caller agrees to by choosing it. */
@@ -97,6 +114,22 @@ typedef struct cw_policy_level {
     unsigned min_age;               /* 0: no age question */
     int line;                       /* where it is declared */
 } cw_policy_level;
+
+/* A host caller data may be sent to (G6), and the region its processing is in. */
+typedef struct cw_policy_host {
+    char host[256];                 /* lower case, as in a URL ("ai.example.eu", "::1") */
+    unsigned port;                  /* 0: any port */
+    char region[CW_POLICY_REGION_LEN];
+} cw_policy_host;
+
+/* One AI endpoint of the ai statement (url NULL: not configured). */
+typedef struct cw_policy_endpoint {
+    char *url;                      /* https://, its host on egress.allow */
+    char *model;                    /* the "model" of the request, or NULL */
+    char *voice;                    /* speech only: the "voice", or NULL */
+    char purpose[CW_POLICY_NAME_LEN];   /* what the caller must have consented to */
+    int line;
+} cw_policy_endpoint;
 
 typedef struct cw_policy {
     char tenant[64];
@@ -132,6 +165,17 @@ typedef struct cw_policy {
     int handover_carries_over;      /* the consent stays valid with the human (default 0) */
     int handover_bridge;            /* 1: bridge (our INVITE, media through us), 0: REFER */
     unsigned handover_timeout_s;    /* a bridged human's phone rings this long */
+
+    /* G6: where data may leave to (egress), and the AI endpoints (ai) */
+    cw_policy_host egress_allow[CW_POLICY_MAX_EGRESS];
+    size_t negress_allow;
+    char egress_regions[CW_POLICY_MAX_REGIONS][CW_POLICY_REGION_LEN];
+    size_t negress_regions;         /* EU and EEA when the policy names none */
+    cw_policy_endpoint ai_chat, ai_transcribe, ai_speech;
+    unsigned ai_timeout_ms;         /* an AI request's whole wait, retries included */
+    unsigned ai_silence_ms;         /* the caller waits this long before ai_wait is said */
+    unsigned ai_retries;
+    unsigned ai_redact;             /* CW_REDACT_* bits (redact.h) */
 } cw_policy;
 
 /*
@@ -170,6 +214,13 @@ int cw_policy_level_covers(const cw_policy_level *l, const char *purpose);
  * quality_assurance, personalised_offers, marketing, analytics, crm_sync); NULL for an
  * unknown purpose. p may be NULL (the core's vocabulary only). */
 const char *cw_policy_purpose_description(const cw_policy *p, const char *purpose);
+
+/* The allow-list entry for host and port (0 when the URL names none: 443), or NULL. */
+const cw_policy_host *cw_policy_egress_host(const cw_policy *p, const char *host,
+                                            unsigned port);
+
+/* 1 if region is among the regions the policy permits. */
+int cw_policy_region_permitted(const cw_policy *p, const char *region);
 
 /* Parse a retention as written ("30d", "12h", "90m", "1y"; a number and a unit) into ms.
  * 0, or -1 if it is not one. */

@@ -22,6 +22,8 @@ void pol_lang_free(cw_policy_lang *l)
     free(l->handover_notice);
     free(l->age_question);
     free(l->goodbye);
+    free(l->ai_wait);
+    free(l->ai_unavailable);
     for (size_t i = 0; i < CW_POLICY_MAX_WORDS; i++) {
         free(l->yes[i]);
         free(l->no[i]);
@@ -45,6 +47,12 @@ void cw_policy_free(cw_policy *p)
         free(p->levels[i].recipients);
     free(p->handover_target);
     free(p->menu_prompt);
+    cw_policy_endpoint *eps[] = { &p->ai_chat, &p->ai_transcribe, &p->ai_speech };
+    for (size_t i = 0; i < 3; i++) {
+        free(eps[i]->url);
+        free(eps[i]->model);
+        free(eps[i]->voice);
+    }
     for (size_t i = 0; i < p->nown_purposes; i++)
         free(p->own_purposes[i].description);
     free(p);

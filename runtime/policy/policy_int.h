@@ -55,6 +55,8 @@ typedef enum pol_kind {
     POL_HANDOVER,
     POL_FALLBACK,
     POL_PURPOSES,
+    POL_EGRESS,
+    POL_AI,
     /* once per language or level name: kind "name" { ... } */
     POL_DISCLOSURE,
     POL_CONSENT,
@@ -115,6 +117,13 @@ void pol_validate_purposes(pol_ctx *cx);
 
 /* [-0, +0, m] Levels and keys: each level's fields, and no key used twice. */
 void pol_validate_levels(pol_ctx *cx);
+
+/* [-0, +0, m] egress and ai (G6), after the wording (ai's texts are per language). */
+void pol_validate_egress(pol_ctx *cx);
+
+/* { de = "...", en = "..." } at idx: each into the listed language's char * field at
+ * off (offsetof(cw_policy_lang, ...)); what names it in messages (wording.c). */
+void pol_per_language(pol_ctx *cx, int idx, int line, const char *what, size_t off);
 
 /* [-0, +0, m] Disclosure, consent, speech per language; handover and fallback. */
 void pol_validate_wording(pol_ctx *cx);

@@ -26,7 +26,8 @@ static const char *const kind_names[POL_NKINDS] = {
     [POL_LANGUAGES] = "languages",   [POL_NOTICE] = "notice",
     [POL_KEYS] = "keys",             [POL_TIMEOUTS] = "timeouts",
     [POL_HANDOVER] = "handover",     [POL_FALLBACK] = "fallback",
-    [POL_PURPOSES] = "purposes",
+    [POL_PURPOSES] = "purposes",     [POL_EGRESS] = "egress",
+    [POL_AI] = "ai",
     [POL_DISCLOSURE] = "disclosure", [POL_CONSENT] = "consent",
     [POL_LEVEL] = "level",           [POL_SPEECH] = "speech",
 };
@@ -42,6 +43,8 @@ static const char *const kind_examples[POL_NKINDS] = {
     [POL_HANDOVER] = "handover { target = \"sip:...\", notice = { ... } }",
     [POL_FALLBACK] = "fallback { goodbye = { ... } }",
     [POL_PURPOSES] = "purposes { referral = \"passing your request to a partner\" }",
+    [POL_EGRESS] = "egress { allow = { [\"ai.example.eu\"] = \"EU\" } }",
+    [POL_AI] = "ai { chat = { url = \"https://...\", purpose = \"call_handling\" } }",
     [POL_DISCLOSURE] = "disclosure \"de\" { text = \"...\" }",
     [POL_CONSENT] = "consent \"de\" { question = \"...\", ... }",
     [POL_LEVEL] = "level \"basic\" { key = \"1\", purposes = { ... }, retention = \"30d\" }",
@@ -205,7 +208,7 @@ static int unknown_global(lua_State *L)
                               "debug, no modules, no metatables)", k);
     return luaL_error(L, "unknown name '%s' (a policy has the statements controller, "
                       "jurisdiction, languages, notice, purposes, disclosure, consent, level, "
-                      "keys, speech, timeouts, handover, fallback)", k);
+                      "keys, speech, timeouts, handover, fallback, egress, ai)", k);
 }
 
 /* __index of a library table: upvalue 1 its name. */

@@ -342,4 +342,5 @@ void pol_validate(pol_ctx *cx)
     pol_validate_purposes(cx);
     pol_validate_levels(cx);
     pol_validate_wording(cx);
+    pol_validate_egress(cx);
 }

@@ -286,7 +286,7 @@ static void speech(pol_ctx *cx, const pol_decl *d)
 /* ---- handover and fallback -------------------------------------------------------- */
 
 /* { de = "...", en = "..." } at idx: each into the listed language's field at off. */
-static void per_language(pol_ctx *cx, int idx, int line, const char *what, size_t off)
+void pol_per_language(pol_ctx *cx, int idx, int line, const char *what, size_t off)
 {
     lua_State *L = cx->L;
     if (lua_type(L, idx) != LUA_TTABLE) {
@@ -370,7 +370,7 @@ static void handover(pol_ctx *cx)
         pol_error(cx->errors, d->line, "handover has no notice (notice = { de = \"...\" }: "
                   "the caller is told before a transfer)");
     else
-        per_language(cx, lua_gettop(L), d->line, "handover notice",
+        pol_per_language(cx, lua_gettop(L), d->line, "handover notice",
                      offsetof(cw_policy_lang, handover_notice));
     lua_pop(L, 1);
     if (type != LUA_TNIL)
@@ -394,7 +394,7 @@ static void fallback(pol_ctx *cx)
     if (pol_field(&t, "goodbye") == LUA_TNIL)
         pol_error(cx->errors, d->line, "fallback has no goodbye (goodbye = { de = \"...\" })");
     else
-        per_language(cx, lua_gettop(L), d->line, "fallback goodbye",
+        pol_per_language(cx, lua_gettop(L), d->line, "fallback goodbye",
                      offsetof(cw_policy_lang, goodbye));
     lua_pop(L, 2);
 }
