@@ -208,6 +208,10 @@ struct cw_call {
     char hangup_after_confirm[32];  /* the flow's hang-up, after it */
     cw_bridge *bridge;              /* a bridged handover's leg to the human, or NULL */
 
+    /* call:ask() in flight (ai.c), through the egress gate (G6) */
+    struct cw_egress_job *ai_job;
+    char ai_why[256];               /* why the flow gets nil (cancelled, failed) */
+
     uint64_t rand_state;            /* the call's own random numbers (cw_call_random) */
 
     cw_call *next, *prev;           /* the runtime's list of calls */

@@ -25,6 +25,14 @@ typedef struct cw_fallback_target {
     char uri[256];
 } cw_fallback_target;
 
+#define CW_MAX_AI_KEYS 64
+
+/* "ai_key = TENANT KEY": the bearer token of TENANT's AI endpoints (issue 7). */
+typedef struct cw_ai_key {
+    char tenant[64];
+    char key[256];
+} cw_ai_key;
+
 typedef struct cw_config {
     char listen[CW_ADDR_LEN];        /* "127.0.0.1:5060" or "[::1]:5060": UDP and TCP */
     char listen_tls[CW_ADDR_LEN];    /* "" or "127.0.0.1:5061": SIP over TLS */
@@ -56,6 +64,10 @@ typedef struct cw_config {
     unsigned reload_debounce_ms;     /* a change reloads this long after its first event */
     unsigned retention_sweep_ms;     /* the vault's retention sweep runs this often (G7) */
     unsigned c_demo_flow;            /* 1: the demo tenant runs the built-in C flow */
+    /* egress (G6, issue 7) */
+    char egress_ca_file[CW_PATH_LEN]; /* CAs trusted beside the system's (PEM), "" none */
+    cw_ai_key ai_keys[CW_MAX_AI_KEYS];
+    size_t nai_keys;
     unsigned serve_without_policy;   /* 1: a tenant without a policy is served without
                                       * disclosure and with the consent gate shut for good
                                       * (SIP and media testing); 0: its calls get 503 */

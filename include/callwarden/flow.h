@@ -1,7 +1,7 @@
 /*
  * flow.h  A call's flow: one coroutine of its tenant version's lua_State running
  * flow.lua with a `call` object. The call API's waiting methods (answer, play, say,
- * gather, sleep, consent, transfer) start an operation through cw_flow_ops and yield; the call
+ * gather, sleep, consent, transfer, ask) start an operation through cw_flow_ops and yield; the call
  * core wakes the flow with the operation's result. After the call ended every waiting
  * method raises "call ended".
  *
@@ -61,6 +61,27 @@ typedef struct cw_transfer_args {
     unsigned timeout_s;             /* bridge: how long the human's phone rings; 0 policy */
 } cw_transfer_args;
 
+#define CW_FLOW_MAX_MESSAGES 64
+#define CW_FLOW_MAX_MESSAGE 16384      /* bytes of one message's content */
+
+/* One message of a conversation with the AI (call:ask). */
+typedef struct cw_ai_message {
+    const char *role;               /* "system", "user" or "assistant" */
+    const char *content;
+} cw_ai_message;
+
+/* call:ask(messages, options) as the flow asked for it, checked. */
+typedef struct cw_ask_args {
+    const cw_ai_message *messages;
+    size_t nmessages;
+    const char *model;              /* NULL: the policy's ai.chat.model */
+    const char *url;                /* NULL: the policy's ai.chat.url (the gate checks it) */
+    const char *purpose;            /* NULL: the endpoint's purpose */
+    int stream;                     /* ask for a streamed answer (SSE) */
+    int max_tokens;                 /* 0: the endpoint's default */
+    double temperature;             /* < 0: the endpoint's default */
+} cw_ask_args;
+
 /*
  * What the Lua host asks of the call core. A waiting op returns 0 once started and
  * the core later calls one cw_flow_wake_* (it may do so before the op returns); or -1
@@ -85,6 +106,9 @@ typedef struct cw_flow_ops {
     int (*stop_record)(void *call, char *err, size_t errlen);                   /* now */
     int (*pause_record)(void *call, int paused, char *err, size_t errlen);      /* now */
     void (*hangup)(void *call, const char *cause);                              /* now */
+    /* the AI's answer through the egress gate (G6): wake with its text, or nil and why
+     * (a refusal, a timeout, the AI down) */
+    int (*ask)(void *call, const cw_ask_args *a, char *err, size_t errlen);    /* result */
     /* the flow is over: error NULL when it returned (or ended with the call), else
      * "file:line: message" or the kill reason; the core runs the fallback then */
     void (*finished)(void *call, const char *error);
@@ -125,6 +149,8 @@ typedef struct cw_flow_run {
     int woken_ended;                /* woken because the call ended: raise */
     int hangup_hook_due;
     cw_flow_result pending;         /* a result that arrived while running */
+    char *pending_long;             /* its text when longer than pending.text (malloc'd) */
+    size_t pending_long_len;
     int has_pending;
     char dtmf_queue[16];            /* keys that came while the flow ran, for on_dtmf */
     size_t ndtmf;
@@ -148,6 +174,10 @@ void cw_flow_wake_bool(cw_flow_run *r, int ok, const char *why);
 void cw_flow_wake_string(cw_flow_run *r, const char *s);
 /* Wake with value (a string), or with nil and why if value is NULL. */
 void cw_flow_wake_result(cw_flow_run *r, const char *value, const char *why);
+
+/* Wake with a value of any length (len bytes; the AI's answer), or nil and why if
+ * value is NULL. */
+void cw_flow_wake_text(cw_flow_run *r, const char *value, size_t len, const char *why);
 
 /* A key the caller pressed: runs the flow's on_dtmf hook, if it set one. */
 void cw_flow_dtmf(cw_flow_run *r, char digit);

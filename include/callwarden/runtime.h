@@ -12,6 +12,7 @@
 
 #include "callwarden/call.h"
 #include "callwarden/config.h"
+#include "callwarden/egress.h"
 #include "callwarden/media.h"
 #include "callwarden/stores.h"
 #include "callwarden/tenant.h"
@@ -73,6 +74,7 @@ struct cw_runtime {
     cw_stores stores;               /* each tenant's ledger and vault */
     cw_reloader reloader;
     cw_tts tts;
+    cw_egress *egress;              /* the one way out (G6) */
 
     cw_call *calls;
     size_t ncalls;
@@ -123,6 +125,11 @@ int cw_reloader_start(cw_reloader *rl, cw_runtime *rt, unsigned debounce_ms);
 
 /* Stop watching; cb runs for each of the reloader's own handles as it closes. */
 void cw_reloader_stop(cw_reloader *rl, uv_close_cb cb);
+
+/* The egress gate's audit hook (cw_egress_opts.refused; ud the runtime): an
+ * EGRESS_REFUSED record in the tenant's ledger. */
+void cw_node_egress_refused(void *ud, const cw_egress_request *rq, cw_egress_verdict v,
+                            const char *why);
 
 /* ---- the SIP part (runtime/sip) ---------------------------------------------------- */
 

@@ -84,6 +84,39 @@ static int add_fallback(cw_config *c, const char *value, char *err, size_t errle
     return 0;
 }
 
+/* "TENANT KEY": a token without spaces or control characters. */
+static int add_ai_key(cw_config *c, const char *value, char *err, size_t errlen)
+{
+    char tenant[128], key[512], extra;
+    if (sscanf(value, "%127s %511s %c", tenant, key, &extra) != 2) {
+        snprintf(err, errlen, "ai_key: not \"TENANT KEY\"");
+        return -1;
+    }
+    for (const char *k = key; *k; k++)
+        if ((unsigned char)*k < 0x21 || (unsigned char)*k > 0x7e) {
+            snprintf(err, errlen, "ai_key: the key of %s has a character that is not "
+                     "printable ASCII", tenant);
+            return -1;
+        }
+    cw_ai_key *a = NULL;
+    for (size_t i = 0; i < c->nai_keys; i++)
+        if (strcmp(c->ai_keys[i].tenant, tenant) == 0)
+            a = &c->ai_keys[i];              /* a later line replaces an earlier */
+    if (!a && c->nai_keys == CW_MAX_AI_KEYS) {
+        snprintf(err, errlen, "ai_key: more than %d tenants", CW_MAX_AI_KEYS);
+        return -1;
+    }
+    if (strlen(tenant) >= sizeof c->ai_keys[0].tenant || strlen(key) >= sizeof c->ai_keys[0].key) {
+        snprintf(err, errlen, "ai_key: tenant name or key too long");
+        return -1;
+    }
+    if (!a)
+        a = &c->ai_keys[c->nai_keys++];
+    memcpy(a->tenant, tenant, strlen(tenant) + 1);     /* lengths checked above */
+    memcpy(a->key, key, strlen(key) + 1);
+    return 0;
+}
+
 int cw_config_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
 {
     const char *colon;
@@ -174,6 +207,11 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         return add_route(c, value, err, errlen);
     if (strcmp(key, "fallback_transfer") == 0 || strcmp(key, "fallback-transfer") == 0)
         return add_fallback(c, value, err, errlen);
+    if (strcmp(key, "ai_key") == 0 || strcmp(key, "ai-key") == 0)
+        return add_ai_key(c, value, err, errlen);
+    if (strcmp(key, "egress_ca_file") == 0 || strcmp(key, "egress-ca-file") == 0)
+        return set_path(c->egress_ca_file, sizeof c->egress_ca_file, value) == 0
+                   ? 0 : (snprintf(err, errlen, "egress_ca_file: bad path \"%s\"", value), -1);
     if (strcmp(key, "scripts") == 0)
         return set_path(c->scripts_dir, sizeof c->scripts_dir, value) == 0
                    ? 0 : (snprintf(err, errlen, "scripts: bad directory \"%s\"", value), -1);

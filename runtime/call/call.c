@@ -68,7 +68,7 @@ uint32_t cw_call_random(cw_call *c)
 
 int cw_call_jobs_in_flight(const cw_call *c)
 {
-    return c->pending_handles - cw_bridge_pins(c);
+    return c->pending_handles - cw_bridge_pins(c) + (c->ai_job != NULL);
 }
 
 void cw_call_unpin(cw_call *c)
@@ -144,6 +144,7 @@ void cw_call_end(cw_call *c, const char *reason)
                ? (long long)((c->stream.stats.first_sent_ns - c->t_invite) / 1000) : -1LL);
     if (c->flow.v)
         cw_flow_ended(&c->flow, reason);
+    cw_ai_cancel(c, "call ended");      /* after the flow ended: nothing is woken */
 }
 
 static void begin_closing(cw_call *c)

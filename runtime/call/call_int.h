@@ -82,6 +82,15 @@ void cw_recorder_finish(cw_call *c, int keep);
 /* Say text in the call's language (local TTS), then next(c, completed) (consent.c). */
 void cw_call_speak(cw_call *c, const char *text, cw_play_cb next);
 
+/* ---- G6: the AI (ai.c) ---- */
+
+/* call:ask(): the request through the egress gate; the flow wakes with the answer's
+ * text, or nil and why. 0, or -1 with err (a message that is not UTF-8). */
+int cw_ai_ask(cw_call *c, const cw_ask_args *a, char *err, size_t errlen);
+/* Cancel a request in flight (withdrawal, the call's end, the fallback): the flow
+ * gets nil and why. */
+void cw_ai_cancel(cw_call *c, const char *why);
+
 /* ---- G9 (handover.c) ---- */
 
 /* call:transfer(target, headers, options): the notice, the consent headers, then the

@@ -449,6 +449,9 @@ static void withdraw(cw_call *c)
      * waits for its end */
     c->withdraw_confirming = 1;
     cw_call_speak(c, wording(c)->withdrawn, after_withdrawn);
+    /* G5 + G6: a request to the AI in flight is cancelled; the flow hears of it after
+     * the confirmation (ai.c) */
+    cw_ai_cancel(c, "cancelled: the caller withdrew the consent");
     if (c->flow.v)
         cw_flow_withdrawn(&c->flow, c->consent_level);
 }

@@ -344,6 +344,7 @@ void cw_call_fallback(cw_call *c, const char *why)
     if (sim && sim->fallback)
         sim->fallback(sim->ud, c, why);
     c->in_fallback = 1;
+    cw_ai_cancel(c, "the flow failed");
     c->gather_cb = NULL;
     c->answer_waits = 0;
     c->refer_pending = 0;
@@ -396,6 +397,11 @@ static void op_finished(void *call, const char *error)
     op_hangup(c, "flow-done");
 }
 
+static int op_ask(void *call, const cw_ask_args *a, char *err, size_t errlen)
+{
+    return cw_ai_ask(call_of(call), a, err, errlen);
+}
+
 static const cw_flow_ops flow_ops = {
     .answer = op_answer,
     .play = op_play,
@@ -408,6 +414,7 @@ static const cw_flow_ops flow_ops = {
     .stop_record = op_stop_record,
     .pause_record = op_pause_record,
     .hangup = op_hangup,
+    .ask = op_ask,
     .finished = op_finished,
 };
 

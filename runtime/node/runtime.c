@@ -157,7 +157,21 @@ static int start_core(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, cha
         return -1;
     }
     cw_stores_open(&rt->stores, loop, cfg->data_dir, &rt->tenants, cfg->retention_sweep_ms);
+    cw_egress_opts eo = { .ca_file = cfg->egress_ca_file, .refused = cw_node_egress_refused,
+                          .refused_ud = rt };
+    if (cw_egress_open(loop, &eo, &rt->egress, err, errlen) != 0) {
+        cw_stores_close(&rt->stores);
+        return -1;
+    }
     return 0;
+}
+
+/* The egress engine closes with the stores: what is in flight is cancelled. */
+static void close_egress(cw_runtime *rt)
+{
+    if (rt->egress)
+        cw_egress_close(rt->egress, NULL, NULL);
+    rt->egress = NULL;
 }
 
 int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char *err,
@@ -179,6 +193,7 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     cw_media_clock_init(&rt->clock, uv_hrtime());
     if (cw_media_clock_start(&rt->clock, loop) != 0) {
         snprintf(err, errlen, "cannot start the media clock");
+        close_egress(rt);
         cw_stores_close(&rt->stores);
         return -1;
     }
@@ -193,6 +208,7 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     cw_reloader_start(&rt->reloader, rt, cfg->reload_debounce_ms);
     write_pid_file(rt);
     if (cw_sip_start(rt, &rt->sip, err, errlen) != 0) {
+        close_egress(rt);
         cw_stores_close(&rt->stores);
         return -1;
     }
@@ -215,6 +231,7 @@ int cw_runtime_start_sim(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg,
 
 void cw_runtime_stop_sim(cw_runtime *rt)
 {
+    close_egress(rt);
     cw_stores_close(&rt->stores);
     cw_tts_close(&rt->tts);
 }
@@ -234,6 +251,7 @@ static void sip_stopped(cw_runtime *rt)
     uv_close((uv_handle_t *)&rt->sigterm, close_cb);
     uv_close((uv_handle_t *)&rt->sigint, close_cb);
     cw_reloader_stop(&rt->reloader, close_cb);
+    close_egress(rt);
     cw_stores_close(&rt->stores);
     cw_tts_close(&rt->tts);
     cw_log(CW_LOG_INFO, "main", "stopped calls_total=%llu calls_rejected=%llu",

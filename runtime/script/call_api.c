@@ -24,7 +24,7 @@ typedef struct call_ud {
 
 const char *const cw_flow_api_methods[] = {
     "answer", "play", "say", "gather", "sleep", "consent", "record", "stop_record",
-    "pause_record", "resume_record", "transfer", "hangup", "log", NULL,
+    "pause_record", "resume_record", "transfer", "hangup", "log", "ask", NULL,
 };
 const char *const cw_flow_api_fields[] = {
     "caller", "callee", "call_id", "tenant", "language", "ended", "on_hangup", "on_dtmf",
@@ -42,7 +42,7 @@ static cw_flow_run *check_run(lua_State *L)
 
 /* [-0, +0, v] Before a waiting method: the call must still be up, and L must be the
  * flow's own coroutine. */
-static cw_flow_run *check_waitable(lua_State *L, const char *method)
+cw_flow_run *cw_api_check_waitable(lua_State *L, const char *method)
 {
     cw_flow_run *r = check_run(L);
     if (r->ended)
@@ -81,7 +81,7 @@ static int wait_k(lua_State *L, int status, lua_KContext base)
 }
 
 /* [-0, +?, y] Yield the flow until the core wakes it. */
-static int wait_result(lua_State *L, cw_flow_run *r)
+int cw_api_wait(lua_State *L, cw_flow_run *r)
 {
     r->waiting = 1;
     return lua_yieldk(L, 0, 0, wait_k);
@@ -136,27 +136,27 @@ static const char *opt_language(lua_State *L, int idx, cw_flow_run *r)
 
 static int l_answer(lua_State *L)
 {
-    cw_flow_run *r = check_waitable(L, "answer");
+    cw_flow_run *r = cw_api_check_waitable(L, "answer");
     char err[256];
     if (r->ops->answer(r->call, err, sizeof err) != 0)
         op_failed(L, "answer", err);
-    return wait_result(L, r);
+    return cw_api_wait(L, r);
 }
 
 static int l_play(lua_State *L)
 {
-    cw_flow_run *r = check_waitable(L, "play");
+    cw_flow_run *r = cw_api_check_waitable(L, "play");
     const char *what = check_prompt(L, 2);
     const char *lang = opt_language(L, 3, r);
     char err[512];
     if (r->ops->play(r->call, what, lang, err, sizeof err) != 0)
         op_failed(L, "play", err);
-    return wait_result(L, r);
+    return cw_api_wait(L, r);
 }
 
 static int l_say(lua_State *L)
 {
-    cw_flow_run *r = check_waitable(L, "say");
+    cw_flow_run *r = cw_api_check_waitable(L, "say");
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
     luaL_argcheck(L, len > 0 && len <= 2000, 2, "text of 1 to 2000 bytes");
@@ -164,7 +164,7 @@ static int l_say(lua_State *L)
     char err[512];
     if (r->ops->say(r->call, text, lang, err, sizeof err) != 0)
         op_failed(L, "say", err);
-    return wait_result(L, r);
+    return cw_api_wait(L, r);
 }
 
 static lua_Integer int_field(lua_State *L, int idx, const char *k, lua_Integer def,
@@ -185,7 +185,7 @@ static lua_Integer int_field(lua_State *L, int idx, const char *k, lua_Integer d
 
 static int l_gather(lua_State *L)
 {
-    cw_flow_run *r = check_waitable(L, "gather");
+    cw_flow_run *r = cw_api_check_waitable(L, "gather");
     cw_gather_args g = { .max = 1, .timeout_ms = -1, .terminators = "#" };
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -209,24 +209,24 @@ static int l_gather(lua_State *L)
     char err[512];
     if (r->ops->gather(r->call, &g, err, sizeof err) != 0)
         op_failed(L, "gather", err);
-    return wait_result(L, r);
+    return cw_api_wait(L, r);
 }
 
 static int l_sleep(lua_State *L)
 {
-    cw_flow_run *r = check_waitable(L, "sleep");
+    cw_flow_run *r = cw_api_check_waitable(L, "sleep");
     lua_Integer ms = luaL_checkinteger(L, 2);
     luaL_argcheck(L, ms >= 0 && ms <= 3600000, 2, "milliseconds from 0 to 3600000");
     char err[256];
     if (r->ops->sleep(r->call, (unsigned)ms, err, sizeof err) != 0)
         op_failed(L, "sleep", err);
-    return wait_result(L, r);
+    return cw_api_wait(L, r);
 }
 
 /* level = call:consent{levels = {...}, age = N, simple = true}: G3, the core asks. */
 static int l_consent(lua_State *L)
 {
-    cw_flow_run *r = check_waitable(L, "consent");
+    cw_flow_run *r = cw_api_check_waitable(L, "consent");
     cw_consent_args a = { .age = -1 };
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -266,7 +266,7 @@ static int l_consent(lua_State *L)
         op_failed(L, "consent", "not available here");
     if (r->ops->consent(r->call, &a, err, sizeof err) != 0)
         op_failed(L, "consent", err);
-    return wait_result(L, r);
+    return cw_api_wait(L, r);
 }
 
 static int header_name_ok(const char *s)
@@ -287,7 +287,7 @@ static int by_header_name(const void *a, const void *b)
 
 static int l_transfer(lua_State *L)
 {
-    cw_flow_run *r = check_waitable(L, "transfer");
+    cw_flow_run *r = cw_api_check_waitable(L, "transfer");
     /* nil: the policy's handover target (the core knows it) */
     const char *target = lua_isnoneornil(L, 2) ? "" : luaL_checkstring(L, 2);
     if (target[0] && strncmp(target, "sip:", 4) != 0 && strncmp(target, "sips:", 5) != 0 &&
@@ -346,7 +346,7 @@ static int l_transfer(lua_State *L)
         lua_pushstring(L, err);
         return 2;
     }
-    return wait_result(L, r);
+    return cw_api_wait(L, r);
 }
 
 static int l_record(lua_State *L)
@@ -455,7 +455,8 @@ static const luaL_Reg methods[] = {
     { "sleep", l_sleep }, { "consent", l_consent }, { "record", l_record },
     { "stop_record", l_stop_record }, { "pause_record", l_pause_record },
     { "resume_record", l_resume_record },
-    { "transfer", l_transfer }, { "hangup", l_hangup }, { "log", l_log }, { NULL, NULL },
+    { "transfer", l_transfer }, { "hangup", l_hangup }, { "log", l_log },
+    { "ask", cw_api_ask }, { NULL, NULL },
 };
 
 /* ---- fields ----------------------------------------------------------------- */

@@ -13,6 +13,7 @@
  * needs no special path: the resume loop sees the pending result and resumes again.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -259,6 +260,32 @@ void cw_flow_wake_result(cw_flow_run *r, const char *value, const char *why)
     wake(r, WAKE_RESULT, value != NULL, value ? value : why);
 }
 
+void cw_flow_wake_text(cw_flow_run *r, const char *value, size_t len, const char *why)
+{
+    if (!value || len < sizeof r->pending.text) {
+        char shortv[sizeof r->pending.text];
+        if (value) {
+            memcpy(shortv, value, len);
+            shortv[len] = 0;
+        }
+        wake(r, WAKE_RESULT, value != NULL, value ? shortv : why);
+        return;
+    }
+    if (!r->co || r->ended || (!r->waiting && !r->running) || r->has_pending)
+        return;
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        wake(r, WAKE_RESULT, 0, "out of memory");
+        return;
+    }
+    memcpy(copy, value, len);
+    copy[len] = 0;
+    free(r->pending_long);
+    r->pending_long = copy;
+    r->pending_long_len = len;
+    wake(r, WAKE_RESULT, 1, "");
+}
+
 int cw_flow_push_pending(lua_State *L, cw_flow_run *r)
 {
     if (!r->has_pending)
@@ -276,6 +303,13 @@ int cw_flow_push_pending(lua_State *L, cw_flow_run *r)
         lua_pushstring(L, r->pending.text);
         return 1;
     case WAKE_RESULT:
+        if (r->pending.ok && r->pending_long) {
+            /* pushed first: if Lua runs out of memory here, cw_flow_free frees it */
+            lua_pushlstring(L, r->pending_long, r->pending_long_len);
+            free(r->pending_long);
+            r->pending_long = NULL;
+            return 1;
+        }
         if (r->pending.ok) {
             lua_pushstring(L, r->pending.text);
             return 1;
@@ -380,6 +414,8 @@ static int release_refs(lua_State *L)
 
 void cw_flow_free(cw_flow_run *r)
 {
+    free(r->pending_long);
+    r->pending_long = NULL;
     if (!r->v)
         return;
     char err[256];

@@ -24,6 +24,16 @@ void cw_flow_detach_object(lua_State *L, int obj_ref);
 /* [-0, +n] Push the result a wake left for the waiting method; returns n. */
 int cw_flow_push_pending(lua_State *L, cw_flow_run *r);
 
+/* [-0, +0, v] Before a waiting method (call_api.c): the call must still be up, and L
+ * must be the flow's own coroutine; raises otherwise. */
+cw_flow_run *cw_api_check_waitable(lua_State *L, const char *method);
+
+/* [-0, +?, y] Yield the flow until the core wakes it; the wake's values are returned. */
+int cw_api_wait(lua_State *L, cw_flow_run *r);
+
+/* call:ask(messages, options) (ai_api.c). */
+int cw_api_ask(lua_State *L);
+
 /* One log line for the flow of run r: "call=N tenant=T flow: msg". */
 void cw_flow_log(cw_flow_run *r, const char *msg);
 

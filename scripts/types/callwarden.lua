@@ -104,6 +104,30 @@ function Call:resume_record() end
 ---@return string? why
 function Call:transfer(target, headers) end
 
+---@class CallAskMessage
+---@field role "system"|"user"|"assistant"
+---@field content string
+
+---@class CallAskOptions
+---@field model? string     the policy's ai.chat.model if absent
+---@field url? string       the policy's ai.chat.url if absent; the egress gate checks it (G6)
+---@field purpose? string   the endpoint's purpose if absent; the consent must cover it
+---@field stream? boolean   ask for a streamed answer (server-sent events)
+---@field max_tokens? integer
+---@field temperature? number
+
+---One conversation turn with the tenant's AI (OpenAI-compatible chat completions),
+---through the egress gate: only with a durably given consent that covers the purpose,
+---only to a host on the policy's egress.allow list, after the policy's redaction. The
+---caller hears the policy's ai.wait wording while the answer is slow and ai.unavailable
+---when the AI fails. Returns the answer's text, or nil and why (a refusal, the AI down,
+---cancelled by a withdrawal).
+---@param messages string|CallAskMessage[]  a string is one user message
+---@param opts? CallAskOptions
+---@return string? reply
+---@return string? why
+function Call:ask(messages, opts) end
+
 ---Hang up (BYE, or 480 before the answer); cause appears in the log as the end reason.
 ---@param cause? string
 function Call:hangup(cause) end

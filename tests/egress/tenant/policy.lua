@@ -1,0 +1,38 @@
+-- The egress tests' tenant (tests/egress/test_ask.sh fills in the ports of its HTTPS
+-- servers): one consent level for call handling, and an AI on loopback.
+controller { name = "Testbetrieb GmbH", contact = "info@testbetrieb.example" }
+jurisdiction "DE"
+languages { default = "de", "de" }
+notice { url = "https://testbetrieb.example/datenschutz" }
+disclosure "de" { text = "Sie sprechen mit einer KI." }
+consent "de" {
+    question = "Einverstanden? Dann die 1.",
+    accepted = "Danke.",
+    refused = "Gut, ohne Aufzeichnung.",
+    withdrawn = "Widerrufen.",
+    timeout = "Bitte die 1.",
+}
+level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d" }
+keys { withdraw = "0" }
+timeouts { answer_ms = 2000, retries = 0 }
+
+egress {
+    allow = {
+        ["127.0.0.1:@GOOD@"] = "EU",       -- the AI, trusted certificate
+        ["127.0.0.2:@GOOD@"] = "US",       -- the same server, tagged outside the EU
+        ["localhost:@ROGUE@"] = "EU",      -- a certificate from a CA nobody trusts
+        ["127.0.0.3:@TLS11@"] = "EU",      -- speaks TLS 1.1 only
+        ["127.0.0.1:@DOWN@"] = "EU",       -- answers 503
+    },
+}
+
+ai {
+    chat = { url = "https://127.0.0.1:@GOOD@/v1/chat/completions", model = "test-model",
+             purpose = "call_handling" },
+    timeout_ms = 3000,
+    retries = 1,
+    silence_ms = 1000,
+    redact = { "phone", "email", "iban", "birthdate" },
+    wait = { de = "Einen Moment bitte." },
+    unavailable = { de = "Der Assistent ist gerade nicht erreichbar." },
+}
