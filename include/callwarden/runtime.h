@@ -48,6 +48,11 @@ typedef struct cw_sim_hooks {
     void (*recording)(void *ud, cw_call *c, const char *purpose, int on, int kept);
     /* the flow failed (why) and the fallback begins */
     void (*fallback)(void *ud, cw_call *c, const char *why);
+    /* a request of c left through the egress gate (url, purpose; caller_data: it is
+     * derived from the caller), and later its end (cancelled or not) */
+    void (*egress)(void *ud, cw_call *c, const char *url, const char *purpose,
+                   int caller_data);
+    void (*egress_done)(void *ud, cw_call *c, int cancelled);
     /* the seed of a new call's random numbers (cw_call_random) */
     uint64_t (*call_seed)(void *ud, cw_call *c);
 } cw_sim_hooks;

@@ -89,6 +89,24 @@ typedef struct cw_trace_record {
     char consent_id[40];
 } cw_trace_record;
 
+/* A request that left through the egress gate (G6): where to, for what, when it ended. */
+typedef struct cw_trace_egress {
+    uint64_t t, seq;                /* sent */
+    uint64_t t_done, seq_done;      /* answered, failed or cancelled; 0: still in flight */
+    char scheme[16], host[256];
+    unsigned port;
+    char purpose[33];
+    int caller_data;                /* derived from the caller: needs the consent */
+    int cancelled;
+} cw_trace_egress;
+
+/* A host of the policy's egress.allow, as the trace keeps it for the oracle. */
+typedef struct cw_trace_host {
+    char host[256];
+    unsigned port;                  /* 0: any */
+    char region[8];
+} cw_trace_host;
+
 typedef struct cw_trace {
     char name[CW_TRACE_NAME];       /* the scenario (file:line of its dial) */
     char tenant[64];
@@ -118,6 +136,13 @@ typedef struct cw_trace {
     cw_trace_transfer *transfers; size_t ntransfers, captransfers;
     cw_trace_artifact *artifacts; size_t nartifacts, capartifacts;
     cw_trace_record *records;    size_t nrecords, caprecords;
+    cw_trace_egress *egress;     size_t negress, capegress;
+
+    /* the policy's egress.allow and permitted regions (G6) */
+    cw_trace_host allow[32];
+    size_t nallow;
+    char regions[8][8];
+    size_t nregions;
 
     int over_sip;                   /* a real line: no hooks; times have network jitter */
     int stores_read;                /* the tenant's ledger and vault were read afterwards */

@@ -165,6 +165,9 @@ static void answered(void *ud, const cw_egress_response *r)
     cw_call *c = ud;
     c->ai_job = NULL;
     cw_call_timer_stop(c);
+    const cw_sim_hooks *sim = c->rt->sim;
+    if (sim && sim->egress_done)
+        sim->egress_done(sim->ud, c, r->cancelled);
     if (r->cancelled) {
         if (c->state >= CW_CALL_ENDING)
             return;                    /* the flow is over: nothing waits */
@@ -299,6 +302,9 @@ int cw_ai_ask(cw_call *c, const cw_ask_args *a, char *err, size_t errlen)
         return 0;
     }
     snprintf(c->ai_why, sizeof c->ai_why, "cancelled");
+    const cw_sim_hooks *sim = c->rt->sim;
+    if (sim && sim->egress)
+        sim->egress(sim->ud, c, url, purpose, 1);
     cw_call_timer_start(c, silence, p->ai_silence_ms);
     return 0;
 }

@@ -95,6 +95,9 @@ static const char *check_prompt(lua_State *L, int idx)
     const char *s = luaL_checklstring(L, idx, &len);
     if (len == 0 || len > 160)
         luaL_argerror(L, idx, "a prompt id or a file in the tenant's directory");
+    if (strstr(s, "://"))
+        luaL_argerror(L, idx, "a prompt id or a file of the tenant, not a URL: a flow "
+                      "fetches nothing from the network (G6)");
     if (s[0] == '/' || strstr(s, "..") || strchr(s, '\\'))
         luaL_argerror(L, idx, "a prompt file must be inside the tenant's directory");
     for (size_t i = 0; i < len; i++)
@@ -295,6 +298,11 @@ static int l_transfer(lua_State *L)
         luaL_argerror(L, 2, "a sip:, sips: or tel: URI");
     if (strpbrk(target, "\r\n<> \t\""))
         luaL_argerror(L, 2, "a URI has no spaces, quotes, '<', '>' or line breaks");
+    /* G6: URI headers (sip:x@y?Subject=...) would carry whatever the flow put there to
+     * the other side; headers go in the headers table, where the core checks them */
+    if (strchr(target, '?'))
+        luaL_argerror(L, 2, "a transfer target carries no URI headers ('?...'): give "
+                      "headers in the headers table");
     cw_header h[CW_FLOW_MAX_HEADERS];
     size_t nh = 0;
     if (!lua_isnoneornil(L, 3)) {

@@ -101,6 +101,42 @@ static void hook_fallback(void *ud, cw_call *c, const char *why)
     }
 }
 
+static void hook_egress(void *ud, cw_call *c, const char *url, const char *purpose,
+                        int caller_data)
+{
+    (void)ud;
+    sim_call *sc = sim_call_of(c);
+    cw_trace_egress *e = cw_trace_push((void **)&sc->tr.egress, &sc->tr.negress,
+                                       &sc->tr.capegress, sizeof *e);
+    if (!e)
+        return;
+    e->t = sc->run->now;
+    e->seq = sim_seq(sc);
+    cw_egress_url u;
+    if (cw_egress_parse_url(url, &u) == 0) {
+        snprintf(e->scheme, sizeof e->scheme, "%s", u.scheme);
+        snprintf(e->host, sizeof e->host, "%s", u.host);
+        e->port = u.port;
+    }
+    snprintf(e->purpose, sizeof e->purpose, "%s", purpose);
+    e->caller_data = caller_data;
+}
+
+static void hook_egress_done(void *ud, cw_call *c, int cancelled)
+{
+    (void)ud;
+    sim_call *sc = sim_call_of(c);
+    for (size_t i = sc->tr.negress; i-- > 0;) {
+        cw_trace_egress *e = &sc->tr.egress[i];
+        if (!e->seq_done) {
+            e->t_done = sc->run->now;
+            e->seq_done = sim_seq(sc);
+            e->cancelled = cancelled;
+            break;
+        }
+    }
+}
+
 static cw_media_io *hook_media_open(void *ud, cw_call *c, int leg)
 {
     (void)ud;
@@ -147,6 +183,8 @@ void sim_hooks_init(sim_run *r)
         .recording = hook_recording,
         .fallback = hook_fallback,
         .call_seed = hook_call_seed,
+        .egress = hook_egress,
+        .egress_done = hook_egress_done,
     };
 }
 

@@ -32,6 +32,15 @@ void scn_note_policy(sim_call *sc)
     if (!p)
         return;
     sc->tr.has_policy = 1;
+    for (size_t i = 0; i < p->negress_allow && i < 32; i++) {
+        cw_trace_host *h = &sc->tr.allow[sc->tr.nallow++];
+        snprintf(h->host, sizeof h->host, "%s", p->egress_allow[i].host);
+        h->port = p->egress_allow[i].port;
+        snprintf(h->region, sizeof h->region, "%s", p->egress_allow[i].region);
+    }
+    for (size_t i = 0; i < p->negress_regions && i < 8; i++)
+        snprintf(sc->tr.regions[sc->tr.nregions++], sizeof sc->tr.regions[0], "%s",
+                 p->egress_regions[i]);
     const cw_policy_lang *l = cw_policy_lang_for(p, sc->from);
     if (!l)
         return;

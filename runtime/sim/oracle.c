@@ -318,6 +318,55 @@ static void check_fallback(const cw_trace *t, found *f)
                "for %llu ms", t->error, (unsigned long long)(next - t->t_error));
 }
 
+/* G6: every request that left went over https to a host of the policy's list, in a
+ * permitted region; what was derived from the caller left only under a given consent
+ * that covers its purpose; and a withdrawal while it was in flight cancelled it (G5). */
+static void check_egress(const cw_trace *t, found *f)
+{
+    for (size_t i = 0; i < t->negress; i++) {
+        const cw_trace_egress *e = &t->egress[i];
+        if (strcmp(e->scheme, "https") != 0) {
+            report(f, "G6", e->t, "a request left over %s:// to %s at %.2f s", e->scheme,
+                   e->host, at(t, e->t));
+            continue;
+        }
+        const cw_trace_host *h = NULL;
+        for (size_t j = 0; j < t->nallow && !h; j++)
+            if (strcmp(t->allow[j].host, e->host) == 0 &&
+                (t->allow[j].port == 0 || t->allow[j].port == e->port))
+                h = &t->allow[j];
+        if (!h) {
+            report(f, "G6", e->t, "a request left to %s port %u, which is not on the "
+                   "policy's egress.allow, at %.2f s", e->host, e->port, at(t, e->t));
+            continue;
+        }
+        int permitted = 0;
+        for (size_t j = 0; j < t->nregions; j++)
+            permitted |= strcmp(t->regions[j], h->region) == 0;
+        if (!permitted)
+            report(f, "G6", e->t, "a request left to %s in region %s, which the policy does "
+                   "not permit, at %.2f s", e->host, h->region, at(t, e->t));
+        if (!e->caller_data)
+            continue;
+        const cw_trace_consent *c = consent_before(t, e->seq);
+        if (!c || c->state != CW_TRACE_GIVEN)
+            report(f, "G6", e->t, "caller data left for \"%s\" at %.2f s while the consent "
+                   "was %s", e->purpose, at(t, e->t), c ? state_name(c->state) : "not asked");
+        else if (!covers(c, e->purpose))
+            report(f, "G6", e->t, "caller data left for \"%s\" at %.2f s, which level %s "
+                   "does not cover", e->purpose, at(t, e->t), c->level);
+        for (size_t j = 0; j < t->nconsents; j++) {
+            const cw_trace_consent *w = &t->consents[j];
+            if (w->state == CW_TRACE_WITHDRAWN && w->seq > e->seq &&
+                (!e->seq_done || w->seq < e->seq_done) && !e->cancelled) {
+                report(f, "G5", w->t, "the request to %s went on after the withdrawal at "
+                       "%.2f s", e->host, at(t, w->t));
+                break;
+            }
+        }
+    }
+}
+
 size_t cw_oracle_check(const cw_trace *t, cw_violation *v, size_t max)
 {
     found f = { v, max, 0 };
@@ -333,6 +382,7 @@ size_t cw_oracle_check(const cw_trace *t, cw_violation *v, size_t max)
                "tenant's stores", t->foreign);
     check_handover(t, &f);
     check_fallback(t, &f);
+    check_egress(t, &f);
     return f.n;
 }
 
@@ -363,5 +413,6 @@ void cw_trace_free(cw_trace *t)
     free(t->transfers);
     free(t->artifacts);
     free(t->records);
+    free(t->egress);
     memset(t, 0, sizeof *t);
 }

@@ -102,6 +102,15 @@ static void build(const cw_trace *t, lines *ls)
             n += snprintf(l->text + n, sizeof l->text - (size_t)n, "\n%22s%s: %s", "",
                           x->headers[k].name, x->headers[k].value);
     }
+    for (size_t i = 0; i < t->negress; i++) {
+        const cw_trace_egress *e = &t->egress[i];
+        if ((l = add(ls, e->t, e->seq)))
+            snprintf(l->text, sizeof l->text, "egress   %s://%s:%u for %s%s", e->scheme,
+                     e->host, e->port, e->purpose, e->caller_data ? " (caller data)" : "");
+        if (e->seq_done && (l = add(ls, e->t_done, e->seq_done)))
+            snprintf(l->text, sizeof l->text, "egress   %s %s", e->host,
+                     e->cancelled ? "cancelled" : "ended");
+    }
     if (t->t_error && (l = add(ls, t->t_error, 0)))
         snprintf(l->text, sizeof l->text, "flow     failed: %s", t->error);
     if (t->fallback && (l = add(ls, t->t_fallback, 0)))

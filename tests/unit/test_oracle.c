@@ -201,6 +201,31 @@ static cw_trace_heard *find_heard(cw_trace *t, const char *text)
     abort();
 }
 
+/* A request that left at tm (G6); ended at done (0: still in flight). */
+static cw_trace_egress *add_egress(cw_trace *t, uint64_t tm, const char *scheme,
+                                   const char *host, unsigned port, const char *purpose)
+{
+    cw_trace_egress *e = cw_trace_push((void **)&t->egress, &t->negress, &t->capegress,
+                                       sizeof *e);
+    if (!e)
+        abort();
+    e->t = tm;
+    e->seq = next_seq(t);
+    snprintf(e->scheme, sizeof e->scheme, "%s", scheme);
+    snprintf(e->host, sizeof e->host, "%s", host);
+    e->port = port;
+    snprintf(e->purpose, sizeof e->purpose, "%s", purpose);
+    e->caller_data = 1;
+    return e;
+}
+
+static void end_egress(cw_trace *t, cw_trace_egress *e, uint64_t tm, int cancelled)
+{
+    e->t_done = tm;
+    e->seq_done = next_seq(t);
+    e->cancelled = cancelled;
+}
+
 /* An answered call to a tenant with a policy, nothing heard yet. */
 static void begin_call(cw_trace *t)
 {
@@ -216,6 +241,18 @@ static void begin_call(cw_trace *t)
     t->t_invite = 1000;
     t->t_answer = 1200;
     t->stores_read = 1;                 /* the ledger and vault facts below were read */
+    /* the policy's egress: its AI in the EU, a second host any port, EU and EEA */
+    snprintf(t->allow[0].host, sizeof t->allow[0].host, "ai.praxis.example");
+    t->allow[0].port = 443;
+    snprintf(t->allow[0].region, sizeof t->allow[0].region, "EU");
+    snprintf(t->allow[1].host, sizeof t->allow[1].host, "asr.praxis.example");
+    snprintf(t->allow[1].region, sizeof t->allow[1].region, "EEA");
+    snprintf(t->allow[2].host, sizeof t->allow[2].host, "us.example");
+    snprintf(t->allow[2].region, sizeof t->allow[2].region, "US");
+    t->nallow = 3;
+    snprintf(t->regions[0], sizeof t->regions[0], "EU");
+    snprintf(t->regions[1], sizeof t->regions[1], "EEA");
+    t->nregions = 2;
 }
 
 /* The disclosure in full (1220-5200 ms) and its DISCLOSED record. */
@@ -237,6 +274,10 @@ static void consent_and_record(cw_trace *t)
     start_recording(t, 9640, "call_handling");
     for (uint64_t s = 9640; s <= 9720; s += FRAME_MS)
         add_frame(t, s, s + FRAME_MS);
+    /* the flow asks the AI, which answers */
+    cw_trace_egress *e = add_egress(t, 9700, "https", "ai.praxis.example", 443,
+                                    "call_handling");
+    end_egress(t, e, 10300, 0);
 }
 
 /* The normal consented call: disclosure, consent, a recording stored at 15000 under the
@@ -691,6 +732,80 @@ static void test_g5_withdrawal_long_after_key(void)
     cw_trace_free(&t);
 }
 
+/* ---- G6 ------------------------------------------------------------------------------ */
+
+static void test_g6_injections(void)
+{
+    struct { const char *scheme, *host; unsigned port; const char *purpose, *name; } bad[] = {
+        { "http", "ai.praxis.example", 443, "call_handling", "g6 http" },
+        { "https", "evil.example", 443, "call_handling", "g6 host not listed" },
+        { "https", "ai.praxis.example", 8443, "call_handling", "g6 port not listed" },
+        { "https", "us.example", 443, "call_handling", "g6 region not permitted" },
+        { "https", "ai.praxis.example", 443, "marketing", "g6 purpose not covered" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cw_trace t;
+        build_clean(&t);
+        cw_trace_egress *e = add_egress(&t, 11000, bad[i].scheme, bad[i].host, bad[i].port,
+                                        bad[i].purpose);
+        end_egress(&t, e, 11500, 0);
+        expect_one(&t, "G6", bad[i].name, NULL);
+        cw_trace_free(&t);
+    }
+
+    /* caller data before the consent was given (while it was being asked) */
+    cw_trace t;
+    begin_call(&t);
+    disclose(&t);
+    add_consent(&t, 5210, CW_TRACE_ASKED);
+    add_heard(&t, 5220, "praxis/de/consent", QUESTION, 200);
+    cw_trace_egress *e = add_egress(&t, 6000, "https", "ai.praxis.example", 443,
+                                    "call_handling");
+    end_egress(&t, e, 6500, 0);
+    add_key(&t, 9500, '2');
+    add_consent(&t, 9620, CW_TRACE_REFUSED);
+    add_record(&t, "REFUSED", CONSENT_ID);
+    t.t_end = 11000;
+    snprintf(t.ended_by, sizeof t.ended_by, "callwarden");
+    cw_violation v;
+    expect_one(&t, "G6", "g6 before consent", &v);
+    CHECK(strstr(v.what, "while the consent was asked") != NULL);
+    /* near miss: the same request carrying nothing of the caller */
+    e->caller_data = 0;
+    expect_none(&t, "g6 no caller data before consent");
+    cw_trace_free(&t);
+
+    /* caller data after the withdrawal */
+    build_withdrawn(&t);
+    e = add_egress(&t, WITHDRAW_AT + 500, "https", "ai.praxis.example", 443, "call_handling");
+    end_egress(&t, e, WITHDRAW_AT + 900, 0);
+    expect_one(&t, "G6", "g6 after withdrawal", NULL);
+    cw_trace_free(&t);
+
+    /* near miss: a host listed without a port, reached on any port */
+    build_clean(&t);
+    e = add_egress(&t, 11000, "https", "asr.praxis.example", 9443, "call_handling");
+    end_egress(&t, e, 11500, 0);
+    expect_none(&t, "g6 any port");
+    cw_trace_free(&t);
+}
+
+static void test_g5_request_in_flight_at_withdrawal(void)
+{
+    cw_trace t;
+    build_withdrawn(&t);
+    /* asked before the key, still in flight when the consent was withdrawn */
+    cw_trace_egress *e = add_egress(&t, WITHDRAW_AT - 200, "https", "ai.praxis.example",
+                                    443, "call_handling");
+    t.egress[t.negress - 1].seq = t.consents[t.nconsents - 1].seq - 1;
+    end_egress(&t, e, WITHDRAW_AT + 800, 0);
+    expect_one(&t, "G5", "g5 request went on after withdrawal", NULL);
+    /* near miss: cancelled at the withdrawal */
+    e->cancelled = 1;
+    expect_none(&t, "g5 request cancelled at withdrawal");
+    cw_trace_free(&t);
+}
+
 /* ---- G7, G8 -------------------------------------------------------------------------- */
 
 static void test_g7_artifact_without_expiry(void)
@@ -907,6 +1022,9 @@ int main(void)
     test_g5_erasure_not_in_ledger();
     test_g5_frame_kept_after_withdrawal();
     test_g5_withdrawal_long_after_key();
+
+    test_g6_injections();
+    test_g5_request_in_flight_at_withdrawal();
 
     test_g7_artifact_without_expiry();
     test_g8_foreign();

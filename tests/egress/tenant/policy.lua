@@ -23,6 +23,8 @@ egress {
         ["localhost:@ROGUE@"] = "EU",      -- a certificate from a CA nobody trusts
         ["127.0.0.3:@TLS11@"] = "EU",      -- speaks TLS 1.1 only
         ["127.0.0.1:@DOWN@"] = "EU",       -- answers 503
+        ["127.0.0.1:@SLOW@"] = "EU",       -- answers after 2.5 s
+        ["127.0.0.1:@STUCK@"] = "EU",      -- answers after 8 s, past ai.timeout_ms
     },
 }
 

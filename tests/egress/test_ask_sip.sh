@@ -1,0 +1,35 @@
+#!/bin/sh
+# G6 in real time, over SIP and RTP on loopback: what the virtual clock cannot show,
+# because it stands still while a request is in flight. A slow AI: after ai.silence_ms
+# the caller hears the wait wording, then the answer. An AI past ai.timeout_ms: the
+# wait wording, the unavailable wording, and no answer. A withdrawal while the AI is
+# asked: the request is cancelled (the server saw it begin; the flow got no answer),
+# the confirmation is heard in full.
+. "$CW_SOURCE_DIR/tests/sip/lib.sh"
+fail() { cw_fail "$@"; }
+. "$CW_SOURCE_DIR/tests/egress/lib.sh"
+
+egress_servers
+CW_PIDS="$CW_PIDS $egress_pids"
+egress_tenant "$EGRESS_DIR/tenant/sip_scenarios"
+
+cw_pick_ports
+cw_start --config "$T/cw.conf" --policies "$T/policies" --scripts "$T/scripts"
+"$CW_BIN" test --scripts "$T/scripts" --policies "$T/policies" --sip "$CW_LISTEN" \
+    --data "$T/data" --timelines --tap ai >"$T/tap" 2>"$T/test.log" ||
+    cw_fail "scenarios over SIP failed: $(cat "$T/tap")"
+n=$(ls "$T"/scripts/ai/scenarios/*.lua | wc -l)
+grep -q "^1\.\.$n$" "$T/tap" || cw_fail "TAP plan is not 1..$n: $(head -3 "$T/tap")"
+! grep -q '^not ok' "$T/tap" || cw_fail "a scenario failed over SIP: $(cat "$T/tap")"
+cw_stop
+
+cw_expect_log "ai slow: the wait wording is said" "no wait wording for a slow AI"
+cw_expect_log "request failed after 1 tries: timeout" "the stuck AI did not time out"
+cw_expect_log "ai request cancelled: cancelled: the caller withdrew the consent" \
+    "the withdrawal did not cancel the AI request"
+cw_expect_log "egress-test: no reply: cancelled: the caller withdrew the consent" \
+    "the flow did not hear of the cancelled request"
+# the slow server saw two requests begin (the slow one, the cancelled one); only one
+# was answered by the time the calls ended
+[ "$(grep -c '"path"' "$T/slow.log")" = 2 ] || cw_fail "the slow AI got $(grep -c '"path"' "$T/slow.log") requests, not 2"
+cw_say "ok: $(tail -1 "$T/tap")"
