@@ -25,13 +25,14 @@ typedef struct cw_fallback_target {
     char uri[256];
 } cw_fallback_target;
 
-#define CW_MAX_AI_KEYS 64
+#define CW_MAX_SECRETS 64
 
-/* "ai_key = TENANT KEY": the bearer token of TENANT's AI endpoints (issue 7). */
-typedef struct cw_ai_key {
+/* "ai_key = TENANT KEY": the bearer token of TENANT's AI endpoints; "webhook_secret =
+ * TENANT SECRET": the key of its webhooks' HMAC-SHA256 signatures (issue 7). */
+typedef struct cw_tenant_secret {
     char tenant[64];
     char key[256];
-} cw_ai_key;
+} cw_tenant_secret;
 
 typedef struct cw_config {
     char listen[CW_ADDR_LEN];        /* "127.0.0.1:5060" or "[::1]:5060": UDP and TCP */
@@ -66,8 +67,11 @@ typedef struct cw_config {
     unsigned c_demo_flow;            /* 1: the demo tenant runs the built-in C flow */
     /* egress (G6, issue 7) */
     char egress_ca_file[CW_PATH_LEN]; /* CAs trusted beside the system's (PEM), "" none */
-    cw_ai_key ai_keys[CW_MAX_AI_KEYS];
+    cw_tenant_secret ai_keys[CW_MAX_SECRETS];
     size_t nai_keys;
+    cw_tenant_secret webhook_secrets[CW_MAX_SECRETS];
+    size_t nwebhook_secrets;
+    unsigned outbox_poll_ms;         /* the webhook outbox looks for work this often */
     unsigned serve_without_policy;   /* 1: a tenant without a policy is served without
                                       * disclosure and with the consent gate shut for good
                                       * (SIP and media testing); 0: its calls get 503 */

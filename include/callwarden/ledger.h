@@ -133,4 +133,10 @@ int cw_ledger_read(const char *path, const cw_ledger_keys *keys,
                              const uint8_t *body, size_t len),
                    void *ud, char *err, size_t errlen);
 
+/* cw_ledger_read from position from on (1: all). */
+int cw_ledger_read_from(const char *path, const cw_ledger_keys *keys, uint64_t from,
+                        int (*fn)(void *ud, uint64_t seq, const char *event_type,
+                                  const uint8_t *body, size_t len),
+                        void *ud, char *err, size_t errlen);
+
 #endif

@@ -31,6 +31,8 @@
  *          transcribe = { ... }, speech = { ..., voice = "..." },
  *          timeout_ms = 4000, retries = 1, redact = { "phone", "email" },
  *          wait = { de = "Einen Moment bitte." }, unavailable = { de = "..." } }
+ *     webhook { url = "https://crm.example.eu/hooks/consent",
+ *               events = { "GIVEN", "REFUSED", "WITHDRAWN", "ERASED" } }
  *
  * Required: controller (name, contact), jurisdiction (two upper-case letters), languages
  * (a default among the listed), notice (an https:// url or an email), for every listed
@@ -46,7 +48,9 @@
  * on egress.allow in a permitted region, for one known purpose; the whole wait of one AI
  * request, default 4000 ms, 500..30000; retries 0..3, default 1; what is redacted before
  * text goes to a model, default all four kinds; wait: said when an answer is slow, and
- * unavailable: said when the AI fails, per language). A retention is a whole number and one of m(inutes), h, d,
+ * unavailable: said when the AI fails, per language), webhook (the CRM: an https:// URL
+ * on egress.allow that consent events are posted to, purpose crm_sync; events among
+ * DISCLOSED GIVEN REFUSED WITHDRAWN EXPIRED ERASED HANDED_OVER). A retention is a whole number and one of m(inutes), h, d,
  * w, y (365 days), at most 100y. Each statement appears once, or once per language or
  * level name. An unknown field, a wrong type, a duplicate or colliding key is an error;
  * the loader invents no level and no wording.
@@ -176,6 +180,12 @@ typedef struct cw_policy {
     unsigned ai_silence_ms;         /* the caller waits this long before ai_wait is said */
     unsigned ai_retries;
     unsigned ai_redact;             /* CW_REDACT_* bits (redact.h) */
+
+    /* the CRM's webhook: consent events posted to url (NULL: none) */
+    char *webhook_url;
+    char webhook_events[8][24];     /* ledger event types, GIVEN REFUSED WITHDRAWN ERASED
+                                     * by default */
+    size_t nwebhook_events;
 } cw_policy;
 
 /*

@@ -80,6 +80,7 @@ struct cw_runtime {
     cw_reloader reloader;
     cw_tts tts;
     cw_egress *egress;              /* the one way out (G6) */
+    struct cw_outbox *outbox;       /* the CRM webhooks (outbox.h), live runtime only */
 
     cw_call *calls;
     size_t ncalls;

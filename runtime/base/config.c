@@ -29,6 +29,7 @@ void cw_config_defaults(cw_config *c)
     c->lua_budget = 10000000;
     c->reload_debounce_ms = 200;
     c->retention_sweep_ms = 60000;
+    c->outbox_poll_ms = 1000;
 }
 
 /* "NUMBER TENANT" */
@@ -84,34 +85,36 @@ static int add_fallback(cw_config *c, const char *value, char *err, size_t errle
     return 0;
 }
 
-/* "TENANT KEY": a token without spaces or control characters. */
-static int add_ai_key(cw_config *c, const char *value, char *err, size_t errlen)
+/* "TENANT KEY" into list (ai_key, webhook_secret): a token of printable ASCII without
+ * spaces; a later line for the same tenant replaces an earlier. */
+static int add_secret(cw_tenant_secret *list, size_t *n, const char *what, const char *value,
+                      char *err, size_t errlen)
 {
     char tenant[128], key[512], extra;
     if (sscanf(value, "%127s %511s %c", tenant, key, &extra) != 2) {
-        snprintf(err, errlen, "ai_key: not \"TENANT KEY\"");
+        snprintf(err, errlen, "%s: not \"TENANT KEY\"", what);
         return -1;
     }
     for (const char *k = key; *k; k++)
         if ((unsigned char)*k < 0x21 || (unsigned char)*k > 0x7e) {
-            snprintf(err, errlen, "ai_key: the key of %s has a character that is not "
-                     "printable ASCII", tenant);
+            snprintf(err, errlen, "%s: the key of %s has a character that is not printable "
+                     "ASCII", what, tenant);
             return -1;
         }
-    cw_ai_key *a = NULL;
-    for (size_t i = 0; i < c->nai_keys; i++)
-        if (strcmp(c->ai_keys[i].tenant, tenant) == 0)
-            a = &c->ai_keys[i];              /* a later line replaces an earlier */
-    if (!a && c->nai_keys == CW_MAX_AI_KEYS) {
-        snprintf(err, errlen, "ai_key: more than %d tenants", CW_MAX_AI_KEYS);
+    if (strlen(tenant) >= sizeof list[0].tenant || strlen(key) >= sizeof list[0].key) {
+        snprintf(err, errlen, "%s: tenant name or key too long", what);
         return -1;
     }
-    if (strlen(tenant) >= sizeof c->ai_keys[0].tenant || strlen(key) >= sizeof c->ai_keys[0].key) {
-        snprintf(err, errlen, "ai_key: tenant name or key too long");
+    cw_tenant_secret *a = NULL;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(list[i].tenant, tenant) == 0)
+            a = &list[i];
+    if (!a && *n == CW_MAX_SECRETS) {
+        snprintf(err, errlen, "%s: more than %d tenants", what, CW_MAX_SECRETS);
         return -1;
     }
     if (!a)
-        a = &c->ai_keys[c->nai_keys++];
+        a = &list[(*n)++];
     memcpy(a->tenant, tenant, strlen(tenant) + 1);     /* lengths checked above */
     memcpy(a->key, key, strlen(key) + 1);
     return 0;
@@ -208,7 +211,10 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
     if (strcmp(key, "fallback_transfer") == 0 || strcmp(key, "fallback-transfer") == 0)
         return add_fallback(c, value, err, errlen);
     if (strcmp(key, "ai_key") == 0 || strcmp(key, "ai-key") == 0)
-        return add_ai_key(c, value, err, errlen);
+        return add_secret(c->ai_keys, &c->nai_keys, "ai_key", value, err, errlen);
+    if (strcmp(key, "webhook_secret") == 0 || strcmp(key, "webhook-secret") == 0)
+        return add_secret(c->webhook_secrets, &c->nwebhook_secrets, "webhook_secret", value,
+                          err, errlen);
     if (strcmp(key, "egress_ca_file") == 0 || strcmp(key, "egress-ca-file") == 0)
         return set_path(c->egress_ca_file, sizeof c->egress_ca_file, value) == 0
                    ? 0 : (snprintf(err, errlen, "egress_ca_file: bad path \"%s\"", value), -1);
@@ -264,6 +270,7 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         { "serve_without_policy", &c->serve_without_policy, 1, 0 },
         { "reload_debounce_ms", &c->reload_debounce_ms, 60000, 0 },
         { "retention_sweep_s", &c->retention_sweep_ms, 86400, 1 },
+        { "outbox_poll_ms", &c->outbox_poll_ms, 3600000, 0 },
         { "lua_memory_mb", &c->lua_memory_mb, 65536, 0 },
         { "lua_call_memory_kb", &c->lua_call_memory_kb, 4194304, 0 },
         { "lua_budget", &c->lua_budget, 4000000000ul, 0 },

@@ -206,6 +206,14 @@ int cw_ledger_read(const char *path, const cw_ledger_keys *keys,
                              const uint8_t *body, size_t len),
                    void *ud, char *err, size_t errlen)
 {
+    return cw_ledger_read_from(path, keys, 1, fn, ud, err, errlen);
+}
+
+int cw_ledger_read_from(const char *path, const cw_ledger_keys *keys, uint64_t from,
+                        int (*fn)(void *ud, uint64_t seq, const char *event_type,
+                                  const uint8_t *body, size_t len),
+                        void *ud, char *err, size_t errlen)
+{
     reader rd;
     memset(&rd, 0, sizeof rd);
     rd.fn = fn;
@@ -218,7 +226,7 @@ int cw_ledger_read(const char *path, const cw_ledger_keys *keys,
         cw_body_keys_free(rd.body_keys);
         return -1;
     }
-    int rc = cw_store_ledger_scan(s, 1, read_record, &rd, err, errlen);
+    int rc = cw_store_ledger_scan(s, from ? from : 1, read_record, &rd, err, errlen);
     cw_store_close(s);
     free(rd.buf);
     cw_body_keys_free(rd.body_keys);

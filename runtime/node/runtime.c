@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "callwarden/log.h"
+#include "callwarden/outbox.h"
 #include "callwarden/runtime.h"
 
 /* Two sockets per call and the SIP transports: lift the soft descriptor limit to
@@ -205,6 +206,12 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     uv_signal_start(&rt->sigterm, on_signal, SIGTERM);
     uv_signal_start(&rt->sigint, on_signal, SIGINT);
 
+    /* webhooks from a live runtime only: scenario runs post nothing */
+    if (cw_outbox_start(rt, &rt->outbox, err, errlen) != 0) {
+        close_egress(rt);
+        cw_stores_close(&rt->stores);
+        return -1;
+    }
     cw_reloader_start(&rt->reloader, rt, cfg->reload_debounce_ms);
     write_pid_file(rt);
     if (cw_sip_start(rt, &rt->sip, err, errlen) != 0) {
@@ -251,6 +258,8 @@ static void sip_stopped(cw_runtime *rt)
     uv_close((uv_handle_t *)&rt->sigterm, close_cb);
     uv_close((uv_handle_t *)&rt->sigint, close_cb);
     cw_reloader_stop(&rt->reloader, close_cb);
+    cw_outbox_stop(rt->outbox);        /* before the egress: its posts are cancelled */
+    rt->outbox = NULL;
     close_egress(rt);
     cw_stores_close(&rt->stores);
     cw_tts_close(&rt->tts);

@@ -263,10 +263,66 @@ static void ai(pol_ctx *cx)
         pol_error(cx->errors, d->line, "ai names no endpoint (chat, transcribe or speech)");
 }
 
+static const char *const webhook_event_names[] = { "DISCLOSED", "GIVEN", "REFUSED",
+                                                   "WITHDRAWN", "EXPIRED", "ERASED",
+                                                   "HANDED_OVER", NULL };
+
+static void add_event(cw_policy *p, const char *e)
+{
+    snprintf(p->webhook_events[p->nwebhook_events++], sizeof p->webhook_events[0], "%s", e);
+}
+
+static void webhook(pol_ctx *cx)
+{
+    cw_policy *p = cx->p;
+    const pol_decl *d = pol_find(cx->decls, POL_WEBHOOK, NULL);
+    if (!d)
+        return;
+    lua_State *L = cx->L;
+    pol_push_decl(L, d);
+    pol_table t = { cx, lua_gettop(L), "webhook", d->line };
+    static const char *const fields[] = { "url", "events", NULL };
+    pol_only_fields(&t, fields, 0);
+    if (pol_text(&t, "url", 1, &p->webhook_url) > 0) {
+        char why[256];
+        if (cw_egress_check(p, p->webhook_url, "crm_sync", NULL, why, sizeof why) !=
+            CW_EGRESS_ALLOWED)
+            pol_error(cx->errors, d->line, "webhook url \"%.120s\": %s", p->webhook_url, why);
+    }
+    int type = pol_field(&t, "events");
+    if (type == LUA_TNIL) {
+        add_event(p, "GIVEN");
+        add_event(p, "REFUSED");
+        add_event(p, "WITHDRAWN");
+        add_event(p, "ERASED");
+    } else if (type != LUA_TTABLE || lua_rawlen(L, -1) == 0) {
+        pol_error(cx->errors, d->line, "webhook events must be a list of event names "
+                  "({ \"GIVEN\", \"WITHDRAWN\" })");
+    } else {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, -1, i);
+            const char *e = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+            int known = 0;
+            for (const char *const *k = webhook_event_names; e && *k; k++)
+                known |= strcmp(e, *k) == 0;
+            if (!known)
+                pol_error(cx->errors, d->line, "webhook events: \"%.24s\" is not one of "
+                          "DISCLOSED, GIVEN, REFUSED, WITHDRAWN, EXPIRED, ERASED, HANDED_OVER",
+                          e ? e : pol_type_desc(lua_type(L, -1)));
+            else if (p->nwebhook_events < 8)
+                add_event(p, e);
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 2);
+}
+
 void pol_validate_egress(pol_ctx *cx)
 {
     egress(cx);
     ai(cx);
+    webhook(cx);
 }
 
 const cw_policy_host *cw_policy_egress_host(const cw_policy *p, const char *host,

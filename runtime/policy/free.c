@@ -47,6 +47,7 @@ void cw_policy_free(cw_policy *p)
         free(p->levels[i].recipients);
     free(p->handover_target);
     free(p->menu_prompt);
+    free(p->webhook_url);
     cw_policy_endpoint *eps[] = { &p->ai_chat, &p->ai_transcribe, &p->ai_speech };
     for (size_t i = 0; i < 3; i++) {
         free(eps[i]->url);

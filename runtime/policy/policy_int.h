@@ -57,6 +57,7 @@ typedef enum pol_kind {
     POL_PURPOSES,
     POL_EGRESS,
     POL_AI,
+    POL_WEBHOOK,
     /* once per language or level name: kind "name" { ... } */
     POL_DISCLOSURE,
     POL_CONSENT,

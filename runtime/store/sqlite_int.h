@@ -47,5 +47,6 @@ int cw_sq_open_marked(const char *path, uint32_t app_id, int version, const char
 
 #define CW_SQ_KEYS_APP_ID 0x43574b59     /* "CWKY": keys.db */
 #define CW_SQ_CONTENT_APP_ID 0x43574354  /* "CWCT": content.db */
+#define CW_SQ_OUTBOX_APP_ID 0x43574f42   /* "CWOB": outbox.db */
 
 #endif

@@ -79,13 +79,14 @@ int cw_sq_durable(sqlite3 *db, const char *path, char *err, size_t errlen)
 static const char *marked_file(int64_t app)
 {
     return app == CW_SQ_KEYS_APP_ID ? "keys.db" : app == CW_SQ_CONTENT_APP_ID ? "content.db"
-                                                                                  : NULL;
+           : app == CW_SQ_OUTBOX_APP_ID ? "outbox.db" : NULL;
 }
 
 static const char *marked_as(int64_t app)
 {
     return app == CW_SQ_KEYS_APP_ID ? "a callwarden vault keys database"
-                                    : "a callwarden vault content database";
+           : app == CW_SQ_OUTBOX_APP_ID ? "a callwarden webhook outbox"
+                                        : "a callwarden vault content database";
 }
 
 int cw_sq_identify(sqlite3 *db, const char *path, uint32_t app_id, int version,

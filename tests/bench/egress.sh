@@ -30,7 +30,7 @@ while [ ! -s "$W/port" ]; do
     sleep 0.1
 done
 PORT=$(cat "$W/port")
-sed -e "s/@GOOD@/$PORT/g" -e "s/@ROGUE@/1/g" -e "s/@TLS11@/1/g" -e "s/@DOWN@/1/g" \
+sed -e "s/@GOOD@/$PORT/g" -e "s/@ROGUE@/1/g" -e "s/@TLS11@/1/g" -e "s/@DOWN@/1/g" -e "s/@SLOW@/1/g" -e "s/@STUCK@/1/g" -e "s/@CRM@/1/g" \
     "$SRC/tests/egress/tenant/policy.lua" >"$W/policy/policy.lua"
 URL="https://127.0.0.1:$PORT/v1/chat/completions"
 "$BUILD/tests/bench_egress" "$W/policy" "$URL" "$W/pki/ca.pem" "$N" "$CONC" | tee "$W/out"

@@ -47,7 +47,9 @@ egress_servers() {
     egress_serve slow 127.0.0.1 $cert --delay-ms 2500
     # shellcheck disable=SC2086
     egress_serve stuck 127.0.0.1 $cert --delay-ms 8000
-    egress_wait good rogue tls11 down slow stuck
+    # shellcheck disable=SC2086
+    egress_serve crm 127.0.0.1 $cert --status-file "$T/crm.status"
+    egress_wait good rogue tls11 down slow stuck crm
 }
 
 # egress_tenant SCENARIO_DIR: tenant "ai" in $T/scripts and $T/policies, the servers'
@@ -59,6 +61,7 @@ egress_tenant() {
         sed -e "s/@GOOD@/$(cat "$T/good.port")/g" -e "s/@ROGUE@/$(cat "$T/rogue.port")/g" \
             -e "s/@TLS11@/$(cat "$T/tls11.port")/g" -e "s/@DOWN@/$(cat "$T/down.port")/g" \
             -e "s/@SLOW@/$(cat "$T/slow.port")/g" -e "s/@STUCK@/$(cat "$T/stuck.port")/g" \
+            -e "s/@CRM@/$(cat "$T/crm.port")/g" \
             "${f%%:*}" >"${f#*:}"
     done
     cp "$1"/*.lua "$T/scripts/ai/scenarios/"

@@ -25,6 +25,7 @@ egress {
         ["127.0.0.1:@DOWN@"] = "EU",       -- answers 503
         ["127.0.0.1:@SLOW@"] = "EU",       -- answers after 2.5 s
         ["127.0.0.1:@STUCK@"] = "EU",      -- answers after 8 s, past ai.timeout_ms
+        ["127.0.0.1:@CRM@"] = "EU",        -- the CRM's webhook sink
     },
 }
 
@@ -38,3 +39,6 @@ ai {
     wait = { de = "Einen Moment bitte." },
     unavailable = { de = "Der Assistent ist gerade nicht erreichbar." },
 }
+
+-- Consent events to the CRM (posted only with a webhook_secret in the runtime's config).
+webhook { url = "https://127.0.0.1:@CRM@/hooks/consent" }
