@@ -73,6 +73,10 @@ static void usage(FILE *out)
         "  --digit-timeout-ms MS    how long the demo waits for a key; default 10000\n"
         "  --demo-repeat-welcome 0|1  the C demo flow replays its welcome until a key or BYE\n"
         "  --log-level LEVEL        error, warn, info or debug; default info\n"
+        "  --egress-ca-file PEM     CAs trusted for AI and CRM endpoints beside the system's\n"
+        "  --ai-key \"TENANT KEY\"    the bearer token of TENANT's AI endpoints (repeatable)\n"
+        "  --webhook-secret \"TENANT SECRET\"  the key of TENANT's webhook signatures\n"
+        "  --outbox-poll-ms MS      how often the webhook outbox looks for work; default 1000\n"
         "\n"
         "SIGTERM or SIGINT drains: new INVITEs get 503, calls end by themselves or get a\n"
         "BYE after the drain timeout, then the process exits 0. A second signal hangs up at once.\n"
@@ -166,6 +170,10 @@ static int cmd_run(int argc, char **argv)
         { "serve-without-policy", required_argument, NULL, 'N' },
         { "reload-debounce-ms", required_argument, NULL, 'H' },
         { "retention-sweep-s", required_argument, NULL, 'S' },
+        { "egress-ca-file", required_argument, NULL, 'E' },
+        { "ai-key", required_argument, NULL, 'A' },
+        { "webhook-secret", required_argument, NULL, 'X' },
+        { "outbox-poll-ms", required_argument, NULL, 'O' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
