@@ -210,7 +210,9 @@ struct cw_call {
 
     /* call:ask() in flight (ai.c), through the egress gate (G6) */
     struct cw_egress_job *ai_job;
+    int ai_kind;                    /* what it asks: CW_AI_CHAT or CW_AI_TRANSCRIBE */
     char ai_why[256];               /* why the flow gets nil (cancelled, failed) */
+    struct cw_listen *listen;       /* call:listen() hearing the caller (listen.c) */
 
     uint64_t rand_state;            /* the call's own random numbers (cw_call_random) */
 

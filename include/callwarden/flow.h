@@ -82,6 +82,15 @@ typedef struct cw_ask_args {
     double temperature;             /* < 0: the endpoint's default */
 } cw_ask_args;
 
+/* call:listen{...} as the flow asked for it, checked. */
+typedef struct cw_listen_args {
+    unsigned timeout_ms;            /* for speech to begin (default 5000) */
+    unsigned max_ms;                /* the longest utterance (default 15000) */
+    unsigned silence_ms;            /* this much silence ends it (default 800) */
+    const char *url;                /* NULL: the policy's ai.transcribe.url */
+    const char *purpose;            /* NULL: the endpoint's purpose */
+} cw_listen_args;
+
 /*
  * What the Lua host asks of the call core. A waiting op returns 0 once started and
  * the core later calls one cw_flow_wake_* (it may do so before the op returns); or -1
@@ -109,6 +118,9 @@ typedef struct cw_flow_ops {
     /* the AI's answer through the egress gate (G6): wake with its text, or nil and why
      * (a refusal, a timeout, the AI down) */
     int (*ask)(void *call, const cw_ask_args *a, char *err, size_t errlen);    /* result */
+    /* the caller's next utterance, cut by voice activity, transcribed through the gate
+     * (G2, G6): wake with its text, or nil and why ("no speech", a refusal, ...) */
+    int (*listen)(void *call, const cw_listen_args *a, char *err, size_t errlen); /* result */
     /* the flow is over: error NULL when it returned (or ended with the call), else
      * "file:line: message" or the kill reason; the core runs the fallback then */
     void (*finished)(void *call, const char *error);

@@ -165,6 +165,9 @@ struct cw_stream {
     /* a recording of both directions: each clock period, what the caller heard (a frame
      * of silence when nothing was sent) */
     void (*record_out)(void *owner, const int16_t *pcm, size_t n);
+    /* the consumer of admitted inbound frames for speech recognition (call:listen) */
+    const char *listen_purpose;     /* NULL: nothing listens */
+    void (*listen_frame)(void *owner, const int16_t *pcm, size_t n);
 
     /* bridged (G9): frames from the other leg, sent when no prompt plays (else NULL) */
     cw_relay *relay;

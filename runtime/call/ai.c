@@ -112,6 +112,37 @@ static char *stream_text(const char *body, size_t len)
     return out;
 }
 
+/* The text of a transcription: {"text": ...} (OpenAI, whisper.cpp), or the body itself
+ * when it is plain text; spaces trimmed. NULL if it has none. */
+static char *transcript_text(const cw_egress_response *r)
+{
+    const char *s = NULL;
+    json_t *o = NULL;
+    if (strncmp(r->content_type, "text/plain", 10) == 0) {
+        s = r->body;
+    } else {
+        json_error_t e;
+        o = json_loadb(r->body, r->len, 0, &e);
+        s = o ? json_string_value(json_object_get(o, "text")) : NULL;
+    }
+    char *out = NULL;
+    if (s) {
+        while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
+            s++;
+        size_t n = strlen(s);
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\r' ||
+                     s[n - 1] == '\t'))
+            n--;
+        out = malloc(n + 1);
+        if (out) {
+            memcpy(out, s, n);
+            out[n] = 0;
+        }
+    }
+    json_decref(o);
+    return out;
+}
+
 /* ---- waking the flow -------------------------------------------------------------- */
 
 static void wake_failed(cw_call *c, int completed)
@@ -185,18 +216,22 @@ static void answered(void *ud, const cw_egress_response *r)
         failed(c, why);
         return;
     }
-    int sse = strncmp(r->content_type, "text/event-stream", 17) == 0 ||
-              strncmp(r->body, "data:", 5) == 0;
-    char *text = sse ? stream_text(r->body, r->len) : completion_text(r->body, r->len);
+    int sse = c->ai_kind == CW_AI_CHAT &&
+              (strncmp(r->content_type, "text/event-stream", 17) == 0 ||
+               strncmp(r->body, "data:", 5) == 0);
+    char *text = c->ai_kind == CW_AI_TRANSCRIBE ? transcript_text(r)
+                 : sse ? stream_text(r->body, r->len) : completion_text(r->body, r->len);
     if (!text) {
         cw_log(CW_LOG_WARN, "call", "call=%llu ai answer without text (HTTP %d, %zu bytes)",
                (unsigned long long)c->id, r->status, r->len);
         failed(c, "the AI's answer has no text");
         return;
     }
-    cw_log(CW_LOG_INFO, "call", "call=%llu ai answered bytes=%zu ms=%llu tries=%u%s",
-           (unsigned long long)c->id, strlen(text), (unsigned long long)r->elapsed_ms,
-           r->attempts, sse ? " streamed" : "");
+    cw_log(CW_LOG_INFO, "call", "call=%llu ai %s bytes=%zu ms=%llu tries=%u%s",
+           (unsigned long long)c->id, c->ai_kind == CW_AI_TRANSCRIBE ? "transcribed"
+                                                                    : "answered",
+           strlen(text), (unsigned long long)r->elapsed_ms, r->attempts,
+           sse ? " streamed" : "");
     cw_flow_wake_text(&c->flow, text, strlen(text), NULL);
     free(text);
 }
@@ -270,6 +305,18 @@ int cw_ai_ask(cw_call *c, const cw_ask_args *a, char *err, size_t errlen)
     char *body = request_body(c, a, p, err, errlen);
     if (!body)
         return -1;
+    cw_egress_request rq = {
+        .url = url, .purpose = purpose, .content_type = "application/json", .body = body,
+        .body_len = strlen(body),
+    };
+    cw_ai_send(c, &rq, CW_AI_CHAT);
+    free(body);
+    return 0;
+}
+
+void cw_ai_send(cw_call *c, cw_egress_request *rq, int kind)
+{
+    const cw_policy *p = cw_call_policy(c);
     cw_egress_consent consent = {
         .given = c->consent == CW_CONSENT_GIVEN,
         .withdrawn = c->consent == CW_CONSENT_WITHDRAWN,
@@ -284,29 +331,30 @@ int cw_ai_ask(cw_call *c, const cw_ask_args *a, char *err, size_t errlen)
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
         headers[nh++] = auth;
     }
-    cw_egress_request rq = {
-        .policy = p, .tenant = c->tenant, .call = c->id, .url = url, .purpose = purpose,
-        .consent = &consent, .content_type = "application/json", .body = body,
-        .body_len = strlen(body), .headers = headers, .nheaders = nh,
-        .timeout_ms = p->ai_timeout_ms, .retries = p->ai_retries,
-    };
     char call_hash[65];
     cw_sha256_hex_of(c->call_id, strlen(c->call_id), call_hash);
     call_hash[32] = 0;                 /* as records.c names the call */
-    rq.call_hash = call_hash;
+    rq->policy = p;
+    rq->tenant = c->tenant;
+    rq->call = c->id;
+    rq->call_hash = call_hash;
+    rq->consent = &consent;
+    rq->headers = headers;
+    rq->nheaders = nh;
+    rq->timeout_ms = p ? p->ai_timeout_ms : 0;
+    rq->retries = p ? p->ai_retries : 0;
     char why[512];
-    c->ai_job = cw_egress_send(c->rt->egress, &rq, answered, c, why, sizeof why);
-    free(body);
+    c->ai_kind = kind;
+    c->ai_job = p ? cw_egress_send(c->rt->egress, rq, answered, c, why, sizeof why) : NULL;
     if (!c->ai_job) {
-        cw_flow_wake_result(&c->flow, NULL, why);
-        return 0;
+        cw_flow_wake_result(&c->flow, NULL, p ? why : "the tenant has no policy");
+        return;
     }
     snprintf(c->ai_why, sizeof c->ai_why, "cancelled");
     const cw_sim_hooks *sim = c->rt->sim;
     if (sim && sim->egress)
-        sim->egress(sim->ud, c, url, purpose, 1);
+        sim->egress(sim->ud, c, rq->url, rq->purpose, 1);
     cw_call_timer_start(c, silence, p->ai_silence_ms);
-    return 0;
 }
 
 void cw_ai_cancel(cw_call *c, const char *why)

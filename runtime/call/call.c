@@ -145,6 +145,7 @@ void cw_call_end(cw_call *c, const char *reason)
     if (c->flow.v)
         cw_flow_ended(&c->flow, reason);
     cw_ai_cancel(c, "call ended");      /* after the flow ended: nothing is woken */
+    cw_listen_cancel(c, "call ended");
 }
 
 static void begin_closing(cw_call *c)

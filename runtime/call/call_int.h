@@ -91,6 +91,22 @@ int cw_ai_ask(cw_call *c, const cw_ask_args *a, char *err, size_t errlen);
  * gets nil and why. */
 void cw_ai_cancel(cw_call *c, const char *why);
 
+enum { CW_AI_CHAT = 0, CW_AI_TRANSCRIBE };
+
+/* Send rq (url, purpose, body and content type filled by the caller; the call's
+ * consent, tenant, key, timeouts filled here) through the gate for the flow, which
+ * wakes with the answer's text (kind: how to read it) or nil and why. */
+void cw_ai_send(cw_call *c, cw_egress_request *rq, int kind);
+
+/* ---- call:listen (listen.c) ---- */
+
+/* Hear the caller's next utterance and transcribe it; the flow wakes with the text, or
+ * nil and why. 0, or -1 with err. */
+int cw_listen_start(cw_call *c, const cw_listen_args *a, char *err, size_t errlen);
+/* Stop hearing (withdrawal, the call's end, the fallback): what was heard is wiped; the
+ * flow gets nil and why (after a withdrawal's confirmation). */
+void cw_listen_cancel(cw_call *c, const char *why);
+
 /* ---- G9 (handover.c) ---- */
 
 /* call:transfer(target, headers, options): the notice, the consent headers, then the

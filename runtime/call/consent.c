@@ -452,6 +452,7 @@ static void withdraw(cw_call *c)
     /* G5 + G6: a request to the AI in flight is cancelled; the flow hears of it after
      * the confirmation (ai.c) */
     cw_ai_cancel(c, "cancelled: the caller withdrew the consent");
+    cw_listen_cancel(c, "cancelled: the caller withdrew the consent");
     if (c->flow.v)
         cw_flow_withdrawn(&c->flow, c->consent_level);
 }

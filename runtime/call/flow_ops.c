@@ -345,6 +345,7 @@ void cw_call_fallback(cw_call *c, const char *why)
         sim->fallback(sim->ud, c, why);
     c->in_fallback = 1;
     cw_ai_cancel(c, "the flow failed");
+    cw_listen_cancel(c, "the flow failed");
     c->gather_cb = NULL;
     c->answer_waits = 0;
     c->refer_pending = 0;
@@ -402,6 +403,14 @@ static int op_ask(void *call, const cw_ask_args *a, char *err, size_t errlen)
     return cw_ai_ask(call_of(call), a, err, errlen);
 }
 
+static int op_listen(void *call, const cw_listen_args *a, char *err, size_t errlen)
+{
+    cw_call *c = call_of(call);
+    if (ensure_answered(c, err, errlen) != 0)
+        return -1;
+    return cw_listen_start(c, a, err, errlen);
+}
+
 static const cw_flow_ops flow_ops = {
     .answer = op_answer,
     .play = op_play,
@@ -415,6 +424,7 @@ static const cw_flow_ops flow_ops = {
     .pause_record = op_pause_record,
     .hangup = op_hangup,
     .ask = op_ask,
+    .listen = op_listen,
     .finished = op_finished,
 };
 

@@ -4,8 +4,9 @@
  * the answer until the disclosure's last frame), the outbound path sends that prompt's
  * frames and nothing else, whatever else was asked to play. G2 (no recording,
  * transcription or AI processing before the disclosure ended and a consent is durably
- * committed) will be enforced here too: the recorder and the AI egress will take the
- * caller's audio from cw_gate_inbound and from nowhere else.
+ * committed) is enforced here too: the recorder and speech recognition (call:listen)
+ * take the caller's audio from cw_gate_inbound and from nowhere else, checked frame by
+ * frame.
  */
 #include <stdio.h>
 #include <string.h>
@@ -54,4 +55,8 @@ void cw_gate_inbound(cw_stream *s, const int16_t *pcm, size_t n)
     if (s->record_purpose && s->record_frame && s->consent_gate.disclosed &&
         s->consent_gate.given && covered(s, s->record_purpose))
         s->record_frame(s->owner, pcm, n);
+    /* speech recognition (the AI's ears) behind the same check (G2) */
+    if (s->listen_purpose && s->listen_frame && s->consent_gate.disclosed &&
+        s->consent_gate.given && covered(s, s->listen_purpose))
+        s->listen_frame(s->owner, pcm, n);
 }

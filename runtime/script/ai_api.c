@@ -1,4 +1,5 @@
-/* ai_api.c  The flow's side of the AI bridge: call:ask(messages, options).
+/* ai_api.c  The flow's side of the AI bridge: call:ask(messages, options) and
+ * call:listen{...}.
  *
  *     local reply, why = call:ask("Wann haben Sie geöffnet?")
  *     local reply, why = call:ask({ { role = "system", content = "..." },
@@ -136,5 +137,56 @@ int cw_api_ask(lua_State *L)
     char err[512];
     if (!r->ops->ask || r->ops->ask(r->call, &a, err, sizeof err) != 0)
         luaL_error(L, "call:ask(): %s", r->ops->ask ? err : "not available");
+    return cw_api_wait(L, r);
+}
+
+/* [-0, +0, v] A whole number of ms option of the table at 2 in lo..hi, or def. */
+static unsigned opt_ms(lua_State *L, const char *name, unsigned def, unsigned lo, unsigned hi)
+{
+    unsigned v = def;
+    if (lua_getfield(L, 2, name) != LUA_TNIL) {
+        int isint;
+        lua_Integer x = lua_tointegerx(L, -1, &isint);
+        if (!isint || x < lo || x > hi)
+            luaL_error(L, "call:listen{}: %s is whole milliseconds from %d to %d", name,
+                       (int)lo, (int)hi);
+        v = (unsigned)x;
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* text, why = call:listen{ timeout = ms, max = ms, silence = ms, url =, purpose = } */
+int cw_api_listen(lua_State *L)
+{
+    cw_flow_run *r = cw_api_check_waitable(L, "listen");
+    cw_listen_args a = { .timeout_ms = 5000, .max_ms = 15000, .silence_ms = 800 };
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        static const char *const known[] = { "timeout", "max", "silence", "url", "purpose",
+                                             NULL };
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+            int ok = 0;
+            for (const char *const *n = known; k && *n; n++)
+                ok |= strcmp(k, *n) == 0;
+            if (!ok)
+                luaL_error(L, "call:listen{}: unknown option \"%s\" (timeout, max, silence, "
+                           "url, purpose)", k ? k : "?");
+            lua_pop(L, 1);
+        }
+        a.timeout_ms = opt_ms(L, "timeout", 5000, 100, 60000);
+        a.max_ms = opt_ms(L, "max", 15000, 200, 60000);
+        a.silence_ms = opt_ms(L, "silence", 800, 100, 5000);
+        lua_getfield(L, 2, "url");
+        a.url = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+        lua_getfield(L, 2, "purpose");
+        a.purpose = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+        lua_pop(L, 2);                 /* alive: fields of the options table */
+    }
+    char err[512];
+    if (!r->ops->listen || r->ops->listen(r->call, &a, err, sizeof err) != 0)
+        luaL_error(L, "call:listen(): %s", r->ops->listen ? err : "not available");
     return cw_api_wait(L, r);
 }

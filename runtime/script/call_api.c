@@ -24,7 +24,7 @@ typedef struct call_ud {
 
 const char *const cw_flow_api_methods[] = {
     "answer", "play", "say", "gather", "sleep", "consent", "record", "stop_record",
-    "pause_record", "resume_record", "transfer", "hangup", "log", "ask", NULL,
+    "pause_record", "resume_record", "transfer", "hangup", "log", "ask", "listen", NULL,
 };
 const char *const cw_flow_api_fields[] = {
     "caller", "callee", "call_id", "tenant", "language", "ended", "on_hangup", "on_dtmf",
@@ -464,7 +464,7 @@ static const luaL_Reg methods[] = {
     { "stop_record", l_stop_record }, { "pause_record", l_pause_record },
     { "resume_record", l_resume_record },
     { "transfer", l_transfer }, { "hangup", l_hangup }, { "log", l_log },
-    { "ask", cw_api_ask }, { NULL, NULL },
+    { "ask", cw_api_ask }, { "listen", cw_api_listen }, { NULL, NULL },
 };
 
 /* ---- fields ----------------------------------------------------------------- */

@@ -33,6 +33,8 @@ int cw_api_wait(lua_State *L, cw_flow_run *r);
 
 /* call:ask(messages, options) (ai_api.c). */
 int cw_api_ask(lua_State *L);
+/* call:listen{...} (ai_api.c). */
+int cw_api_listen(lua_State *L);
 
 /* One log line for the flow of run r: "call=N tenant=T flow: msg". */
 void cw_flow_log(cw_flow_run *r, const char *msg);

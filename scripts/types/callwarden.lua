@@ -128,6 +128,23 @@ function Call:transfer(target, headers) end
 ---@return string? why
 function Call:ask(messages, opts) end
 
+---@class CallListenOptions
+---@field timeout? integer  ms for speech to begin (5000)
+---@field max? integer      ms, the longest utterance (15000)
+---@field silence? integer  ms of silence that end it (800)
+---@field url? string       the policy's ai.transcribe.url if absent; the egress gate checks it
+---@field purpose? string   the endpoint's purpose if absent; the consent must cover it
+
+---The caller's next utterance, cut by voice activity (energy and silence), sent to the
+---tenant's speech recognition (OpenAI's /v1/audio/transcriptions or a whisper.cpp
+---server's /inference) through the media gate and the egress gate: only with a durably
+---given consent covering the purpose (G2, G6). Returns the text, or nil and why ("no
+---speech", a refusal, the AI down, cancelled by a withdrawal).
+---@param opts? CallListenOptions
+---@return string? text
+---@return string? why
+function Call:listen(opts) end
+
 ---Hang up (BYE, or 480 before the answer); cause appears in the log as the end reason.
 ---@param cause? string
 function Call:hangup(cause) end

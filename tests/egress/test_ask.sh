@@ -16,10 +16,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/cw-egress-ask-XXXXXX")
 cleanup() {
     egress_stop_servers
     wait 2>/dev/null || true
-    rm -rf "$T"
+    if [ "${CW_KEEP_TMP:-0}" = 1 ]; then echo "egress ask: kept $T" >&2; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
-[ "${CW_KEEP_TMP:-0}" = 1 ] && trap - EXIT
 fail() { echo "egress ask: FAIL: $*" >&2; exit 1; }
 . "$CW_SOURCE_DIR/tests/egress/lib.sh"
 
@@ -40,6 +39,25 @@ grep -q "^1\.\.$n$" "$T/tap" || fail "TAP plan is not 1..$n: $(head -3 "$T/tap")
 chats=$(grep -c '"path": "/v1/chat/completions"' "$T/good.log" || true)
 [ "$chats" = 2 ] || fail "the AI got $chats requests, not 2 (allowed, streamed): $(cat "$T/good.log")"
 grep -q 'test-model' "$T/good.log" || fail "the policy's model was not sent"
+# call:listen: one utterance to each speech endpoint, as a WAV of the caller's audio;
+# nothing for the refused, the silent and the withdrawing caller
+for path in /v1/audio/transcriptions /inference; do
+    [ "$(grep -c "\"path\": \"$path\"" "$T/good.log")" = 1 ] ||
+        fail "not one request to $path: $(grep -c "$path" "$T/good.log")"
+done
+"$PY" - "$T/good.log" <<'PY' || fail "a transcription request is wrong"
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["path"] in ("/v1/audio/transcriptions", "/inference"):
+        assert r.get("file_len", 0) > 8000, "a short upload: %r" % r.get("file_len")
+        assert r["form"].get("model") == "whisper-1", r["form"]
+PY
+grep -q "egress-test: nothing heard: G2: recording refused: no committed consent" "$T/log" ||
+    fail "listen without consent was not refused by the gate"
+grep -q "egress-test: nothing heard: no speech" "$T/log" || fail "no 'no speech' for silence"
+grep -q "listen stopped: cancelled: the caller withdrew the consent" "$T/log" ||
+    fail "a withdrawal did not stop the listening"
 grep -q '"authorization": "Bearer test-key-4711"' "$T/good.log" || fail "no bearer key sent"
 for secret in "030 1234567" "max.mustermann@example.de" "12.03.1985" "DE89 3704"; do
     ! grep -qF "$secret" "$T/good.log" || fail "\"$secret\" reached the AI unredacted"

@@ -3,8 +3,8 @@
 # because it stands still while a request is in flight. A slow AI: after ai.silence_ms
 # the caller hears the wait wording, then the answer. An AI past ai.timeout_ms: the
 # wait wording, the unavailable wording, and no answer. A withdrawal while the AI is
-# asked: the request is cancelled (the server saw it begin; the flow got no answer),
-# the confirmation is heard in full.
+# asked, and one while the caller's utterance is transcribed: the request is cancelled
+# (the server saw it begin; the flow got no answer), the confirmation is heard in full.
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 fail() { cw_fail "$@"; }
 . "$CW_SOURCE_DIR/tests/egress/lib.sh"
@@ -29,7 +29,11 @@ cw_expect_log "ai request cancelled: cancelled: the caller withdrew the consent"
     "the withdrawal did not cancel the AI request"
 cw_expect_log "egress-test: no reply: cancelled: the caller withdrew the consent" \
     "the flow did not hear of the cancelled request"
-# the slow server saw two requests begin (the slow one, the cancelled one); only one
-# was answered by the time the calls ended
-[ "$(grep -c '"path"' "$T/slow.log")" = 2 ] || cw_fail "the slow AI got $(grep -c '"path"' "$T/slow.log") requests, not 2"
+# the slow server saw three requests begin (the slow one, and the two cancelled: a chat
+# and a transcription); both cancellations reached the flows
+[ "$(grep -c '"path"' "$T/slow.log")" = 3 ] || cw_fail "the slow AI got $(grep -c '"path"' "$T/slow.log") requests, not 3"
+[ "$(grep -c "ai request cancelled: cancelled: the caller withdrew the consent" "$T/runtime.log")" = 2 ] ||
+    cw_fail "not both requests were cancelled by the withdrawals"
+cw_expect_log "egress-test: nothing heard: cancelled: the caller withdrew the consent" \
+    "the flow did not hear of the cancelled transcription"
 cw_say "ok: $(tail -1 "$T/tap")"

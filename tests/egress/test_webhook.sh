@@ -12,7 +12,8 @@ echo 503 >"$T/crm.status"
 egress_servers
 CW_PIDS="$CW_PIDS $egress_pids"
 egress_tenant "$EGRESS_DIR/tenant/sip_scenarios"
-rm "$T/scripts/ai/scenarios/slow_ai.lua" "$T/scripts/ai/scenarios/stuck_ai.lua"
+rm "$T/scripts/ai/scenarios/slow_ai.lua" "$T/scripts/ai/scenarios/stuck_ai.lua" \
+    "$T/scripts/ai/scenarios/withdraw_during_transcription.lua"
 printf 'webhook_secret = ai whsec-test-4711\noutbox_poll_ms = 200\n' >>"$T/cw.conf"
 
 cw_pick_ports

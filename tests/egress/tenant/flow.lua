@@ -35,6 +35,29 @@ if call.caller == "+4910014" then
     call:hangup()
     return
 end
+-- call:listen: the caller's utterance transcribed ("ja" from the test server)
+local listens = {
+    ["+4910015"] = {},
+    ["+4910016"] = { url = "https://127.0.0.1:@GOOD@/inference" },   -- whisper.cpp's
+    ["+4910017"] = {},                        -- the consent is refused first
+    ["+4910018"] = { timeout = 2000 },        -- the caller says nothing
+    ["+4910019"] = {},                        -- withdraws while speaking
+    ["+4910020"] = { url = "https://127.0.0.1:@SLOW@/v1/audio/transcriptions" },  -- SIP
+}
+if listens[call.caller] then
+    local level = call:consent{}
+    call:log("egress-test: consent " .. tostring(level))
+    local text, why = call:listen(listens[call.caller])
+    if text then
+        call:log("egress-test: heard " .. text)
+        call:say("Sie sagten: " .. text)
+    else
+        call:log("egress-test: nothing heard: " .. why)
+        call:say("Keine Antwort.")
+    end
+    call:hangup()
+    return
+end
 local opts = cases[call.caller] or {}
 local level, why = call:consent{}
 call:log("egress-test: consent " .. tostring(level) .. " " .. tostring(why))

@@ -32,6 +32,8 @@ egress {
 ai {
     chat = { url = "https://127.0.0.1:@GOOD@/v1/chat/completions", model = "test-model",
              purpose = "call_handling" },
+    transcribe = { url = "https://127.0.0.1:@GOOD@/v1/audio/transcriptions",
+                   model = "whisper-1", purpose = "call_handling" },
     timeout_ms = 3000,
     retries = 1,
     silence_ms = 1000,

@@ -1,0 +1,295 @@
+/* listen.c  call:listen(): the caller's next utterance, cut by voice activity and sent to
+ * the tenant's speech recognition.
+ *
+ * G2: the frames come from the media gate's listen consumer (cw_gate_inbound), which
+ * admits them only while the disclosure was played and a durably given consent covers
+ * the endpoint's purpose, checked frame by frame: a withdrawal stops the hearing with
+ * the next frame, and what was heard is wiped. G6: before a single frame is kept the
+ * egress gate is asked whether the recording could leave to the endpoint at all; the
+ * transcription request goes through cw_ai_send like call:ask.
+ *
+ * Voice activity is energy against a floor: a frame is speech when its mean absolute
+ * level is above max(MIN_SPEECH, 4 x the quiet frames' running level); two speech
+ * frames in a row begin an utterance (with the 200 ms before it), `silence` ms of
+ * non-speech or `max` ms end it. No speech within `timeout` is nil, "no speech".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwarden/crypto.h"
+#include "callwarden/log.h"
+#include "callwarden/runtime.h"
+#include "callwarden/wav.h"
+#include "call_int.h"
+
+#define MIN_SPEECH 320                 /* mean |sample|, about -40 dBFS */
+#define ONSET_FRAMES 2
+#define PREROLL 10                     /* frames kept from before the onset: 200 ms */
+
+struct cw_listen {
+    int16_t *pcm;                      /* the utterance */
+    size_t n, cap;                     /* samples */
+    int16_t preroll[PREROLL][CW_FRAME_SAMPLES];
+    unsigned npre, pre_next;
+    int speaking;
+    unsigned speech_run, quiet_run;
+    unsigned silence_frames, max_frames, frames;
+    double floor;                      /* the running level of quiet frames */
+    char purpose[CW_POLICY_NAME_LEN];
+    char url[1024];
+};
+
+static void wipe_free(struct cw_listen *l)
+{
+    if (!l)
+        return;
+    if (l->pcm)
+        cw_wipe(l->pcm, l->cap * sizeof *l->pcm);
+    free(l->pcm);
+    cw_wipe(l, sizeof *l);
+    free(l);
+}
+
+/* Stop hearing: the gate's consumer goes, the timer too. */
+static void detach(cw_call *c)
+{
+    c->stream.listen_purpose = NULL;
+    c->stream.listen_frame = NULL;
+    cw_call_timer_stop(c);
+}
+
+static void wake_after_confirmation(cw_call *c, int completed)
+{
+    (void)completed;
+    cw_flow_wake_result(&c->flow, NULL, c->ai_why);
+}
+
+void cw_listen_cancel(cw_call *c, const char *why)
+{
+    if (!c->listen)
+        return;
+    detach(c);
+    wipe_free(c->listen);
+    c->listen = NULL;
+    cw_log(CW_LOG_INFO, "call", "call=%llu listen stopped: %s", (unsigned long long)c->id,
+           why);
+    snprintf(c->ai_why, sizeof c->ai_why, "%s", why);
+    if (c->state >= CW_CALL_ENDING)
+        return;
+    if (c->withdraw_confirming)
+        c->withdraw_flow_cb = wake_after_confirmation;   /* G5: the confirmation first */
+    else
+        cw_flow_wake_result(&c->flow, NULL, why);
+}
+
+/* multipart/form-data: model, response_format, language, and the WAV as "file". */
+static char *multipart(const cw_call *c, const char *model, const uint8_t *wav, size_t wlen,
+                       const char *boundary, size_t *len)
+{
+    char head[1024];
+    int hn = 0;
+    if (model)
+        hn += snprintf(head + hn, sizeof head - (size_t)hn, "--%s\r\nContent-Disposition: "
+                       "form-data; name=\"model\"\r\n\r\n%s\r\n", boundary, model);
+    hn += snprintf(head + hn, sizeof head - (size_t)hn, "--%s\r\nContent-Disposition: "
+                   "form-data; name=\"response_format\"\r\n\r\njson\r\n", boundary);
+    if (c->lang[0])
+        hn += snprintf(head + hn, sizeof head - (size_t)hn, "--%s\r\nContent-Disposition: "
+                       "form-data; name=\"language\"\r\n\r\n%.2s\r\n", boundary, c->lang);
+    hn += snprintf(head + hn, sizeof head - (size_t)hn, "--%s\r\nContent-Disposition: "
+                   "form-data; name=\"file\"; filename=\"speech.wav\"\r\nContent-Type: "
+                   "audio/wav\r\n\r\n", boundary);
+    char tail[96];
+    int tn = snprintf(tail, sizeof tail, "\r\n--%s--\r\n", boundary);
+    if (hn <= 0 || (size_t)hn >= sizeof head)
+        return NULL;
+    char *b = malloc((size_t)hn + wlen + (size_t)tn + 1);
+    if (!b)
+        return NULL;
+    memcpy(b, head, (size_t)hn);
+    memcpy(b + hn, wav, wlen);
+    memcpy(b + (size_t)hn + wlen, tail, (size_t)tn);
+    *len = (size_t)hn + wlen + (size_t)tn;
+    b[*len] = 0;
+    return b;
+}
+
+/* The utterance is over: to the speech recognition. */
+static void utterance_done(cw_call *c)
+{
+    struct cw_listen *l = c->listen;
+    c->listen = NULL;
+    detach(c);
+    const cw_policy *p = cw_call_policy(c);
+    size_t wlen = 0;
+    uint8_t *wav = cw_wav_encode(l->pcm, l->n, &wlen);
+    char rnd[17], boundary[48];
+    cw_random_hex(rnd, 8);
+    snprintf(boundary, sizeof boundary, "callwarden-%s", rnd);
+    size_t blen = 0;
+    char *body = wav ? multipart(c, p->ai_transcribe.model, wav, wlen, boundary, &blen) : NULL;
+    cw_log(CW_LOG_INFO, "call", "call=%llu listen heard %.1f s", (unsigned long long)c->id,
+           (double)l->n / 8000.0);
+    if (wav)
+        cw_wipe(wav, wlen);
+    free(wav);
+    char url[sizeof l->url], purpose[sizeof l->purpose];
+    snprintf(url, sizeof url, "%s", l->url);
+    snprintf(purpose, sizeof purpose, "%s", l->purpose);
+    wipe_free(l);
+    if (!body) {
+        cw_flow_wake_result(&c->flow, NULL, "out of memory");
+        return;
+    }
+    char ct[96];
+    snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
+    cw_egress_request rq = { .url = url, .purpose = purpose, .content_type = ct,
+                             .body = body, .body_len = blen };
+    cw_ai_send(c, &rq, CW_AI_TRANSCRIBE);
+    cw_wipe(body, blen);
+    free(body);
+}
+
+static int append(struct cw_listen *l, const int16_t *pcm, size_t n)
+{
+    if (l->n + n > l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8000;
+        while (cap < l->n + n)
+            cap *= 2;
+        int16_t *b = malloc(cap * sizeof *b);
+        if (!b)
+            return -1;
+        if (l->pcm) {
+            memcpy(b, l->pcm, l->n * sizeof *b);
+            cw_wipe(l->pcm, l->cap * sizeof *l->pcm);   /* no copy of the voice left behind */
+            free(l->pcm);
+        }
+        l->pcm = b;
+        l->cap = cap;
+    }
+    memcpy(l->pcm + l->n, pcm, n * sizeof *pcm);
+    l->n += n;
+    return 0;
+}
+
+static void listen_timeout(cw_call *c);
+
+static int is_speech(struct cw_listen *l, const int16_t *pcm, size_t n)
+{
+    long sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += pcm[i] < 0 ? -(long)pcm[i] : pcm[i];
+    double level = n ? (double)sum / (double)n : 0;
+    double threshold = l->floor * 4 > MIN_SPEECH ? l->floor * 4 : MIN_SPEECH;
+    int speech = level > threshold;
+    if (!speech)
+        l->floor = l->floor * 0.95 + level * 0.05;
+    return speech;
+}
+
+/* One admitted frame of the caller's audio (the gate checked G2 for it). */
+static void listen_frame(void *owner, const int16_t *pcm, size_t n)
+{
+    cw_call *c = owner;
+    struct cw_listen *l = c->listen;
+    if (!l || n > CW_FRAME_SAMPLES)
+        return;
+    int speech = is_speech(l, pcm, n);
+    if (!l->speaking) {
+        memcpy(l->preroll[l->pre_next], pcm, n * sizeof *pcm);
+        if (n < CW_FRAME_SAMPLES)
+            memset(l->preroll[l->pre_next] + n, 0, (CW_FRAME_SAMPLES - n) * sizeof *pcm);
+        l->pre_next = (l->pre_next + 1) % PREROLL;
+        if (l->npre < PREROLL)
+            l->npre++;
+        l->speech_run = speech ? l->speech_run + 1 : 0;
+        if (l->speech_run < ONSET_FRAMES)
+            return;
+        /* the utterance begins, with the frames just before it */
+        l->speaking = 1;
+        unsigned first = (l->pre_next + PREROLL - l->npre) % PREROLL;
+        for (unsigned i = 0; i < l->npre; i++)
+            if (append(l, l->preroll[(first + i) % PREROLL], CW_FRAME_SAMPLES) != 0)
+                break;
+        cw_wipe(l->preroll, sizeof l->preroll);
+        l->frames = l->npre;
+        /* from now on the utterance's length ends it; the timer only guards against a
+         * caller whose audio stops coming */
+        cw_call_timer_start(c, listen_timeout, (uint64_t)l->max_frames * CW_FRAME_MS + 1000);
+        return;
+    }
+    if (append(l, pcm, n) != 0) {
+        utterance_done(c);
+        return;
+    }
+    l->frames++;
+    l->quiet_run = speech ? 0 : l->quiet_run + 1;
+    if (l->quiet_run >= l->silence_frames || l->frames >= l->max_frames)
+        utterance_done(c);
+}
+
+/* Nothing said within the timeout (or, once speaking, the utterance's time is up
+ * without the frames to show it: the caller's RTP stopped). */
+static void listen_timeout(cw_call *c)
+{
+    struct cw_listen *l = c->listen;
+    if (!l)
+        return;
+    if (l->speaking && l->n) {
+        utterance_done(c);
+        return;
+    }
+    detach(c);
+    wipe_free(l);
+    c->listen = NULL;
+    cw_flow_wake_result(&c->flow, NULL, "no speech");
+}
+
+int cw_listen_start(cw_call *c, const cw_listen_args *a, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    const cw_policy *p = cw_call_policy(c);
+    const char *url = a->url ? a->url : p ? p->ai_transcribe.url : NULL;
+    if (!p || !url) {
+        cw_flow_wake_result(&c->flow, NULL, "the policy names no speech recognition "
+                            "(ai { transcribe = { url = \"https://...\" } })");
+        return 0;
+    }
+    const char *purpose = a->purpose ? a->purpose
+                          : p->ai_transcribe.purpose[0] ? p->ai_transcribe.purpose
+                                                        : "transcription";
+    char why[512];
+    /* G2: may the caller's audio be processed for this purpose at all? */
+    if (cw_gate_may_record(&c->stream, purpose, why, sizeof why) != 0) {
+        cw_flow_wake_result(&c->flow, NULL, why);
+        return 0;
+    }
+    /* G6: could it leave to this endpoint? Refused: the gate's own send audits it */
+    cw_egress_consent consent = {
+        .given = c->consent == CW_CONSENT_GIVEN,
+        .withdrawn = c->consent == CW_CONSENT_WITHDRAWN,
+        .level = c->consent_level[0] ? c->consent_level : NULL,
+        .consent_id = c->consent_id,
+    };
+    if (cw_egress_check(p, url, purpose, &consent, why, sizeof why) != CW_EGRESS_ALLOWED) {
+        cw_egress_request rq = { .url = url, .purpose = purpose };
+        cw_ai_send(c, &rq, CW_AI_TRANSCRIBE);      /* refused there, and the flow woken */
+        return 0;
+    }
+    struct cw_listen *l = calloc(1, sizeof *l);
+    if (!l) {
+        cw_flow_wake_result(&c->flow, NULL, "out of memory");
+        return 0;
+    }
+    snprintf(l->url, sizeof l->url, "%s", url);
+    snprintf(l->purpose, sizeof l->purpose, "%s", purpose);
+    l->silence_frames = a->silence_ms / CW_FRAME_MS ? a->silence_ms / CW_FRAME_MS : 1;
+    l->max_frames = a->max_ms / CW_FRAME_MS;
+    c->listen = l;
+    c->stream.listen_purpose = l->purpose;
+    c->stream.listen_frame = listen_frame;
+    cw_call_timer_start(c, listen_timeout, a->timeout_ms);     /* for speech to begin */
+    return 0;
+}
