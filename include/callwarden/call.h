@@ -213,6 +213,9 @@ struct cw_call {
     int ai_kind;                    /* what it asks: CW_AI_CHAT or CW_AI_TRANSCRIBE */
     char ai_why[256];               /* why the flow gets nil (cancelled, failed) */
     struct cw_listen *listen;       /* call:listen() hearing the caller (listen.c) */
+    char *speech_text;              /* call:say() through the TTS endpoint (speech.c) */
+    char speech_lang[16];
+    char speech_path[CW_TTS_PATH_LEN];
 
     uint64_t rand_state;            /* the call's own random numbers (cw_call_random) */
 

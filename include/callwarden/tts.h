@@ -41,6 +41,18 @@ int cw_tts_init(cw_tts *t, uv_loop_t *loop, const char *data_dir, char *err, siz
 int cw_tts_render(cw_tts *t, const char *voice, const char *text, cw_tts_wait *w,
                   cw_tts_cb cb, void *ud, char *err, size_t errlen);
 
+/* The cache file for text in voice from engine ("espeak-ng/160", or a TTS endpoint's
+ * URL, model and voice): DATA/tts/<sha256>.wav. */
+void cw_tts_path(const cw_tts *t, const char *engine, const char *voice, const char *text,
+                 char path[CW_TTS_PATH_LEN]);
+
+/* Convert source (audio a TTS endpoint rendered, any rate and format sox reads; removed
+ * afterwards) into path (from cw_tts_path) at 8 kHz mono, then cb as for cw_tts_render
+ * (at once if path is there already). 0, or -1 with err. */
+int cw_tts_convert(cw_tts *t, const char *voice, const char *text, const char *path,
+                   const char *source, cw_tts_wait *w, cw_tts_cb cb, void *ud, char *err,
+                   size_t errlen);
+
 /* Forget a request: its callback will not run. */
 void cw_tts_cancel(cw_tts_wait *w);
 

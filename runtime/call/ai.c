@@ -282,7 +282,7 @@ static char *request_body(cw_call *c, const cw_ask_args *a, const cw_policy *p,
     return body;
 }
 
-static const char *bearer_key(const cw_call *c)
+const char *cw_call_ai_key(const cw_call *c)
 {
     const cw_config *cfg = &c->rt->cfg;
     for (size_t i = 0; i < cfg->nai_keys; i++)
@@ -326,7 +326,7 @@ void cw_ai_send(cw_call *c, cw_egress_request *rq, int kind)
     char auth[300];
     const char *headers[1];
     size_t nh = 0;
-    const char *key = bearer_key(c);
+    const char *key = cw_call_ai_key(c);
     if (key) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
         headers[nh++] = auth;

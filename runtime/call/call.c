@@ -146,6 +146,8 @@ void cw_call_end(cw_call *c, const char *reason)
         cw_flow_ended(&c->flow, reason);
     cw_ai_cancel(c, "call ended");      /* after the flow ended: nothing is woken */
     cw_listen_cancel(c, "call ended");
+    free(c->speech_text);
+    c->speech_text = NULL;
 }
 
 static void begin_closing(cw_call *c)

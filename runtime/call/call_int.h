@@ -91,7 +91,21 @@ int cw_ai_ask(cw_call *c, const cw_ask_args *a, char *err, size_t errlen);
  * gets nil and why. */
 void cw_ai_cancel(cw_call *c, const char *why);
 
-enum { CW_AI_CHAT = 0, CW_AI_TRANSCRIBE };
+enum { CW_AI_CHAT = 0, CW_AI_TRANSCRIBE, CW_AI_SPEECH };
+
+/* The bearer token of the call's tenant's AI endpoints (the config's ai_key), or NULL. */
+const char *cw_call_ai_key(const cw_call *c);
+
+/* ---- call:say (flow_ops.c, speech.c) ---- */
+
+/* Say text with the local TTS, the flow waking when it was played. 0, or -1 with err. */
+int cw_call_say_local(cw_call *c, const char *text, const char *lang, char *err,
+                      size_t errlen);
+/* A rendering for call:say is there (path) or failed (why): play it, wake the flow. */
+void cw_call_said(void *ud, const char *path, const char *why);
+/* Through the TTS endpoint when the policy names one and the consent covers it: 1 taken
+ * over (the flow wakes when it was played), 0 for the local TTS, -1 with err. */
+int cw_speech_say(cw_call *c, const char *text, const char *lang, char *err, size_t errlen);
 
 /* Send rq (url, purpose, body and content type filled by the caller; the call's
  * consent, tenant, key, timeouts filled here) through the gate for the flow, which

@@ -100,7 +100,7 @@ static int op_play(void *call, const char *what, const char *lang, char *err,
 }
 
 /* The rendering of call:say() is there (or failed): play it. */
-static void said(void *ud, const char *path, const char *why)
+void cw_call_said(void *ud, const char *path, const char *why)
 {
     cw_call *c = ud;
     char err[512];
@@ -121,7 +121,16 @@ static int op_say(void *call, const char *text, const char *lang, char *err,
     cw_call *c = call_of(call);
     if (ensure_answered(c, err, errlen) != 0)
         return -1;
-    return cw_tts_render(&c->rt->tts, lang, text, &c->tts_wait, said, c, err, errlen);
+    int remote = cw_speech_say(c, text, lang, err, errlen);
+    if (remote != 0)
+        return remote > 0 ? 0 : -1;
+    return cw_call_say_local(c, text, lang, err, errlen);
+}
+
+int cw_call_say_local(cw_call *c, const char *text, const char *lang, char *err,
+                      size_t errlen)
+{
+    return cw_tts_render(&c->rt->tts, lang, text, &c->tts_wait, cw_call_said, c, err, errlen);
 }
 
 static void gather_done(cw_call *c, const char *digits)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "callwarden/crypto.h"
 #include "callwarden/log.h"
@@ -29,6 +30,13 @@ static const char render_script[] =
     "printf '%s' \"$3\" > \"${2%.wav}.txt\" && "
     "mv \"$2.tmp.wav\" \"$2\"; rc=$?; rm -f \"$2.raw\" \"$2.tmp.wav\"; exit $rc";
 
+/* The same for audio a TTS endpoint rendered (call:say with ai.speech): sox from the
+ * fetched file ($4, removed after) to 8 kHz mono. */
+static const char convert_script[] =
+    "sox -D \"$4\" -r 8000 -c 1 -b 16 -e signed-integer \"$2.tmp.wav\" && "
+    "printf '%s' \"$3\" > \"${2%.wav}.txt\" && "
+    "mv \"$2.tmp.wav\" \"$2\"; rc=$?; rm -f \"$2.tmp.wav\" \"$4\"; exit $rc";
+
 struct cw_tts_job {
     uv_process_t proc;
     cw_tts *tts;
@@ -36,6 +44,7 @@ struct cw_tts_job {
     char voice[16];
     char *text;
     char path[CW_TTS_PATH_LEN];
+    char source[CW_TTS_PATH_LEN];   /* "" espeak-ng; else the fetched audio to convert */
     cw_tts_wait *waiters;
     cw_tts_job *next;
 };
@@ -87,7 +96,8 @@ static void proc_exited(uv_process_t *p, int64_t status, int signal)
     unlink_job(t, j);
     char why[128] = "";
     if (status != 0 || signal != 0) {
-        snprintf(why, sizeof why, "espeak-ng/sox failed (status %lld, signal %d)",
+        snprintf(why, sizeof why, "%s failed (status %lld, signal %d)",
+                 j->source[0] ? "sox" : "espeak-ng/sox",
                  (long long)status, signal);
         cw_log(CW_LOG_WARN, "tts", "render failed: %s", why);
     }
@@ -105,8 +115,8 @@ static void proc_exited(uv_process_t *p, int64_t status, int signal)
 
 static int spawn(cw_tts *t, cw_tts_job *j)
 {
-    char *args[] = { "sh", "-c", (char *)render_script, "sh", j->voice, j->path, j->text,
-                     NULL };
+    char *args[] = { "sh", "-c", (char *)(j->source[0] ? convert_script : render_script), "sh",
+                     j->voice, j->path, j->text, j->source, NULL };
     uv_process_options_t o;
     memset(&o, 0, sizeof o);
     o.file = "sh";
@@ -155,31 +165,41 @@ static void start_queued(cw_tts *t)
     }
 }
 
-int cw_tts_render(cw_tts *t, const char *voice, const char *text, cw_tts_wait *w,
-                  cw_tts_cb cb, void *ud, char *err, size_t errlen)
+void cw_tts_path(const cw_tts *t, const char *engine, const char *voice, const char *text,
+                 char path[CW_TTS_PATH_LEN])
+{
+    cw_sha256 h;
+    char hex[CW_SHA256_HEX_LEN];
+    cw_sha256_init(&h);
+    cw_sha256_update(&h, engine, strlen(engine) + 1);
+    cw_sha256_update(&h, voice, strlen(voice) + 1);
+    cw_sha256_update(&h, text, strlen(text));
+    cw_sha256_hex(&h, hex);
+    snprintf(path, CW_TTS_PATH_LEN, "%s/%s.wav", t->dir, hex);
+}
+
+/* Render (source NULL: espeak-ng) or convert source into path; see cw_tts_render. */
+static int produce(cw_tts *t, const char *voice, const char *text, const char *path,
+                   const char *source, cw_tts_wait *w, cw_tts_cb cb, void *ud, char *err,
+                   size_t errlen)
 {
     memset(w, 0, sizeof *w);
     w->cb = cb;
     w->ud = ud;
-    cw_sha256 h;
-    char hex[CW_SHA256_HEX_LEN];
-    cw_sha256_init(&h);
-    cw_sha256_update(&h, "espeak-ng/160", 14);
-    cw_sha256_update(&h, voice, strlen(voice) + 1);
-    cw_sha256_update(&h, text, strlen(text));
-    cw_sha256_hex(&h, hex);
-    char path[CW_TTS_PATH_LEN];
-    snprintf(path, sizeof path, "%s/%s.wav", t->dir, hex);
     if (t->named)
         t->named(t->named_ud, voice, text, path);
 
     struct stat sb;
     if (stat(path, &sb) == 0) {
+        if (source)
+            unlink(source);
         cb(ud, path, "");              /* cached: at once */
         return 0;
     }
     for (cw_tts_job *j = t->jobs; j; j = j->next) {
         if (strcmp(j->path, path) == 0) {
+            if (source)
+                unlink(source);
             w->job = j;
             w->next = j->waiters;
             j->waiters = w;
@@ -195,12 +215,28 @@ int cw_tts_render(cw_tts *t, const char *voice, const char *text, cw_tts_wait *w
     j->tts = t;
     snprintf(j->voice, sizeof j->voice, "%s", voice);
     snprintf(j->path, sizeof j->path, "%s", path);
+    snprintf(j->source, sizeof j->source, "%s", source ? source : "");
     w->job = j;
     j->waiters = w;
     j->next = t->jobs;
     t->jobs = j;
     start_queued(t);
     return 0;
+}
+
+int cw_tts_render(cw_tts *t, const char *voice, const char *text, cw_tts_wait *w,
+                  cw_tts_cb cb, void *ud, char *err, size_t errlen)
+{
+    char path[CW_TTS_PATH_LEN];
+    cw_tts_path(t, "espeak-ng/160", voice, text, path);
+    return produce(t, voice, text, path, NULL, w, cb, ud, err, errlen);
+}
+
+int cw_tts_convert(cw_tts *t, const char *voice, const char *text, const char *path,
+                   const char *source, cw_tts_wait *w, cw_tts_cb cb, void *ud, char *err,
+                   size_t errlen)
+{
+    return produce(t, voice, text, path, source, w, cb, ud, err, errlen);
 }
 
 void cw_tts_cancel(cw_tts_wait *w)

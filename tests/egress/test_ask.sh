@@ -53,6 +53,11 @@ for line in open(sys.argv[1]):
         assert r.get("file_len", 0) > 8000, "a short upload: %r" % r.get("file_len")
         assert r["form"].get("model") == "whisper-1", r["form"]
 PY
+# call:say: the level-2 caller's text went to the TTS endpoint, the level-1 caller's not
+[ "$(grep -c '"path": "/v1/audio/speech"' "$T/good.log")" = 1 ] ||
+    fail "not one request to the TTS endpoint: $(grep -c '/v1/audio/speech' "$T/good.log")"
+grep -q 'alloy' "$T/good.log" || fail "the policy's voice was not sent"
+grep -q "tts endpoint rendered" "$T/log" || fail "the TTS endpoint's audio was not used"
 grep -q "egress-test: nothing heard: G2: recording refused: no committed consent" "$T/log" ||
     fail "listen without consent was not refused by the gate"
 grep -q "egress-test: nothing heard: no speech" "$T/log" || fail "no 'no speech' for silence"

@@ -44,6 +44,14 @@ local listens = {
     ["+4910019"] = {},                        -- withdraws while speaking
     ["+4910020"] = { url = "https://127.0.0.1:@SLOW@/v1/audio/transcriptions" },  -- SIP
 }
+-- call:say through the TTS endpoint (level 2 covers its purpose) or the local TTS
+if call.caller == "+4910021" or call.caller == "+4910022" then
+    local level = call:consent{}
+    call:log("egress-test: consent " .. tostring(level))
+    call:say("Willkommen beim Testbetrieb, Ihr Termin ist notiert.")
+    call:hangup()
+    return
+end
 if listens[call.caller] then
     local level = call:consent{}
     call:log("egress-test: consent " .. tostring(level))

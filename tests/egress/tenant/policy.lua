@@ -13,6 +13,8 @@ consent "de" {
     timeout = "Bitte die 1.",
 }
 level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d" }
+level "extended" { key = "2", purposes = { "call_handling", "ai_processing" },
+                   retention = "30d" }
 keys { withdraw = "0" }
 timeouts { answer_ms = 2000, retries = 0 }
 
@@ -34,6 +36,9 @@ ai {
              purpose = "call_handling" },
     transcribe = { url = "https://127.0.0.1:@GOOD@/v1/audio/transcriptions",
                    model = "whisper-1", purpose = "call_handling" },
+    -- the AI's voice, for callers whose consent covers ai_processing (level 2)
+    speech = { url = "https://127.0.0.1:@GOOD@/v1/audio/speech", model = "tts-1",
+               voice = "alloy", purpose = "ai_processing" },
     timeout_ms = 3000,
     retries = 1,
     silence_ms = 1000,
