@@ -40,6 +40,7 @@ static void usage(FILE *out)
         "       callwarden subject export NUMBER --tenant NAME [--data DIR] --out DIR\n"
         "       callwarden subject erase NUMBER --tenant NAME [--data DIR]\n"
         "       callwarden vault reconcile|sweep --tenant NAME [--data DIR] [--now MS]\n"
+        "       callwarden export training --tenant NAME [--data DIR] --out FILE [--now MS]\n"
         "       callwarden --help | --version\n"
         "\n"
         "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
@@ -401,6 +402,24 @@ static int cmd_ledger(int argc, char **argv)
     return 2;
 }
 
+/* callwarden export training --tenant NAME --out FILE [--data DIR] [--now MS] */
+static int cmd_export(int argc, char **argv)
+{
+    cw_config cfg;
+    cw_config_defaults(&cfg);
+    const char *tenant, *outp, *now;
+    if (argc < 2 || strcmp(argv[1], "training") != 0) {
+        fprintf(stderr, "callwarden export: expected \"export training --tenant NAME --out "
+                        "FILE\"\n");
+        return 2;
+    }
+    if (ledger_args(argc - 1, argv + 1, "export training", &cfg, &tenant, NULL, &outp,
+                    &now) != 0)
+        return 2;
+    return cw_training_export(cfg.data_dir, tenant, outp, now ? strtoll(now, NULL, 10) : 0,
+                              stdout);
+}
+
 /* callwarden subject export|erase NUMBER, vault reconcile|sweep */
 static int cmd_subject(int argc, char **argv)
 {
@@ -495,6 +514,8 @@ int main(int argc, char **argv)
         cw_secmem_no_core_dumps();
         return cmd_ledger(argc - 1, argv + 1);
     }
+    if (strcmp(argv[1], "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
     if (strcmp(argv[1], "subject") == 0 || strcmp(argv[1], "vault") == 0) {
         cw_secmem_no_core_dumps();
         return cmd_subject(argc - 1, argv + 1);

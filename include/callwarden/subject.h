@@ -23,6 +23,13 @@ int cw_subject_export(const char *data_dir, const char *tenant, const char *numb
  * proof stays in the ledger (Art. 17(3)(e)). */
 int cw_subject_erase(const char *data_dir, const char *tenant, const char *number, FILE *out);
 
+/* export training --out FILE [--now MS]: the transcripts whose consent covers
+ * ai_improvement and is neither withdrawn nor expired, redacted, the callers as
+ * pseudonyms of this export only, one JSON object a line (training.c). The file must
+ * not exist. */
+int cw_training_export(const char *data_dir, const char *tenant, const char *out_path,
+                       int64_t now_ms, FILE *out);
+
 /* vault reconcile: after keys.db was restored from a backup, erase again every subject
  * and consent the ledger's ERASED records name. */
 int cw_vault_reconcile_cmd(const char *data_dir, const char *tenant, FILE *out);

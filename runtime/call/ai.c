@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "callwarden/audit.h"
 #include "callwarden/log.h"
 #include "callwarden/redact.h"
 #include "callwarden/runtime.h"
@@ -143,6 +144,54 @@ static char *transcript_text(const cw_egress_response *r)
     return out;
 }
 
+/* ---- keeping a transcript -------------------------------------------------------- */
+
+static void transcript_stored(void *ud, const char *id, const char *sha256, const char *err)
+{
+    (void)sha256;
+    cw_call *c = ud;
+    if (err)
+        cw_log(CW_LOG_ERROR, "vault", "call=%llu transcript not stored: %s",
+               (unsigned long long)c->id, err);
+    else
+        cw_log(CW_LOG_INFO, "vault", "call=%llu transcript stored artifact=%s",
+               (unsigned long long)c->id, id);
+    cw_call_unpin(c);
+}
+
+/* A transcript is kept only for what the consent covers: "transcription" (a written
+ * record of the call) or "ai_improvement" (`callwarden export training`), under the
+ * consent's key with its level's retention (G2, G7); otherwise it lives in the flow
+ * for the call only. */
+static void keep_transcript(cw_call *c, const char *text)
+{
+    const cw_policy *p = cw_call_policy(c);
+    const cw_policy_level *l = p && c->consent == CW_CONSENT_GIVEN
+                                   ? cw_policy_level_get(p, c->consent_level) : NULL;
+    const char *purpose = !l ? NULL
+                          : cw_policy_level_covers(l, "transcription") ? "transcription"
+                          : cw_policy_level_covers(l, "ai_improvement") ? "ai_improvement"
+                                                                        : NULL;
+    size_t len = strlen(text);
+    if (!purpose || !len || !c->subject_ref[0])
+        return;
+    uint8_t *data = malloc(len);
+    if (!data)
+        return;
+    memcpy(data, text, len);
+    int64_t now = cw_now_ms();
+    cw_vault_item it = { .subject_ref = c->subject_ref, .consent_id = c->consent_id,
+                         .purpose = purpose, .kind = "text/plain", .created_ms = now,
+                         .delete_after_ms = now + l->retention_ms };
+    c->pending_handles++;              /* the call lives until the vault said */
+    if (cw_stores_put(&c->rt->stores, cw_stores_find(&c->rt->stores, c->tenant), &it, data,
+                      len, transcript_stored, c) != 0) {
+        c->pending_handles--;
+        cw_log(CW_LOG_ERROR, "vault", "call=%llu transcript not stored: no vault",
+               (unsigned long long)c->id);
+    }
+}
+
 /* ---- waking the flow -------------------------------------------------------------- */
 
 static void wake_failed(cw_call *c, int completed)
@@ -232,6 +281,8 @@ static void answered(void *ud, const cw_egress_response *r)
                                                                     : "answered",
            strlen(text), (unsigned long long)r->elapsed_ms, r->attempts,
            sse ? " streamed" : "");
+    if (c->ai_kind == CW_AI_TRANSCRIBE)
+        keep_transcript(c, text);
     cw_flow_wake_text(&c->flow, text, strlen(text), NULL);
     free(text);
 }

@@ -96,9 +96,10 @@ static void fetched(void *ud, const cw_egress_response *r)
         local_instead(c, r->error ? r->error : "the answer is no audio");
         return;
     }
-    char source[CW_TTS_PATH_LEN + 8];
-    snprintf(source, sizeof source, "%.*s.src", (int)(strlen(c->speech_path) - 4),
-             c->speech_path);
+    /* one source file per call: two calls may fetch the same text at once */
+    char source[CW_TTS_PATH_LEN + 32];
+    snprintf(source, sizeof source, "%.*s.%llu.src", (int)(strlen(c->speech_path) - 4),
+             c->speech_path, (unsigned long long)c->id);
     char err[256];
     if (write_source(source, r->body, r->len) != 0) {
         local_instead(c, "cannot write the audio");

@@ -8,7 +8,7 @@ Standard library only (Debian's python3). Run with /usr/bin/python3. Endpoints:
                                  chunk per SSE event; the connection stays reusable)
   POST /v1/audio/transcriptions  multipart ("file", "model") -> {"text": transcript}
   POST /inference                whisper.cpp style multipart ("file") -> {"text": ...}
-  POST /v1/audio/speech          JSON -> audio/wav, 8 kHz mono s16 440 Hz tone
+  POST /v1/audio/speech          JSON -> audio/wav, 8 kHz mono s16 tone, its pitch by text
   POST /hooks/...                200 {"ok": true}
   GET  /health                   200 "ok"
   anything else                  404
@@ -31,6 +31,7 @@ import time
 import traceback
 import warnings
 import wave
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PROG = "https_server"
@@ -125,16 +126,20 @@ _wav_cache = {}
 _wav_lock = threading.Lock()
 
 
-def tone_wav(nchars):
-    """A valid 8 kHz mono 16-bit PCM WAV, 440 Hz, 0.5 s per 10 characters (0.5 s .. 10 s)."""
+def tone_wav(text):
+    """A valid 8 kHz mono 16-bit PCM WAV, 0.5 s per 10 characters (0.5 s .. 10 s), of a
+    tone whose pitch (300-899 Hz) depends on the text: different texts sound different,
+    so that a test can tell which one a caller heard."""
+    nchars = len(text)
     seconds = min(10.0, max(0.5, nchars / 20.0))
     nsamples = int(round(seconds * 8000))
+    freq = 300 + zlib.crc32(text.encode("utf-8")) % 600
     with _wav_lock:
-        cached = _wav_cache.get(nsamples)
+        cached = _wav_cache.get((nsamples, freq))
     if cached is not None:
         return cached
     amp = 0.3 * 32767
-    w = 2 * math.pi * 440 / 8000
+    w = 2 * math.pi * freq / 8000
     pcm = array.array("h", (int(amp * math.sin(w * i)) for i in range(nsamples)))
     if sys.byteorder == "big":
         pcm.byteswap()
@@ -146,7 +151,7 @@ def tone_wav(nchars):
         wf.writeframes(pcm.tobytes())
     data = buf.getvalue()
     with _wav_lock:
-        _wav_cache[nsamples] = data
+        _wav_cache[(nsamples, freq)] = data
     return data
 
 
@@ -348,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
             req = None
         if not isinstance(req, dict) or not isinstance(req.get("input"), str):
             return self.json_resp(400, error_body(400, "body must be JSON with an 'input' string", "invalid_request_error"))
-        return (200, "audio/wav", tone_wav(len(req["input"])))
+        return (200, "audio/wav", tone_wav(req["input"]))
 
     # -- response
 

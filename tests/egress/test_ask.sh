@@ -27,7 +27,7 @@ egress_tenant "$here/tenant/scenarios"
 
 n=$(ls "$T"/scripts/ai/scenarios/*.lua | wc -l)
 if ! "$bin" test --log-level info --config "$T/cw.conf" --scripts "$T/scripts" --policies "$T/policies" \
-        --timelines --tap ai >"$T/tap" 2>"$T/log"; then
+        --keep "$T/data" --tap ai >"$T/tap" 2>"$T/log"; then
     cat "$T/tap" >&2
     tail -40 "$T/log" >&2
     fail "scenarios failed"
@@ -41,10 +41,10 @@ chats=$(grep -c '"path": "/v1/chat/completions"' "$T/good.log" || true)
 grep -q 'test-model' "$T/good.log" || fail "the policy's model was not sent"
 # call:listen: one utterance to each speech endpoint, as a WAV of the caller's audio;
 # nothing for the refused, the silent and the withdrawing caller
-for path in /v1/audio/transcriptions /inference; do
-    [ "$(grep -c "\"path\": \"$path\"" "$T/good.log")" = 1 ] ||
-        fail "not one request to $path: $(grep -c "$path" "$T/good.log")"
-done
+# (transcriptions: listen, and the two level-2 callers whose transcripts are kept)
+[ "$(grep -c '"path": "/v1/audio/transcriptions"' "$T/good.log")" = 3 ] ||
+    fail "not 3 requests to /v1/audio/transcriptions: $(grep -c transcriptions "$T/good.log")"
+[ "$(grep -c '"path": "/inference"' "$T/good.log")" = 1 ] || fail "not one request to /inference"
 "$PY" - "$T/good.log" <<'PY' || fail "a transcription request is wrong"
 import json, sys
 for line in open(sys.argv[1]):
@@ -54,8 +54,8 @@ for line in open(sys.argv[1]):
         assert r["form"].get("model") == "whisper-1", r["form"]
 PY
 # call:say: the level-2 caller's text went to the TTS endpoint, the level-1 caller's not
-[ "$(grep -c '"path": "/v1/audio/speech"' "$T/good.log")" = 1 ] ||
-    fail "not one request to the TTS endpoint: $(grep -c '/v1/audio/speech' "$T/good.log")"
+[ "$(grep '"path": "/v1/audio/speech"' "$T/good.log" | grep -c 'Willkommen')" = 1 ] ||
+    fail "the welcome went to the TTS endpoint not once (level 2 only)"
 grep -q 'alloy' "$T/good.log" || fail "the policy's voice was not sent"
 grep -q "tts endpoint rendered" "$T/log" || fail "the TTS endpoint's audio was not used"
 grep -q "egress-test: nothing heard: G2: recording refused: no committed consent" "$T/log" ||
@@ -94,4 +94,31 @@ grep -q "ask evil url: nil host evil.example port 443 is not on the policy's egr
 for f in good rogue tls11 down slow stuck; do
     ! grep -q "4910014" "$T/$f.log" 2>/dev/null || fail "the caller's number reached server $f"
 done
+# the training export: the one transcript whose consent covers ai_improvement and stands
+"$bin" export training --tenant ai --data "$T/data" --out "$T/training.jsonl" >"$T/export.out" ||
+    fail "export training failed: $(cat "$T/export.out")"
+grep -q "exported 1 transcripts" "$T/export.out" || fail "not one transcript exported: $(cat "$T/export.out")"
+# (the withdrawn caller's transcript went with the withdrawal: ERASED, nothing to leave out;
+# a level-1 caller's transcript was never kept)
+[ "$(wc -l <"$T/training.jsonl")" = 1 ] || fail "the export has not one line"
+"$PY" - "$T/training.jsonl" <<'PY' || fail "the export is wrong: $(cat "$T/training.jsonl")"
+import json, re, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+r = rows[0]
+assert set(r) == {"caller", "day", "text"}, r
+assert r["text"] == "ja", r
+assert re.fullmatch(r"[0-9a-f]{32}", r["caller"]), r
+assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["day"]), r
+PY
+! grep -q "4910023\|subject_ref" "$T/training.jsonl" || fail "the export names the caller"
+# 31 days on, past the level's 30-day retention: the same transcript is left out as expired
+later=$(( $(date +%s) * 1000 + 31 * 86400 * 1000 ))
+"$bin" export training --tenant ai --data "$T/data" --out "$T/later.jsonl" --now "$later" \
+    >"$T/later.out" || fail "export training --now failed: $(cat "$T/later.out")"
+grep -q "exported 0 transcripts.* 1 expired" "$T/later.out" ||
+    fail "an expired transcript was exported: $(cat "$T/later.out")"
+"$bin" export training --tenant ai --data "$T/data" --out "$T/training.jsonl" >"$T/again.out" &&
+    fail "an export overwrote an earlier one"
+"$bin" audit show --tenant ai --data "$T/data" 2>&1 | grep -q "ACCESSED" ||
+    fail "the export is not an ACCESSED record"
 echo "egress ask: $n scenarios ok, the AI got 2 requests, redacted; refusals audited; smuggling refused 4 ways"

@@ -43,6 +43,8 @@ local listens = {
     ["+4910018"] = { timeout = 2000 },        -- the caller says nothing
     ["+4910019"] = {},                        -- withdraws while speaking
     ["+4910020"] = { url = "https://127.0.0.1:@SLOW@/v1/audio/transcriptions" },  -- SIP
+    ["+4910023"] = {},                        -- level 2: the transcript is kept
+    ["+4910024"] = {},                        -- level 2, then withdrawn
 }
 -- call:say through the TTS endpoint (level 2 covers its purpose) or the local TTS
 if call.caller == "+4910021" or call.caller == "+4910022" then
@@ -59,6 +61,7 @@ if listens[call.caller] then
     if text then
         call:log("egress-test: heard " .. text)
         call:say("Sie sagten: " .. text)
+        call:sleep(1500)
     else
         call:log("egress-test: nothing heard: " .. why)
         call:say("Keine Antwort.")

@@ -13,8 +13,8 @@ consent "de" {
     timeout = "Bitte die 1.",
 }
 level "basic" { key = "1", purposes = { "call_handling" }, retention = "30d" }
-level "extended" { key = "2", purposes = { "call_handling", "ai_processing" },
-                   retention = "30d" }
+level "extended" { key = "2", purposes = { "call_handling", "ai_processing",
+                                         "ai_improvement" }, retention = "30d" }
 keys { withdraw = "0" }
 timeouts { answer_ms = 2000, retries = 0 }
 
