@@ -8,10 +8,9 @@
  * egress gate is asked whether the recording could leave to the endpoint at all; the
  * transcription request goes through cw_ai_send like call:ask.
  *
- * Voice activity is energy against a floor: a frame is speech when its mean absolute
- * level is above max(MIN_SPEECH, 4 x the quiet frames' running level); two speech
- * frames in a row begin an utterance (with the 200 ms before it), `silence` ms of
- * non-speech or `max` ms end it. No speech within `timeout` is nil, "no speech".
+ * Voice activity (vad.c): an utterance begins with the 200 ms before its onset and
+ * ends after `silence` ms of non-speech or `max` ms. No speech within `timeout` is
+ * nil, "no speech".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +19,10 @@
 #include "callwarden/crypto.h"
 #include "callwarden/log.h"
 #include "callwarden/runtime.h"
+#include "callwarden/vad.h"
 #include "callwarden/wav.h"
 #include "call_int.h"
 
-#define MIN_SPEECH 320                 /* mean |sample|, about -40 dBFS */
-#define ONSET_FRAMES 2
 #define PREROLL 10                     /* frames kept from before the onset: 200 ms */
 
 struct cw_listen {
@@ -32,10 +30,8 @@ struct cw_listen {
     size_t n, cap;                     /* samples */
     int16_t preroll[PREROLL][CW_FRAME_SAMPLES];
     unsigned npre, pre_next;
-    int speaking;
-    unsigned speech_run, quiet_run;
-    unsigned silence_frames, max_frames, frames;
-    double floor;                      /* the running level of quiet frames */
+    cw_vad vad;
+    unsigned max_frames, frames;
     char purpose[CW_POLICY_NAME_LEN];
     char url[1024];
 };
@@ -175,19 +171,6 @@ static int append(struct cw_listen *l, const int16_t *pcm, size_t n)
 
 static void listen_timeout(cw_call *c);
 
-static int is_speech(struct cw_listen *l, const int16_t *pcm, size_t n)
-{
-    long sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += pcm[i] < 0 ? -(long)pcm[i] : pcm[i];
-    double level = n ? (double)sum / (double)n : 0;
-    double threshold = l->floor * 4 > MIN_SPEECH ? l->floor * 4 : MIN_SPEECH;
-    int speech = level > threshold;
-    if (!speech)
-        l->floor = l->floor * 0.95 + level * 0.05;
-    return speech;
-}
-
 /* One admitted frame of the caller's audio (the gate checked G2 for it). */
 static void listen_frame(void *owner, const int16_t *pcm, size_t n)
 {
@@ -195,19 +178,18 @@ static void listen_frame(void *owner, const int16_t *pcm, size_t n)
     struct cw_listen *l = c->listen;
     if (!l || n > CW_FRAME_SAMPLES)
         return;
-    int speech = is_speech(l, pcm, n);
-    if (!l->speaking) {
+    int ev = cw_vad_frame(&l->vad, pcm, n);
+    if (ev == CW_VAD_QUIET) {
         memcpy(l->preroll[l->pre_next], pcm, n * sizeof *pcm);
         if (n < CW_FRAME_SAMPLES)
             memset(l->preroll[l->pre_next] + n, 0, (CW_FRAME_SAMPLES - n) * sizeof *pcm);
         l->pre_next = (l->pre_next + 1) % PREROLL;
         if (l->npre < PREROLL)
             l->npre++;
-        l->speech_run = speech ? l->speech_run + 1 : 0;
-        if (l->speech_run < ONSET_FRAMES)
-            return;
+        return;
+    }
+    if (ev == CW_VAD_ONSET) {
         /* the utterance begins, with the frames just before it */
-        l->speaking = 1;
         unsigned first = (l->pre_next + PREROLL - l->npre) % PREROLL;
         for (unsigned i = 0; i < l->npre; i++)
             if (append(l, l->preroll[(first + i) % PREROLL], CW_FRAME_SAMPLES) != 0)
@@ -217,15 +199,13 @@ static void listen_frame(void *owner, const int16_t *pcm, size_t n)
         /* from now on the utterance's length ends it; the timer only guards against a
          * caller whose audio stops coming */
         cw_call_timer_start(c, listen_timeout, (uint64_t)l->max_frames * CW_FRAME_MS + 1000);
-        return;
     }
     if (append(l, pcm, n) != 0) {
         utterance_done(c);
         return;
     }
     l->frames++;
-    l->quiet_run = speech ? 0 : l->quiet_run + 1;
-    if (l->quiet_run >= l->silence_frames || l->frames >= l->max_frames)
+    if (ev == CW_VAD_END || l->frames >= l->max_frames)
         utterance_done(c);
 }
 
@@ -236,7 +216,7 @@ static void listen_timeout(cw_call *c)
     struct cw_listen *l = c->listen;
     if (!l)
         return;
-    if (l->speaking && l->n) {
+    if (l->vad.speaking && l->n) {
         utterance_done(c);
         return;
     }
@@ -285,7 +265,7 @@ int cw_listen_start(cw_call *c, const cw_listen_args *a, char *err, size_t errle
     }
     snprintf(l->url, sizeof l->url, "%s", url);
     snprintf(l->purpose, sizeof l->purpose, "%s", purpose);
-    l->silence_frames = a->silence_ms / CW_FRAME_MS ? a->silence_ms / CW_FRAME_MS : 1;
+    cw_vad_init(&l->vad, a->silence_ms / CW_FRAME_MS);
     l->max_frames = a->max_ms / CW_FRAME_MS;
     c->listen = l;
     c->stream.listen_purpose = l->purpose;
