@@ -194,6 +194,12 @@ struct cw_call {
     uint8_t *evidence_wav;          /* it, until stored after the GIVEN is durable */
     size_t evidence_len;
     int64_t evidence_ms;
+    struct cw_spoken *spoken;       /* a spoken answer to the question (consent_speech.c) */
+    int consent_by_speech;          /* the answer was spoken: method SPEECH */
+    char consent_speech[128];       /* what the recognition heard */
+    double consent_confidence;      /* its confidence, -1 unknown */
+    int answer_timeout_pending;     /* the answer time ran out while a spoken answer was
+                                     * being recognised */
     cw_play_cb withdraw_flow_cb;    /* the flow's prompt that gave way to the withdrawal */
     int withdraw_confirming;        /* the confirmation plays */
     uint64_t withdraw_key_frame;    /* audio_frames_in when the withdraw key went down */

@@ -46,10 +46,18 @@ const char *cw_egress_verdict_name(cw_egress_verdict v);
 /* The call's consent as the gate sees it. */
 typedef struct cw_egress_consent {
     int given;                      /* durably committed (GIVEN returned from the ledger) */
+    int answering;                  /* the consent question is being answered now: the
+                                     * request carries that answer (purpose
+                                     * CW_PURPOSE_CONSENT_ANSWER) and nothing else */
     int withdrawn;
     const char *level;              /* the policy level's name */
     const char *consent_id;
 } cw_egress_consent;
+
+/* The one purpose caller data may leave for before a consent exists: the spoken
+ * answer to the consent question, to be recognised (G3 method SPEECH). The gate allows
+ * it only while that question is being answered; it is no purpose a level can name. */
+#define CW_PURPOSE_CONSENT_ANSWER "consent_answer"
 
 /* The parts of a URL the gate looks at. */
 typedef struct cw_egress_url {

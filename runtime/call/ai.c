@@ -15,6 +15,7 @@
  * before the flow gets nil and the reason. A withdrawal (G5) or the end of the call
  * cancels the request at once.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,16 +116,32 @@ static char *stream_text(const char *body, size_t len)
 
 /* The text of a transcription: {"text": ...} (OpenAI, whisper.cpp), or the body itself
  * when it is plain text; spaces trimmed. NULL if it has none. */
-static char *transcript_text(const cw_egress_response *r)
+char *cw_ai_transcript(const cw_egress_response *r, double *confidence)
 {
     const char *s = NULL;
     json_t *o = NULL;
+    if (confidence)
+        *confidence = -1;
     if (strncmp(r->content_type, "text/plain", 10) == 0) {
         s = r->body;
     } else {
         json_error_t e;
         o = json_loadb(r->body, r->len, 0, &e);
         s = o ? json_string_value(json_object_get(o, "text")) : NULL;
+        json_t *segs = o ? json_object_get(o, "segments") : NULL;
+        double sum = 0;
+        size_t n = 0;
+        for (size_t i = 0; json_is_array(segs) && i < json_array_size(segs); i++) {
+            json_t *lp = json_object_get(json_array_get(segs, i), "avg_logprob");
+            if (json_is_number(lp)) {
+                sum += json_number_value(lp);
+                n++;
+            }
+        }
+        if (confidence && n) {
+            double c = exp(sum / (double)n);
+            *confidence = c > 1 ? 1 : c < 0 ? 0 : c;
+        }
     }
     char *out = NULL;
     if (s) {
@@ -268,7 +285,7 @@ static void answered(void *ud, const cw_egress_response *r)
     int sse = c->ai_kind == CW_AI_CHAT &&
               (strncmp(r->content_type, "text/event-stream", 17) == 0 ||
                strncmp(r->body, "data:", 5) == 0);
-    char *text = c->ai_kind == CW_AI_TRANSCRIBE ? transcript_text(r)
+    char *text = c->ai_kind == CW_AI_TRANSCRIBE ? cw_ai_transcript(r, NULL)
                  : sse ? stream_text(r->body, r->len) : completion_text(r->body, r->len);
     if (!text) {
         cw_log(CW_LOG_WARN, "call", "call=%llu ai answer without text (HTTP %d, %zu bytes)",

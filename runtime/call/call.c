@@ -146,6 +146,7 @@ void cw_call_end(cw_call *c, const char *reason)
         cw_flow_ended(&c->flow, reason);
     cw_ai_cancel(c, "call ended");      /* after the flow ended: nothing is woken */
     cw_listen_cancel(c, "call ended");
+    cw_consent_speech_stop(c);
     free(c->speech_text);
     c->speech_text = NULL;
 }
@@ -642,8 +643,11 @@ static void on_inbound_frame(void *owner, const int16_t *pcm, size_t n)
     cw_call *c = owner;
     if (c->bridge)
         cw_bridge_caller_frame(c, pcm, n);
-    if (c->evidence_listening)
+    if (c->evidence_listening) {
         cw_evidence_frame(c, pcm, n);  /* the answer to the consent question, in memory */
+        if (c->consent == CW_CONSENT_ASKING && !c->age_asking && cw_consent_speech_possible(c))
+            cw_consent_speech_frame(c, pcm, n);   /* ... or spoken (G3 method SPEECH) */
+    }
 }
 
 static void on_key_down(void *owner, char digit)

@@ -55,6 +55,31 @@ int cw_consent_takes_digit(cw_call *c, char digit);
 /* An RFC 4733 key went down: the withdraw key shuts the gate at once (G5). */
 void cw_consent_key_down(cw_call *c, char digit);
 
+/* ---- G3 by speech (consent_speech.c) ---- */
+
+/* 1 if the call's consent question can be answered by speaking: the policy has speech
+ * words for the call's language and a speech recognition (ai.transcribe). */
+int cw_consent_speech_possible(const cw_call *c);
+/* One frame of the caller's audio while the answer is awaited. */
+void cw_consent_speech_frame(cw_call *c, const int16_t *pcm, size_t n);
+/* The answer came (or the question ended): stop hearing, wipe, cancel a recognition. */
+void cw_consent_speech_stop(cw_call *c);
+/* The recognised words of a spoken answer (consent.c): yes gives the first level the
+ * caller may be given, no refuses, anything else leaves the question standing. */
+void cw_consent_spoken(cw_call *c, const char *text, double confidence);
+/* A recognition ended without an answer: a pending answer timeout runs now. */
+void cw_consent_speech_unheard(cw_call *c);
+
+/* The multipart/form-data body of a transcription request (listen.c): model (may be
+ * NULL), response_format, the call's language, the WAV as "file". NULL if out of
+ * memory. */
+char *cw_listen_multipart(const cw_call *c, const char *model, const char *format,
+                          const uint8_t *wav, size_t wlen, const char *boundary,
+                          size_t *len);
+/* The text of a transcription answer ({"text"} or text/plain), trimmed; *confidence
+ * from verbose_json's segments (exp of their mean avg_logprob), else -1. NULL if none. */
+char *cw_ai_transcript(const cw_egress_response *r, double *confidence);
+
 /* ---- G3's evidence: the caller's answer (evidence.c) ---- */
 
 /* The question was heard: hold the caller's audio from now on, until the answer. */
@@ -91,7 +116,7 @@ int cw_ai_ask(cw_call *c, const cw_ask_args *a, char *err, size_t errlen);
  * gets nil and why. */
 void cw_ai_cancel(cw_call *c, const char *why);
 
-enum { CW_AI_CHAT = 0, CW_AI_TRANSCRIBE, CW_AI_SPEECH };
+enum { CW_AI_CHAT = 0, CW_AI_TRANSCRIBE, CW_AI_SPEECH, CW_AI_CONSENT };
 
 /* The bearer token of the call's tenant's AI endpoints (the config's ai_key), or NULL. */
 const char *cw_call_ai_key(const cw_call *c);

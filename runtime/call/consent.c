@@ -43,6 +43,7 @@ static void ask(cw_call *c);
 /* Stop what the question plays, without its end counting as the question's end. */
 static void hush(cw_call *c)
 {
+    cw_consent_speech_stop(c);         /* a spoken answer is no longer awaited */
     c->play_cb = NULL;
     c->consent_next = NULL;
     cw_tts_cancel(&c->tts_wait);
@@ -181,6 +182,87 @@ static void give(cw_call *c, const cw_policy_level *l, char key)
     }
 }
 
+/* ---- a spoken answer (its audio and recognition: consent_speech.c) ----------------- */
+
+static void answer_timeout(cw_call *c);
+static int grantable(const cw_call *c, size_t i, const cw_policy_level *l);
+
+/* text lower-cased (ASCII), punctuation as spaces, one space between words, a space
+ * at each end: " ja bitte " */
+static void normalise(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[n++] = ' ';
+    for (const char *p = in; *p && n + 2 < cap; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (unsigned char)(ch - 'A' + 'a');
+        int word = ch >= 0x80 || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                   ch == '\'';
+        if (!word) {
+            if (out[n - 1] != ' ')
+                out[n++] = ' ';
+            continue;
+        }
+        out[n++] = (char)ch;
+    }
+    if (out[n - 1] != ' ')
+        out[n++] = ' ';
+    out[n] = 0;
+}
+
+static int says(const char *norm, char *const *words, size_t nwords)
+{
+    for (size_t i = 0; i < nwords; i++) {
+        char w[160];
+        normalise(words[i], w, sizeof w);
+        if (strlen(w) > 2 && strstr(norm, w))
+            return 1;
+    }
+    return 0;
+}
+
+void cw_consent_spoken(cw_call *c, const char *text, double confidence)
+{
+    const cw_policy *p = cw_call_policy(c);
+    const cw_policy_lang *l = wording(c);
+    char norm[512];
+    normalise(text, norm, sizeof norm);
+    /* "nicht einverstanden" holds a yes word: a no word wins */
+    int no = says(norm, l->no, l->nno), yes = !no && says(norm, l->yes, l->nyes);
+    cw_log(CW_LOG_INFO, "call", "call=%llu spoken consent answer: %s (confidence %.2f)",
+           (unsigned long long)c->id, no ? "no" : yes ? "yes" : "not understood", confidence);
+    if (!no && !yes) {
+        cw_consent_speech_unheard(c);
+        return;
+    }
+    c->consent_by_speech = 1;
+    snprintf(c->consent_speech, sizeof c->consent_speech, "%s", text);
+    c->consent_confidence = confidence;
+    if (no) {
+        refuse(c, "speech");           /* the words go into the record, not the log */
+        return;
+    }
+    /* yes: the first level the caller may be given (the question's "say yes or press 1") */
+    for (size_t i = 0; i < p->nlevels; i++)
+        if (grantable(c, i, &p->levels[i])) {
+            give(c, &p->levels[i], 0);
+            return;
+        }
+    c->consent_by_speech = 0;
+    cw_log(CW_LOG_INFO, "call", "call=%llu spoken yes, but no level can be given",
+           (unsigned long long)c->id);
+    cw_consent_speech_unheard(c);
+}
+
+void cw_consent_speech_unheard(cw_call *c)
+{
+    if (c->answer_timeout_pending && c->consent == CW_CONSENT_ASKING) {
+        c->answer_timeout_pending = 0;
+        answer_timeout(c);
+    }
+}
+
 /* ---- asking --------------------------------------------------------------------- */
 
 static void after_timeout_wording(cw_call *c, int completed)
@@ -194,6 +276,10 @@ static void answer_timeout(cw_call *c)
 {
     if (c->consent != CW_CONSENT_ASKING)
         return;
+    if (c->ai_job && c->ai_kind == CW_AI_CONSENT) {
+        c->answer_timeout_pending = 1; /* a spoken answer is being recognised: wait */
+        return;
+    }
     const cw_policy *p = cw_call_policy(c);
     if (++c->consent_retries > p->retries) {
         refuse(c, "timeout");
@@ -378,6 +464,8 @@ int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t err
     c->consent_age = a->age;
     c->consent_simple = a->simple;
     c->consent_retries = 0;
+    c->consent_by_speech = 0;
+    c->answer_timeout_pending = 0;
     set_consent(c, CW_CONSENT_ASKING);
     choose_wording(c, wording(c));
     cw_log(CW_LOG_INFO, "call", "call=%llu consent asked variant=%s levels=0x%x age=%s",

@@ -80,8 +80,9 @@ void cw_listen_cancel(cw_call *c, const char *why)
 }
 
 /* multipart/form-data: model, response_format, language, and the WAV as "file". */
-static char *multipart(const cw_call *c, const char *model, const uint8_t *wav, size_t wlen,
-                       const char *boundary, size_t *len)
+char *cw_listen_multipart(const cw_call *c, const char *model, const char *format,
+                          const uint8_t *wav, size_t wlen, const char *boundary,
+                          size_t *len)
 {
     char head[1024];
     int hn = 0;
@@ -89,7 +90,7 @@ static char *multipart(const cw_call *c, const char *model, const uint8_t *wav, 
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "--%s\r\nContent-Disposition: "
                        "form-data; name=\"model\"\r\n\r\n%s\r\n", boundary, model);
     hn += snprintf(head + hn, sizeof head - (size_t)hn, "--%s\r\nContent-Disposition: "
-                   "form-data; name=\"response_format\"\r\n\r\njson\r\n", boundary);
+                   "form-data; name=\"response_format\"\r\n\r\n%s\r\n", boundary, format);
     if (c->lang[0])
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "--%s\r\nContent-Disposition: "
                        "form-data; name=\"language\"\r\n\r\n%.2s\r\n", boundary, c->lang);
@@ -124,7 +125,9 @@ static void utterance_done(cw_call *c)
     cw_random_hex(rnd, 8);
     snprintf(boundary, sizeof boundary, "callwarden-%s", rnd);
     size_t blen = 0;
-    char *body = wav ? multipart(c, p->ai_transcribe.model, wav, wlen, boundary, &blen) : NULL;
+    char *body = wav ? cw_listen_multipart(c, p->ai_transcribe.model, "json", wav, wlen,
+                                           boundary, &blen)
+                     : NULL;
     cw_log(CW_LOG_INFO, "call", "call=%llu listen heard %.1f s", (unsigned long long)c->id,
            (double)l->n / 8000.0);
     if (wav)

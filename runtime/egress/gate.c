@@ -108,6 +108,15 @@ cw_egress_verdict cw_egress_check(const cw_policy *p, const char *url, const cha
                  u.host, h->region);
         return CW_EGRESS_REGION;
     }
+    if (purpose && strcmp(purpose, CW_PURPOSE_CONSENT_ANSWER) == 0) {
+        /* the narrow exception to G2: the answer to the consent question itself, while
+         * it is being answered, so that "ja" can be heard (G3 method SPEECH) */
+        if (consent && consent->answering && !consent->withdrawn)
+            return CW_EGRESS_ALLOWED;
+        snprintf(why, whylen, "the consent answer leaves only while the consent question "
+                 "is being answered");
+        return CW_EGRESS_NO_CONSENT;
+    }
     if (!purpose || !purpose[0] || !cw_policy_purpose_description(p, purpose)) {
         snprintf(why, whylen, "the request names no known purpose (\"%.40s\")",
                  purpose ? purpose : "");

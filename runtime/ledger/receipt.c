@@ -159,7 +159,7 @@ char *cw_receipt_json(const cw_receipt *r, size_t *len, char *err, size_t errlen
         cw_json_str(&j, "kind", r->method);
         if (set(r->answer))
             cw_json_str(&j, "answer", r->answer);
-        if (strcmp(r->method, "SPEECH") == 0)
+        if (strcmp(r->method, "SPEECH") == 0 && r->confidence >= 0)
             cw_json_num(&j, "confidence", r->confidence);
         cw_json_end_object(&j);
     }

@@ -349,6 +349,14 @@ static void check_egress(const cw_trace *t, found *f)
         if (!e->caller_data)
             continue;
         const cw_trace_consent *c = consent_before(t, e->seq);
+        if (strcmp(e->purpose, "consent_answer") == 0) {
+            /* the spoken answer, to be recognised: only while the question stands */
+            if (!c || c->state != CW_TRACE_ASKED)
+                report(f, "G6", e->t, "the consent answer left at %.2f s while the consent "
+                       "was %s, not being asked", at(t, e->t),
+                       c ? state_name(c->state) : "not asked");
+            continue;
+        }
         if (!c || c->state != CW_TRACE_GIVEN)
             report(f, "G6", e->t, "caller data left for \"%s\" at %.2f s while the consent "
                    "was %s", e->purpose, at(t, e->t), c ? state_name(c->state) : "not asked");

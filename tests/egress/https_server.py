@@ -340,10 +340,22 @@ class Handler(BaseHTTPRequestHandler):
             return self.json_resp(400, error_body(400, "multipart/form-data with a 'file' part required", "invalid_request_error"))
         record["file_len"] = len(parts["file"][1])
         record["form"] = {k: v[1].decode("utf-8", "replace") for k, v in parts.items() if k != "file"}
-        text = self.server.state.args.transcript
+        args = self.server.state.args
+        text = args.transcript
+        # a WAV's duration (16-bit mono 8 kHz after a 44-byte header): a longer utterance
+        # can be told apart from a short one ("ja" against "nein danke")
+        seconds = max(0, len(parts["file"][1]) - 44) / 16000.0
+        if args.long_transcript is not None and seconds > args.long_seconds:
+            text = args.long_transcript
+        record["transcript"] = text
         fmt = record["form"].get("response_format", "json")
         if fmt == "text":
             return (200, "text/plain; charset=utf-8", text.encode("utf-8"))
+        if fmt == "verbose_json":
+            return self.json_resp(200, {"text": text, "language": record["form"].get("language", ""),
+                                        "duration": seconds,
+                                        "segments": [{"id": 0, "start": 0.0, "end": seconds,
+                                                      "text": text, "avg_logprob": -0.105}]})
         return self.json_resp(200, {"text": text})
 
     def speech(self, body):
@@ -489,6 +501,8 @@ def main():
     p.add_argument("--fail-first", type=int, default=0, help="answer the first N requests with 503")
     p.add_argument("--reply", default="Gern, ich habe Ihren Termin notiert.")
     p.add_argument("--transcript", default="ja")
+    p.add_argument("--long-transcript", help="what uploads longer than --long-seconds are heard as")
+    p.add_argument("--long-seconds", type=float, default=2.0)
     p.add_argument("--status-file", help="if it holds a status number, answer every request with it")
     args = p.parse_args()
 

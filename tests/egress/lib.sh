@@ -49,7 +49,9 @@ egress_servers() {
     egress_serve stuck 127.0.0.1 $cert --delay-ms 8000
     # shellcheck disable=SC2086
     egress_serve crm 127.0.0.1 $cert --status-file "$T/crm.status"
-    egress_wait good rogue tls11 down slow stuck crm
+    # shellcheck disable=SC2086
+    egress_serve asr 127.0.0.1 $cert --long-transcript "nein danke" --long-seconds 1.6
+    egress_wait good rogue tls11 down slow stuck crm asr
 }
 
 # egress_tenant SCENARIO_DIR: tenant "ai" in $T/scripts and $T/policies, the servers'
@@ -65,5 +67,11 @@ egress_tenant() {
             "${f%%:*}" >"${f#*:}"
     done
     cp "$1"/*.lua "$T/scripts/ai/scenarios/"
+    # the second tenant, whose callers answer the consent question by voice
+    mkdir -p "$T/scripts/spoken/scenarios" "$T/policies/spoken"
+    sed -e "s/@ASR@/$(cat "$T/asr.port")/g" "$EGRESS_DIR/tenant_spoken/policy.lua" \
+        >"$T/policies/spoken/policy.lua"
+    cp "$EGRESS_DIR/tenant_spoken/flow.lua" "$T/scripts/spoken/flow.lua"
+    cp "$EGRESS_DIR"/tenant_spoken/scenarios/*.lua "$T/scripts/spoken/scenarios/"
     printf 'egress_ca_file = %s\nai_key = ai test-key-4711\n' "$T/pki/ca.pem" >"$T/cw.conf"
 }

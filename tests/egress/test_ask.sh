@@ -25,9 +25,9 @@ fail() { echo "egress ask: FAIL: $*" >&2; exit 1; }
 egress_servers
 egress_tenant "$here/tenant/scenarios"
 
-n=$(ls "$T"/scripts/ai/scenarios/*.lua | wc -l)
+n=$(ls "$T"/scripts/ai/scenarios/*.lua "$T"/scripts/spoken/scenarios/*.lua | wc -l)
 if ! "$bin" test --log-level info --config "$T/cw.conf" --scripts "$T/scripts" --policies "$T/policies" \
-        --keep "$T/data" --tap ai >"$T/tap" 2>"$T/log"; then
+        --keep "$T/data" --tap ai spoken >"$T/tap" 2>"$T/log"; then
     cat "$T/tap" >&2
     tail -40 "$T/log" >&2
     fail "scenarios failed"
@@ -94,6 +94,17 @@ grep -q "ask evil url: nil host evil.example port 443 is not on the policy's egr
 for f in good rogue tls11 down slow stuck; do
     ! grep -q "4910014" "$T/$f.log" 2>/dev/null || fail "the caller's number reached server $f"
 done
+# spoken consent (tenant "spoken"): the yes and the no recognised, as SPEECH records with
+# the words and the recognition's confidence; the key answer sent nothing
+[ "$(grep -c '"path"' "$T/asr.log")" = 2 ] || fail "the speech recognition got $(grep -c '"path"' "$T/asr.log") answers, not 2"
+grep -q '"response_format": "verbose_json"' "$T/asr.log" || fail "no verbose_json asked for the answer"
+"$bin" audit show --tenant spoken --data "$T/data" >"$T/spoken.show" 2>&1 || fail "audit show failed"
+grep -q '"method":{"kind":"SPEECH","answer":"ja","confidence":0.9' "$T/spoken.show" ||
+    fail "no GIVEN by speech with its words and confidence: $(grep method "$T/spoken.show")"
+grep -q '"method":{"kind":"SPEECH","answer":"nein danke"' "$T/spoken.show" ||
+    fail "no REFUSED by speech"
+grep -q '"method":{"kind":"DTMF","answer":"1"}' "$T/spoken.show" || fail "the key answer is not DTMF"
+! grep -q "answer=ja\|answer=nein" "$T/log" || fail "a spoken answer's words are in the log"
 # the training export: the one transcript whose consent covers ai_improvement and stands
 "$bin" export training --tenant ai --data "$T/data" --out "$T/training.jsonl" >"$T/export.out" ||
     fail "export training failed: $(cat "$T/export.out")"

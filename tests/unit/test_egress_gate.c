@@ -197,6 +197,14 @@ static void test_gate(void)
     verdict(p, chat, "ai_improvement", &basic, CW_EGRESS_NOT_COVERED, "level basic");
     verdict(p, chat, "ai_improvement", &extended, CW_EGRESS_ALLOWED, NULL);
     verdict(NULL, chat, "call_handling", NULL, CW_EGRESS_HOST_NOT_ALLOWED, NULL);
+    /* the consent answer: only while the question is answered, never elsewhere */
+    cw_egress_consent answering = { .answering = 1 };
+    verdict(p, chat, CW_PURPOSE_CONSENT_ANSWER, &answering, CW_EGRESS_ALLOWED, NULL);
+    verdict(p, chat, CW_PURPOSE_CONSENT_ANSWER, &none, CW_EGRESS_NO_CONSENT, "answered");
+    verdict(p, chat, CW_PURPOSE_CONSENT_ANSWER, NULL, CW_EGRESS_NO_CONSENT, NULL);
+    verdict(p, "https://evil.example/v1", CW_PURPOSE_CONSENT_ANSWER, &answering,
+            CW_EGRESS_HOST_NOT_ALLOWED, NULL);
+    verdict(p, chat, "call_handling", &answering, CW_EGRESS_NO_CONSENT, NULL);
     cw_policy_free(p);
 }
 

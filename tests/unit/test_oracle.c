@@ -782,6 +782,23 @@ static void test_g6_injections(void)
     expect_one(&t, "G6", "g6 after withdrawal", NULL);
     cw_trace_free(&t);
 
+    /* the spoken consent answer while the question stands: fine; after it: G6 */
+    begin_call(&t);
+    disclose(&t);
+    add_consent(&t, 5210, CW_TRACE_ASKED);
+    add_heard(&t, 5220, "praxis/de/consent", QUESTION, 200);
+    e = add_egress(&t, 9000, "https", "ai.praxis.example", 443, "consent_answer");
+    end_egress(&t, e, 9300, 0);
+    add_consent(&t, 9620, CW_TRACE_REFUSED);
+    add_record(&t, "REFUSED", CONSENT_ID);
+    t.t_end = 11000;
+    snprintf(t.ended_by, sizeof t.ended_by, "callwarden");
+    expect_none(&t, "g6 consent answer while asked");
+    e = add_egress(&t, 10000, "https", "ai.praxis.example", 443, "consent_answer");
+    end_egress(&t, e, 10300, 0);
+    expect_one(&t, "G6", "g6 consent answer after the refusal", NULL);
+    cw_trace_free(&t);
+
     /* near miss: a host listed without a port, reached on any port */
     build_clean(&t);
     e = add_egress(&t, 11000, "https", "asr.praxis.example", 9443, "call_handling");
