@@ -19,6 +19,7 @@
 #include "callwarden/policy.h"
 #include "callwarden/sdp.h"
 #include "callwarden/tts.h"
+#include "callwarden/vad.h"
 
 typedef struct cw_runtime cw_runtime;
 typedef struct cw_call cw_call;
@@ -148,6 +149,10 @@ struct cw_call {
     size_t max_digits;
     char terminators[17];           /* keys that end a gather early */
     int gather_barge;               /* a key stops the gather's prompt */
+    int barge_wanted;               /* the flow's play/say asked for barge-in */
+    int play_barge;                 /* the flow's prompt playing may be interrupted */
+    int barged;                     /* ... and was: it returns false, "barge-in" */
+    cw_vad barge_vad;               /* the caller's voice while such a prompt plays */
     unsigned flow_gather_timeout;   /* ms, armed when the gather's prompt ended */
     int flow_started;
 

@@ -157,6 +157,8 @@ typedef struct cw_flow_run {
     size_t mem;                     /* the memory the flow holds (its share) */
     int running;                    /* inside a resume */
     int waiting;                    /* yielded in a call API method */
+    int barge;                      /* the play/say being started may be interrupted by
+                                     * the caller's voice or a key (barge-in) */
     int ended;                      /* the call ended */
     int woken_ended;                /* woken because the call ended: raise */
     int hangup_hook_due;

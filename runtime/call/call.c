@@ -599,6 +599,16 @@ void cw_call_gather(cw_call *c, size_t max, unsigned timeout_ms, cw_gather_cb cb
 
 /* ---- what the stream tells the call ---------------------------------------------- */
 
+/* The caller speaks or presses a key over a flow's prompt that allows it: the prompt
+ * stops, its play/say returns false, "barge-in" (the key stays for a gather). */
+static void barge_in(cw_call *c)
+{
+    c->barged = 1;
+    c->play_barge = 0;
+    cw_log(CW_LOG_INFO, "call", "call=%llu barge-in", (unsigned long long)c->id);
+    cw_stream_stop(&c->stream);
+}
+
 static void on_digit(void *owner, const cw_dtmf_digit *d, const char *method)
 {
     cw_call *c = owner;
@@ -620,6 +630,8 @@ static void on_digit(void *owner, const cw_dtmf_digit *d, const char *method)
         cw_flow_dtmf(&c->flow, d->digit);
     if (c->state != CW_CALL_ANSWERED)
         return;                        /* on_dtmf hung up */
+    if (c->play_barge && c->stream.playing)
+        barge_in(c);
     if (c->gather_cb && c->gather_barge && c->stream.playing) {
         c->gather_barge = 0;
         cw_stream_stop(&c->stream);    /* barge-in: the gather's prompt gives way */
@@ -641,6 +653,9 @@ static void on_inbound_frame(void *owner, const int16_t *pcm, size_t n)
     /* The live call only: a bridged human hears the caller. What keeps or processes the
      * caller's audio (the recorder, the AI bridge) takes it behind the gate instead. */
     cw_call *c = owner;
+    if (c->play_barge && c->stream.playing &&
+        cw_vad_frame(&c->barge_vad, pcm, n) == CW_VAD_ONSET)
+        barge_in(c);                   /* energy only: nothing of the voice is kept */
     if (c->bridge)
         cw_bridge_caller_frame(c, pcm, n);
     if (c->evidence_listening) {

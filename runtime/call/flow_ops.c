@@ -76,7 +76,9 @@ void cw_call_media_ready(cw_call *c)
 
 static void play_done(cw_call *c, int completed)
 {
-    cw_flow_wake_bool(&c->flow, completed, NULL);
+    int barged = c->barged;
+    c->barged = c->play_barge = 0;
+    cw_flow_wake_bool(&c->flow, completed, barged ? "barge-in" : NULL);
 }
 
 static int start_play(cw_call *c, cw_prompt *p, cw_play_cb cb, char *err, size_t errlen)
@@ -84,8 +86,15 @@ static int start_play(cw_call *c, cw_prompt *p, cw_play_cb cb, char *err, size_t
     if (ensure_answered(c, err, errlen) != 0)
         return -1;
     c->play_cb = NULL;                 /* a replaced prompt does not call its old callback */
+    c->play_barge = c->barged = 0;
     cw_stream_play(&c->stream, p);
     c->play_cb = cb;
+    if (cb == play_done && c->barge_wanted) {
+        /* the flow's own prompt only: the disclosure and the consent wording are the
+         * core's and play in full (G1) */
+        c->play_barge = 1;
+        cw_vad_init(&c->barge_vad, 1);
+    }
     return 0;
 }
 
@@ -96,6 +105,7 @@ static int op_play(void *call, const char *what, const char *lang, char *err,
     cw_prompt *p = find_prompt(c, what, lang, err, errlen);
     if (!p)
         return -1;
+    c->barge_wanted = c->flow.barge;
     return start_play(c, p, play_done, err, errlen);
 }
 
@@ -121,6 +131,7 @@ static int op_say(void *call, const char *text, const char *lang, char *err,
     cw_call *c = call_of(call);
     if (ensure_answered(c, err, errlen) != 0)
         return -1;
+    c->barge_wanted = c->flow.barge;
     int remote = cw_speech_say(c, text, lang, err, errlen);
     if (remote != 0)
         return remote > 0 ? 0 : -1;

@@ -146,11 +146,25 @@ static int l_answer(lua_State *L)
     return cw_api_wait(L, r);
 }
 
+/* [-0, +0, v] opts.barge (true: the caller may interrupt), if the table at idx says. */
+static int opt_barge(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE)
+        return 0;
+    int t = lua_getfield(L, idx, "barge");
+    if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+        luaL_error(L, "barge must be true or false");
+    int b = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return b;
+}
+
 static int l_play(lua_State *L)
 {
     cw_flow_run *r = cw_api_check_waitable(L, "play");
     const char *what = check_prompt(L, 2);
     const char *lang = opt_language(L, 3, r);
+    r->barge = opt_barge(L, 3);
     char err[512];
     if (r->ops->play(r->call, what, lang, err, sizeof err) != 0)
         op_failed(L, "play", err);
@@ -164,6 +178,7 @@ static int l_say(lua_State *L)
     const char *text = luaL_checklstring(L, 2, &len);
     luaL_argcheck(L, len > 0 && len <= 2000, 2, "text of 1 to 2000 bytes");
     const char *lang = opt_language(L, 3, r);
+    r->barge = opt_barge(L, 3);
     char err[512];
     if (r->ops->say(r->call, text, lang, err, sizeof err) != 0)
         op_failed(L, "say", err);

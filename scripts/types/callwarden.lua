@@ -8,6 +8,7 @@
 -- or signalling work is done; after the call ended each of them raises "call ended".
 
 ---@class CallPlayOptions
+---@field barge? boolean  the caller may cut it short by speaking or a key ("barge-in")
 ---@field language? string  language of the prompt ("de"); default call.language
 
 ---@class CallGatherOptions
@@ -43,11 +44,12 @@ function Call:answer() end
 ---@return boolean completed  false if it was cut short
 function Call:play(prompt, opts) end
 
----Speak text with the local text-to-speech (espeak-ng), rendered once and cached.
+---Speak text: through the policy's TTS endpoint (ai.speech) when the consent covers its
+---purpose, else with the local text-to-speech (espeak-ng); rendered once and cached.
 ---@param text string
 ---@param opts? CallPlayOptions
 ---@return boolean completed
----@return string? why  when it could not be spoken
+---@return string? why  "barge-in" when the caller cut it short, or why it could not be spoken
 function Call:say(text, opts) end
 
 ---Collect keys (RFC 4733 or SIP INFO); keys pressed before the call count.

@@ -94,6 +94,8 @@ grep -q "ask evil url: nil host evil.example port 443 is not on the policy's egr
 for f in good rogue tls11 down slow stuck; do
     ! grep -q "4910014" "$T/$f.log" 2>/dev/null || fail "the caller's number reached server $f"
 done
+# barge-in: both long answers were cut, by voice and by a key
+[ "$(grep -c "egress-test: barge false barge-in" "$T/log")" = 2 ] || fail "not both barge-ins"
 # spoken consent (tenant "spoken"): the yes and the no recognised, as SPEECH records with
 # the words and the recognition's confidence; the key answer sent nothing
 [ "$(grep -c '"path"' "$T/asr.log")" = 2 ] || fail "the speech recognition got $(grep -c '"path"' "$T/asr.log") answers, not 2"

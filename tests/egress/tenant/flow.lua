@@ -46,6 +46,16 @@ local listens = {
     ["+4910023"] = {},                        -- level 2: the transcript is kept
     ["+4910024"] = {},                        -- level 2, then withdrawn
 }
+-- barge-in: the caller may interrupt a long say by voice or a key
+if call.caller == "+4910025" or call.caller == "+4910026" then
+    call:consent{}
+    local ok, why = call:say("Unsere Öffnungszeiten sind Montag bis Freitag von acht bis "
+        .. "achtzehn Uhr und samstags von neun bis zwölf Uhr.", { barge = true })
+    call:log("egress-test: barge " .. tostring(ok) .. " " .. tostring(why))
+    call:say(ok and "Bis bald." or "Sie haben unterbrochen.")
+    call:hangup()
+    return
+end
 -- call:say through the TTS endpoint (level 2 covers its purpose) or the local TTS
 if call.caller == "+4910021" or call.caller == "+4910022" then
     local level = call:consent{}
