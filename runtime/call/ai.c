@@ -382,35 +382,47 @@ int cw_ai_ask(cw_call *c, const cw_ask_args *a, char *err, size_t errlen)
     return 0;
 }
 
-void cw_ai_send(cw_call *c, cw_egress_request *rq, int kind)
+void cw_ai_prepare(cw_call *c, cw_ai_ctx *x, cw_egress_request *rq)
 {
     const cw_policy *p = cw_call_policy(c);
-    cw_egress_consent consent = {
+    x->consent = (cw_egress_consent){
         .given = c->consent == CW_CONSENT_GIVEN,
         .withdrawn = c->consent == CW_CONSENT_WITHDRAWN,
         .level = c->consent_level[0] ? c->consent_level : NULL,
         .consent_id = c->consent_id,
     };
-    char auth[300];
-    const char *headers[1];
     size_t nh = 0;
     const char *key = cw_call_ai_key(c);
     if (key) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-        headers[nh++] = auth;
+        snprintf(x->auth, sizeof x->auth, "Authorization: Bearer %s", key);
+        x->headers[nh++] = x->auth;
     }
-    char call_hash[65];
-    cw_sha256_hex_of(c->call_id, strlen(c->call_id), call_hash);
-    call_hash[32] = 0;                 /* as records.c names the call */
+    cw_sha256_hex_of(c->call_id, strlen(c->call_id), x->call_hash);
+    x->call_hash[32] = 0;              /* as records.c names the call */
     rq->policy = p;
     rq->tenant = c->tenant;
     rq->call = c->id;
-    rq->call_hash = call_hash;
-    rq->consent = &consent;
-    rq->headers = headers;
+    rq->call_hash = x->call_hash;
+    rq->consent = &x->consent;
+    rq->headers = x->headers;
     rq->nheaders = nh;
     rq->timeout_ms = p ? p->ai_timeout_ms : 0;
     rq->retries = p ? p->ai_retries : 0;
+}
+
+void cw_ai_sent(cw_call *c, const cw_egress_request *rq)
+{
+    snprintf(c->ai_why, sizeof c->ai_why, "cancelled");
+    const cw_sim_hooks *sim = c->rt->sim;
+    if (sim && sim->egress)
+        sim->egress(sim->ud, c, rq->url, rq->purpose, 1);
+}
+
+void cw_ai_send(cw_call *c, cw_egress_request *rq, int kind)
+{
+    const cw_policy *p = cw_call_policy(c);
+    cw_ai_ctx x;
+    cw_ai_prepare(c, &x, rq);
     char why[512];
     c->ai_kind = kind;
     c->ai_job = p ? cw_egress_send(c->rt->egress, rq, answered, c, why, sizeof why) : NULL;
@@ -418,10 +430,7 @@ void cw_ai_send(cw_call *c, cw_egress_request *rq, int kind)
         cw_flow_wake_result(&c->flow, NULL, p ? why : "the tenant has no policy");
         return;
     }
-    snprintf(c->ai_why, sizeof c->ai_why, "cancelled");
-    const cw_sim_hooks *sim = c->rt->sim;
-    if (sim && sim->egress)
-        sim->egress(sim->ud, c, rq->url, rq->purpose, 1);
+    cw_ai_sent(c, rq);
     cw_call_timer_start(c, silence, p->ai_silence_ms);
 }
 

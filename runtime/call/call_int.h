@@ -132,6 +132,22 @@ void cw_call_said(void *ud, const char *path, const char *why);
  * over (the flow wakes when it was played), 0 for the local TTS, -1 with err. */
 int cw_speech_say(cw_call *c, const char *text, const char *lang, char *err, size_t errlen);
 
+/* What every AI request of a call carries, alive while it is sent: the call's consent
+ * as the gate sees it, the bearer key's header, the call's hash for records. */
+typedef struct cw_ai_ctx {
+    cw_egress_consent consent;
+    char auth[300];
+    const char *headers[1];
+    char call_hash[65];
+} cw_ai_ctx;
+
+/* Fill rq's policy, tenant, call, consent, headers, timeout and retries from c (x holds
+ * what they point to). */
+void cw_ai_prepare(cw_call *c, cw_ai_ctx *x, cw_egress_request *rq);
+/* rq left (its job is c->ai_job): the scenario runner is told; a cancellation's reason
+ * is "cancelled" until one is given. */
+void cw_ai_sent(cw_call *c, const cw_egress_request *rq);
+
 /* Send rq (url, purpose, body and content type filled by the caller; the call's
  * consent, tenant, key, timeouts filled here) through the gate for the flow, which
  * wakes with the answer's text (kind: how to read it) or nil and why. */

@@ -100,25 +100,15 @@ static void answer_done(cw_call *c)
     free(wav);
     if (!body)
         return;
-    char ct[96], auth[300], call_hash[65], why[512];
+    char ct[96], why[512];
     snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
-    const char *headers[1];
-    size_t nh = 0;
-    const char *key = cw_call_ai_key(c);
-    if (key) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-        headers[nh++] = auth;
-    }
-    cw_sha256_hex_of(c->call_id, strlen(c->call_id), call_hash);
-    call_hash[32] = 0;
-    cw_egress_consent consent = { .answering = 1 };
     cw_egress_request rq = {
-        .policy = p, .tenant = c->tenant, .call = c->id, .call_hash = call_hash,
         .url = p->ai_transcribe.url, .purpose = CW_PURPOSE_CONSENT_ANSWER,
-        .consent = &consent, .content_type = ct, .body = body, .body_len = blen,
-        .headers = headers, .nheaders = nh, .timeout_ms = p->ai_timeout_ms,
-        .retries = p->ai_retries,
+        .content_type = ct, .body = body, .body_len = blen,
     };
+    cw_ai_ctx x;
+    cw_ai_prepare(c, &x, &rq);
+    x.consent = (cw_egress_consent){ .answering = 1 };   /* the answer, nothing else */
     c->ai_kind = CW_AI_CONSENT;
     c->ai_job = cw_egress_send(c->rt->egress, &rq, heard, c, why, sizeof why);
     cw_wipe(body, blen);
@@ -130,9 +120,7 @@ static void answer_done(cw_call *c)
     }
     cw_log(CW_LOG_INFO, "call", "call=%llu spoken consent answer to be recognised (%.1f s)",
            (unsigned long long)c->id, (double)(wlen > 44 ? (wlen - 44) / 2 : 0) / 8000.0);
-    const cw_sim_hooks *sim = c->rt->sim;
-    if (sim && sim->egress)
-        sim->egress(sim->ud, c, rq.url, rq.purpose, 1);
+    cw_ai_sent(c, &rq);
 }
 
 void cw_consent_speech_frame(cw_call *c, const int16_t *pcm, size_t n)

@@ -148,34 +148,18 @@ int cw_speech_say(cw_call *c, const char *text, const char *lang, char *err, siz
         snprintf(err, errlen, "the text is not valid UTF-8");
         return -1;
     }
-    cw_egress_consent consent = {
-        .given = 1, .level = c->consent_level, .consent_id = c->consent_id,
-    };
-    char auth[300], call_hash[65], why[512];
-    const char *headers[1];
-    size_t nh = 0;
-    const char *key = cw_call_ai_key(c);
-    if (key) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-        headers[nh++] = auth;
-    }
-    cw_sha256_hex_of(c->call_id, strlen(c->call_id), call_hash);
-    call_hash[32] = 0;
     cw_egress_request rq = {
-        .policy = p, .tenant = c->tenant, .call = c->id, .call_hash = call_hash,
-        .url = p->ai_speech.url, .purpose = p->ai_speech.purpose, .consent = &consent,
+        .url = p->ai_speech.url, .purpose = p->ai_speech.purpose,
         .content_type = "application/json", .body = body, .body_len = strlen(body),
-        .headers = headers, .nheaders = nh, .timeout_ms = p->ai_timeout_ms,
-        .retries = p->ai_retries,
     };
+    cw_ai_ctx x;
+    cw_ai_prepare(c, &x, &rq);
+    char why[512];
     c->ai_kind = CW_AI_SPEECH;
     c->ai_job = cw_egress_send(c->rt->egress, &rq, fetched, c, why, sizeof why);
     free(body);
     if (!c->ai_job)
         return 0;                      /* refused (audited): the local TTS says it */
-    snprintf(c->ai_why, sizeof c->ai_why, "cancelled");
-    const cw_sim_hooks *sim = c->rt->sim;
-    if (sim && sim->egress)
-        sim->egress(sim->ud, c, rq.url, rq.purpose, 1);
+    cw_ai_sent(c, &rq);
     return 1;
 }

@@ -663,12 +663,33 @@ static size_t numeric_date(const char *s, size_t i, int this_year, int *year)
     return p;
 }
 
+/* The end of a written date after its day d and month m at s[p]: an optional comma,
+ * one or two spaces, a four-digit year, and nothing that continues the number. Returns
+ * the end, 0 if none (or the date is impossible). */
+static size_t year_tail(const char *s, size_t p, int d, int m, int *year)
+{
+    int y;
+    if (s[p] == ',')
+        p++;
+    size_t k = spaces(s, p);
+    if (k == 0 || k > 2)
+        return 0;
+    p += k;
+    if (digits_at(s, p, 4, &y) != 4)
+        return 0;
+    p += 4;
+    if (!valid_date(d, m, y) || !number_end_ok(s, p))
+        return 0;
+    *year = y;
+    return p;
+}
+
 /* A written date with the day first at s[i]: "12. März 1985", "12 Maerz 1985",
  * "3. Januar 1990", "12 March 1985", "12th of March, 1985". Four-digit years only: "am 3.
  * Mai 12 Uhr" is no date. Returns the end, 0 if none. */
 static size_t day_month_date(const char *s, size_t i, int *year)
 {
-    int d, m, y;
+    int d, m;
     size_t p = i, n, k;
     if (!(n = digits_at(s, p, 2, &d)))
         return 0;
@@ -693,26 +714,14 @@ static size_t day_month_date(const char *s, size_t i, int *year)
     }
     if (!(m = month_at(s, p, &p)))
         return 0;
-    if (s[p] == ',')
-        p++;
-    k = spaces(s, p);
-    if (k == 0 || k > 2)
-        return 0;
-    p += k;
-    if (digits_at(s, p, 4, &y) != 4)
-        return 0;
-    p += 4;
-    if (!valid_date(d, m, y) || !number_end_ok(s, p))
-        return 0;
-    *year = y;
-    return p;
+    return year_tail(s, p, d, m, year);
 }
 
 /* A written date with the month first at s[i]: "March 12, 1985", "March 12th 1985".
  * Returns the end, 0 if none. */
 static size_t month_day_date(const char *s, size_t i, int *year)
 {
-    int d, m, y;
+    int d, m;
     size_t p, n, k;
     if (!(m = month_at(s, i, &p)))
         return 0;
@@ -724,19 +733,7 @@ static size_t month_day_date(const char *s, size_t i, int *year)
         return 0;
     p += n;
     p += ordinal_at(s, p);
-    if (s[p] == ',')
-        p++;
-    k = spaces(s, p);
-    if (k == 0 || k > 2)
-        return 0;
-    p += k;
-    if (digits_at(s, p, 4, &y) != 4)
-        return 0;
-    p += 4;
-    if (!valid_date(d, m, y) || !number_end_ok(s, p))
-        return 0;
-    *year = y;
-    return p;
+    return year_tail(s, p, d, m, year);
 }
 
 /* Whether one of the words before a date (up to BIRTH_WORDS of them, not across the end
