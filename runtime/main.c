@@ -78,6 +78,7 @@ static void usage(FILE *out)
         "  --ai-key \"TENANT KEY\"    the bearer token of TENANT's AI endpoints (repeatable)\n"
         "  --webhook-secret \"TENANT SECRET\"  the key of TENANT's webhook signatures\n"
         "  --outbox-poll-ms MS      how often the webhook outbox looks for work; default 1000\n"
+        "  --tts-cache-hours N      call:say renders are deleted after N hours (G7); default 24\n"
         "\n"
         "SIGTERM or SIGINT drains: new INVITEs get 503, calls end by themselves or get a\n"
         "BYE after the drain timeout, then the process exits 0. A second signal hangs up at once.\n"
@@ -175,6 +176,7 @@ static int cmd_run(int argc, char **argv)
         { "ai-key", required_argument, NULL, 'A' },
         { "webhook-secret", required_argument, NULL, 'X' },
         { "outbox-poll-ms", required_argument, NULL, 'O' },
+        { "tts-cache-hours", required_argument, NULL, 'Y' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };

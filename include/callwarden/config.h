@@ -72,6 +72,7 @@ typedef struct cw_config {
     cw_tenant_secret webhook_secrets[CW_MAX_SECRETS];
     size_t nwebhook_secrets;
     unsigned outbox_poll_ms;         /* the webhook outbox looks for work this often */
+    unsigned tts_cache_hours;        /* call:say renders are deleted after this (G7) */
     unsigned serve_without_policy;   /* 1: a tenant without a policy is served without
                                       * disclosure and with the consent gate shut for good
                                       * (SIP and media testing); 0: its calls get 503 */

@@ -30,6 +30,12 @@ typedef struct cw_tts {
     /* told the file each requested text renders to (the scenario runner's), or NULL */
     void (*named)(void *ud, const char *voice, const char *text, const char *path);
     void *named_ud;
+    /* G7: renders older than max_age_ms are deleted (cw_tts_sweep_start) */
+    uv_timer_t sweep_timer;
+    uv_work_t sweep_work;
+    int sweep_on, sweeping;
+    int64_t max_age_ms;
+    unsigned swept;                 /* files the last sweep removed */
 } cw_tts;
 
 /* Set up the cache in data_dir/tts (created 0700). Returns 0, or -1 with err. */
@@ -55,6 +61,16 @@ int cw_tts_convert(cw_tts *t, const char *voice, const char *text, const char *p
 
 /* Forget a request: its callback will not run. */
 void cw_tts_cancel(cw_tts_wait *w);
+
+/* G7 for what call:say rendered (a flow's text may carry what the caller said): every
+ * file in dir (renders, their .txt, fetched audio) last written more than max_age_ms
+ * before now_ms is deleted. Runs anywhere (a worker thread); *removed (may be NULL)
+ * counts them. 0, or -1 if dir cannot be read. */
+int cw_tts_sweep_now(const char *dir, int64_t max_age_ms, int64_t now_ms, unsigned *removed);
+
+/* Sweep the cache on a worker thread every hour (and max_age_ms / 4 if sooner); hours 0
+ * keeps renders for good. */
+void cw_tts_sweep_start(cw_tts *t, unsigned hours);
 
 /* Drop queued renders and kill running ones (at shutdown). */
 void cw_tts_close(cw_tts *t);

@@ -30,6 +30,7 @@ void cw_config_defaults(cw_config *c)
     c->reload_debounce_ms = 200;
     c->retention_sweep_ms = 60000;
     c->outbox_poll_ms = 1000;
+    c->tts_cache_hours = 24;
 }
 
 /* "NUMBER TENANT" */
@@ -271,6 +272,7 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
         { "reload_debounce_ms", &c->reload_debounce_ms, 60000, 0 },
         { "retention_sweep_s", &c->retention_sweep_ms, 86400, 1 },
         { "outbox_poll_ms", &c->outbox_poll_ms, 3600000, 0 },
+        { "tts_cache_hours", &c->tts_cache_hours, 8760, 0 },
         { "lua_memory_mb", &c->lua_memory_mb, 65536, 0 },
         { "lua_call_memory_kb", &c->lua_call_memory_kb, 4194304, 0 },
         { "lua_budget", &c->lua_budget, 4000000000ul, 0 },

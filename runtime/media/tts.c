@@ -7,11 +7,13 @@
  * once, the others queue. A waiter belongs to its caller (a call) and can be cancelled
  * when the call ends; its callback runs exactly once otherwise.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "callwarden/crypto.h"
@@ -253,8 +255,85 @@ void cw_tts_cancel(cw_tts_wait *w)
     w->job = NULL;                     /* the render goes on: the next caller wants it */
 }
 
+int cw_tts_sweep_now(const char *dir, int64_t max_age_ms, int64_t now_ms, unsigned *removed)
+{
+    if (removed)
+        *removed = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        int ours = (n > 4 && (strcmp(e->d_name + n - 4, ".wav") == 0 ||
+                              strcmp(e->d_name + n - 4, ".txt") == 0 ||
+                              strcmp(e->d_name + n - 4, ".src") == 0 ||
+                              strcmp(e->d_name + n - 4, ".raw") == 0));
+        if (!ours)
+            continue;
+        char path[CW_TTS_PATH_LEN + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        int64_t mtime_ms = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+        if (now_ms - mtime_ms > max_age_ms && unlink(path) == 0 && removed)
+            (*removed)++;
+    }
+    closedir(d);
+    return 0;
+}
+
+static void sweep_work(uv_work_t *w)
+{
+    cw_tts *t = w->data;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    cw_tts_sweep_now(t->dir, t->max_age_ms,
+                     (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, &t->swept);
+}
+
+static void sweep_done(uv_work_t *w, int status)
+{
+    (void)status;
+    cw_tts *t = w->data;
+    t->sweeping = 0;
+    if (t->swept)
+        cw_log(CW_LOG_INFO, "tts", "retention: %u rendered files older than %lld h deleted",
+               t->swept, (long long)(t->max_age_ms / 3600000));
+}
+
+static void on_sweep_timer(uv_timer_t *tm)
+{
+    cw_tts *t = tm->data;
+    if (t->sweeping)
+        return;
+    t->sweeping = 1;
+    t->sweep_work.data = t;
+    if (uv_queue_work(t->loop, &t->sweep_work, sweep_work, sweep_done) != 0)
+        t->sweeping = 0;
+}
+
+void cw_tts_sweep_start(cw_tts *t, unsigned hours)
+{
+    if (!hours || t->sweep_on)
+        return;
+    t->max_age_ms = (int64_t)hours * 3600000;
+    uint64_t every = (uint64_t)t->max_age_ms / 4 < 3600000 ? (uint64_t)t->max_age_ms / 4
+                                                           : 3600000;
+    uv_timer_init(t->loop, &t->sweep_timer);
+    t->sweep_timer.data = t;
+    uv_timer_start(&t->sweep_timer, on_sweep_timer, 0, every);
+    t->sweep_on = 1;
+}
+
 void cw_tts_close(cw_tts *t)
 {
+    if (t->sweep_on) {
+        t->sweep_on = 0;
+        uv_timer_stop(&t->sweep_timer);
+        uv_close((uv_handle_t *)&t->sweep_timer, NULL);
+    }
     /* at shutdown: queued jobs are dropped, running ones are killed; each waiter was
      * cancelled with its call */
     cw_tts_job *j = t->jobs;

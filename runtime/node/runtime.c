@@ -206,6 +206,8 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     uv_signal_start(&rt->sigterm, on_signal, SIGTERM);
     uv_signal_start(&rt->sigint, on_signal, SIGINT);
 
+    /* G7 for the renders of call:say (a live runtime's cache outlives its calls) */
+    cw_tts_sweep_start(&rt->tts, cfg->tts_cache_hours);
     /* webhooks from a live runtime only: scenario runs post nothing */
     if (cw_outbox_start(rt, &rt->outbox, err, errlen) != 0) {
         close_egress(rt);
