@@ -37,6 +37,9 @@ void cw_sha256_hex_of(const void *data, size_t len, char hex[CW_SHA256_HEX_LEN])
 /* Fill out with n random bytes from a CTR-DRBG seeded by the OS entropy; 0 or -1. Thread-safe. */
 int cw_random(void *out, size_t n);
 
+/* n bytes as 2n lower-case hex digits and a NUL in out (2n + 1 bytes). */
+void cw_hex(const uint8_t *b, size_t n, char *out);
+
 /* n random bytes as 2n lower-case hex digits and a NUL in out (n at most 64); 0 or -1. */
 int cw_random_hex(char *out, size_t n);
 

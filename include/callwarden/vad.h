@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "callwarden/media.h"
+
 #define CW_VAD_MIN_LEVEL 320            /* mean |sample|, about -40 dBFS */
 
 typedef struct cw_vad {
@@ -19,6 +21,21 @@ typedef struct cw_vad {
 } cw_vad;
 
 enum { CW_VAD_QUIET = 0, CW_VAD_ONSET, CW_VAD_SPEECH, CW_VAD_END };
+
+#define CW_PREROLL_FRAMES 10           /* 200 ms before an onset belong to the utterance */
+
+/* The last frames before an utterance began: its first syllable starts quietly. */
+typedef struct cw_preroll {
+    int16_t f[CW_PREROLL_FRAMES][CW_FRAME_SAMPLES];
+    unsigned n, next;
+} cw_preroll;
+
+/* Keep one frame (n samples at most a frame; the rest is silence), the oldest going. */
+void cw_preroll_push(cw_preroll *p, const int16_t *pcm, size_t n);
+
+/* The kept frames, oldest first, into out (room for CW_PREROLL_FRAMES frames); returns
+ * the samples written. p is wiped and empty after. */
+size_t cw_preroll_take(cw_preroll *p, int16_t *out);
 
 /* Start (again) with end_frames quiet frames ending an utterance (at least 1). */
 void cw_vad_init(cw_vad *v, unsigned end_frames);

@@ -89,8 +89,7 @@ static void pseudonym(const training *t, const char *subject_ref, char out[33])
 {
     uint8_t mac[32];
     cw_hmac_sha256(t->key, sizeof t->key, subject_ref, strlen(subject_ref), mac);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    cw_hex(mac, 16, out);                  /* 128 bits of it are plenty for a pseudonym */
 }
 
 static int export_one(void *ud, const cw_vault_meta *m)

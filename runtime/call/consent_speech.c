@@ -23,14 +23,12 @@
 
 #define ANSWER_MAX_FRAMES 200          /* 4 s: "ja", "nein danke", not a speech */
 #define ANSWER_END_FRAMES 30           /* 600 ms of silence end the answer */
-#define PREROLL 10
 
 struct cw_spoken {
     cw_vad vad;
     int16_t pcm[ANSWER_MAX_FRAMES * CW_FRAME_SAMPLES];
     size_t n;
-    int16_t preroll[PREROLL][CW_FRAME_SAMPLES];
-    unsigned npre, pre_next;
+    cw_preroll pre;
 };
 
 int cw_consent_speech_possible(const cw_call *c)
@@ -87,7 +85,7 @@ static void answer_done(cw_call *c)
     size_t wlen = 0;
     uint8_t *wav = cw_wav_encode(s->pcm, s->n, &wlen);
     cw_vad_init(&s->vad, ANSWER_END_FRAMES);
-    s->n = s->npre = s->pre_next = 0;       /* ready for another answer */
+    s->n = 0;                               /* ready for another answer */
     char rnd[17], boundary[48];
     cw_random_hex(rnd, 8);
     snprintf(boundary, sizeof boundary, "callwarden-%s", rnd);
@@ -136,20 +134,11 @@ void cw_consent_speech_frame(cw_call *c, const int16_t *pcm, size_t n)
     struct cw_spoken *s = c->spoken;
     int ev = cw_vad_frame(&s->vad, pcm, n);
     if (ev == CW_VAD_QUIET) {
-        memcpy(s->preroll[s->pre_next], pcm, n * sizeof *pcm);
-        s->pre_next = (s->pre_next + 1) % PREROLL;
-        if (s->npre < PREROLL)
-            s->npre++;
+        cw_preroll_push(&s->pre, pcm, n);
         return;
     }
-    if (ev == CW_VAD_ONSET) {
-        unsigned first = (s->pre_next + PREROLL - s->npre) % PREROLL;
-        for (unsigned i = 0; i < s->npre; i++) {
-            memcpy(s->pcm + s->n, s->preroll[(first + i) % PREROLL],
-                   CW_FRAME_SAMPLES * sizeof *pcm);
-            s->n += CW_FRAME_SAMPLES;
-        }
-    }
+    if (ev == CW_VAD_ONSET)
+        s->n = cw_preroll_take(&s->pre, s->pcm);      /* the answer's first syllable */
     memcpy(s->pcm + s->n, pcm, n * sizeof *pcm);
     s->n += n;
     if (ev == CW_VAD_END || s->n + CW_FRAME_SAMPLES > ANSWER_MAX_FRAMES * CW_FRAME_SAMPLES)

@@ -23,13 +23,11 @@
 #include "callwarden/wav.h"
 #include "call_int.h"
 
-#define PREROLL 10                     /* frames kept from before the onset: 200 ms */
 
 struct cw_listen {
     int16_t *pcm;                      /* the utterance */
     size_t n, cap;                     /* samples */
-    int16_t preroll[PREROLL][CW_FRAME_SAMPLES];
-    unsigned npre, pre_next;
+    cw_preroll pre;
     cw_vad vad;
     unsigned max_frames, frames;
     char purpose[CW_POLICY_NAME_LEN];
@@ -183,22 +181,20 @@ static void listen_frame(void *owner, const int16_t *pcm, size_t n)
         return;
     int ev = cw_vad_frame(&l->vad, pcm, n);
     if (ev == CW_VAD_QUIET) {
-        memcpy(l->preroll[l->pre_next], pcm, n * sizeof *pcm);
-        if (n < CW_FRAME_SAMPLES)
-            memset(l->preroll[l->pre_next] + n, 0, (CW_FRAME_SAMPLES - n) * sizeof *pcm);
-        l->pre_next = (l->pre_next + 1) % PREROLL;
-        if (l->npre < PREROLL)
-            l->npre++;
+        cw_preroll_push(&l->pre, pcm, n);
         return;
     }
     if (ev == CW_VAD_ONSET) {
         /* the utterance begins, with the frames just before it */
-        unsigned first = (l->pre_next + PREROLL - l->npre) % PREROLL;
-        for (unsigned i = 0; i < l->npre; i++)
-            if (append(l, l->preroll[(first + i) % PREROLL], CW_FRAME_SAMPLES) != 0)
-                break;
-        cw_wipe(l->preroll, sizeof l->preroll);
-        l->frames = l->npre;
+        int16_t pre[CW_PREROLL_FRAMES * CW_FRAME_SAMPLES];
+        size_t np = cw_preroll_take(&l->pre, pre);
+        int failed = np && append(l, pre, np) != 0;
+        cw_wipe(pre, sizeof pre);
+        if (failed) {
+            utterance_done(c);
+            return;
+        }
+        l->frames = (unsigned)(np / CW_FRAME_SAMPLES);
         /* from now on the utterance's length ends it; the timer only guards against a
          * caller whose audio stops coming */
         cw_call_timer_start(c, listen_timeout, (uint64_t)l->max_frames * CW_FRAME_MS + 1000);

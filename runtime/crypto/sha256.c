@@ -20,8 +20,17 @@ void cw_sha256_hex(cw_sha256 *h, char hex[CW_SHA256_HEX_LEN])
     unsigned char d[CW_SHA256_LEN];
     mbedtls_sha256_finish_ret(&h->ctx, d);
     mbedtls_sha256_free(&h->ctx);
-    for (int i = 0; i < CW_SHA256_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    cw_hex(d, CW_SHA256_LEN, hex);
+}
+
+void cw_hex(const uint8_t *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = 0;
 }
 
 void cw_sha256_hex_of(const void *data, size_t len, char hex[CW_SHA256_HEX_LEN])

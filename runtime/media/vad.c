@@ -1,6 +1,9 @@
 /* vad.c  Voice activity by energy against a running floor (vad.h). Simple on purpose:
  * a telephone line's caller, one voice, 8 kHz; what matters is where an utterance
  * begins and ends, not what it says. */
+#include <string.h>
+
+#include "callwarden/crypto.h"
 #include "callwarden/vad.h"
 
 #define ONSET_FRAMES 2
@@ -38,4 +41,26 @@ int cw_vad_frame(cw_vad *v, const int16_t *pcm, size_t n)
         return CW_VAD_END;
     }
     return CW_VAD_SPEECH;
+}
+
+void cw_preroll_push(cw_preroll *p, const int16_t *pcm, size_t n)
+{
+    if (n > CW_FRAME_SAMPLES)
+        n = CW_FRAME_SAMPLES;
+    memcpy(p->f[p->next], pcm, n * sizeof *pcm);
+    memset(p->f[p->next] + n, 0, (CW_FRAME_SAMPLES - n) * sizeof *pcm);
+    p->next = (p->next + 1) % CW_PREROLL_FRAMES;
+    if (p->n < CW_PREROLL_FRAMES)
+        p->n++;
+}
+
+size_t cw_preroll_take(cw_preroll *p, int16_t *out)
+{
+    unsigned first = (p->next + CW_PREROLL_FRAMES - p->n) % CW_PREROLL_FRAMES;
+    for (unsigned i = 0; i < p->n; i++)
+        memcpy(out + (size_t)i * CW_FRAME_SAMPLES, p->f[(first + i) % CW_PREROLL_FRAMES],
+               sizeof p->f[0]);
+    size_t samples = (size_t)p->n * CW_FRAME_SAMPLES;
+    cw_wipe(p, sizeof *p);                 /* the caller's voice: no copy left behind */
+    return samples;
 }

@@ -280,8 +280,7 @@ static void post(cw_outbox *ob, ob_tenant *t, ob_delivery *d)
     cw_hmac_sha256(secret, strlen(secret), msg, (size_t)hl + d->len, mac);
     free(msg);
     char sig[128], idem[80], ev[64], hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    cw_hex(mac, sizeof mac, hex);
     snprintf(sig, sizeof sig, "X-Callwarden-Signature: t=%lld,v1=%s", ts, hex);
     snprintf(idem, sizeof idem, "Idempotency-Key: %s", d->key);
     snprintf(ev, sizeof ev, "X-Callwarden-Event: %s", d->event);
