@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,11 +148,40 @@ static int bind_udp(const char *host, unsigned port, unsigned *bound)
             close(fd);
         return -1;
     }
+    /* The kernel stamps each datagram's arrival: a test that counts packets after a
+     * moment must not count one that arrived before it but was read late (this
+     * process descheduled on a loaded machine). */
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on);
     socklen_t len = sizeof ss;
     getsockname(fd, (struct sockaddr *)&ss, &len);
     *bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                             : ((struct sockaddr_in *)&ss)->sin_port);
     return fd;
+}
+
+/* One datagram and the wall-clock time (us) the kernel received it (SO_TIMESTAMP);
+ * the time of reading if the kernel gave none. */
+static ssize_t recv_stamped(int fd, uint8_t *buf, size_t cap,
+                            struct sockaddr_storage *from, int64_t *arrived)
+{
+    struct iovec iov = { .iov_base = buf, .iov_len = cap };
+    union { char b[CMSG_SPACE(sizeof(struct timeval))]; struct cmsghdr align; } ctl;
+    struct msghdr m = { .msg_name = from, .msg_namelen = sizeof *from,
+                        .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+    ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+    if (n < 0)
+        return n;
+    *arrived = wall_us();
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP) {
+            struct timeval tv;
+            memcpy(&tv, CMSG_DATA(c), sizeof tv);
+            *arrived = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+        }
+    }
+    return n;
 }
 
 /* ---- pcap ---------------------------------------------------------------------------- */
@@ -438,7 +469,7 @@ static void talkspurt_ended(peer *p, int64_t now)
 }
 
 static void on_packet(peer *p, const uint8_t *buf, size_t len,
-                      const struct sockaddr_storage *from, int64_t now)
+                      const struct sockaddr_storage *from, int64_t now, int64_t arrived_wall)
 {
     cw_rtp_packet pkt;
     if (cw_rtp_parse(buf, len, &pkt) != 0) {
@@ -447,7 +478,7 @@ static void on_packet(peer *p, const uint8_t *buf, size_t len,
     }
     p->received++;
     if (p->log)
-        fprintf(p->log, "%lld %u %u %u %u %zu\n", (long long)wall_us(), pkt.seq,
+        fprintf(p->log, "%lld %u %u %u %u %zu\n", (long long)arrived_wall, pkt.seq,
                 pkt.marker, pkt.pt, pkt.ssrc, pkt.payload_len);
     if (!p->first_rx_us)
         p->first_rx_us = now;
@@ -600,12 +631,11 @@ static int run(peer *p)
         }
         while (rc > 0) {
             struct sockaddr_storage from;
-            socklen_t flen = sizeof from;
-            ssize_t n = recvfrom(p->fd, buf, sizeof buf, MSG_DONTWAIT,
-                                 (struct sockaddr *)&from, &flen);
+            int64_t arrived;
+            ssize_t n = recv_stamped(p->fd, buf, sizeof buf, &from, &arrived);
             if (n < 0)
                 break;
-            on_packet(p, buf, (size_t)n, &from, now_us());
+            on_packet(p, buf, (size_t)n, &from, now_us(), arrived);
         }
     }
     if (p->ts.open)
