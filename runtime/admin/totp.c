@@ -58,13 +58,11 @@ int cw_totp_verify(cw_totp_hash h, const uint8_t *key, size_t keylen, const char
     uint64_t first = now_step >= window ? now_step - window : 0;
     int found = 0;
     uint64_t matched = 0;
-    /* Every step of the window is computed, whether or not an earlier one matched, so
-     * the time taken does not say which step (or whether any) matched. */
+    /* Every step of the window is computed even after a match, so the time taken does
+     * not tell which step matched. */
     for (uint64_t s = first; s <= now_step + window; s++) {
         long got = cw_hotp(h, key, keylen, s, digits);
-        unsigned diff = (unsigned)(got ^ want);
-        int eq = got >= 0 && diff == 0;
-        if (eq && !found && (!last_step || s > *last_step)) {
+        if (got == want && !found && (!last_step || s > *last_step)) {
             found = 1;
             matched = s;
         }
@@ -114,6 +112,8 @@ long cw_base32_decode(const char *in, uint8_t *out, size_t cap)
 long cw_base32_encode(const uint8_t *in, size_t n, char *out, size_t cap)
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    if (cap == 0)
+        return -1;
     size_t len = 0;
     uint32_t acc = 0;
     int bits = 0;
@@ -133,8 +133,6 @@ long cw_base32_encode(const uint8_t *in, size_t n, char *out, size_t cap)
             return -1;
         out[len++] = alphabet[(acc << (5 - bits)) & 31];
     }
-    if (cap == 0)
-        return -1;
     out[len] = '\0';
     return (long)len;
 }

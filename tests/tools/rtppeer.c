@@ -173,14 +173,15 @@ static ssize_t recv_stamped(int fd, uint8_t *buf, size_t cap,
     ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
     if (n < 0)
         return n;
-    *arrived = wall_us();
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP) {
             struct timeval tv;
             memcpy(&tv, CMSG_DATA(c), sizeof tv);
             *arrived = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+            return n;
         }
     }
+    *arrived = wall_us();
     return n;
 }
 
