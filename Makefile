@@ -4,6 +4,8 @@
 # Others: make build, make asan, make bench, make fuzz, make clean.
 
 JOBS ?= $(shell nproc)
+# tests side by side (the timing-sensitive ones are RUN_SERIAL in tests/CMakeLists.txt)
+TEST_JOBS ?= 2
 LISTEN ?= 127.0.0.1:5060
 CTEST_ARGS ?=
 
@@ -23,12 +25,12 @@ asan: deps
 	cmake --build build-asan -j$(JOBS)
 
 test-normal: build
-	cd build && ctest --no-tests=error --output-on-failure $(CTEST_ARGS)
+	cd build && ctest -j$(TEST_JOBS) --no-tests=error --output-on-failure $(CTEST_ARGS)
 
 test-asan: asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --no-tests=error --output-on-failure $(CTEST_ARGS)
+	  ctest -j$(TEST_JOBS) --no-tests=error --output-on-failure $(CTEST_ARGS)
 
 test: test-normal test-asan
 

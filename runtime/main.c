@@ -11,6 +11,7 @@
 
 #include <uv.h>
 
+#include "callwarden/admin.h"
 #include "callwarden/audit.h"
 #include "callwarden/check.h"
 #include "callwarden/config.h"
@@ -41,6 +42,8 @@ static void usage(FILE *out)
         "       callwarden subject erase NUMBER --tenant NAME [--data DIR]\n"
         "       callwarden vault reconcile|sweep --tenant NAME [--data DIR] [--now MS]\n"
         "       callwarden export training --tenant NAME [--data DIR] --out FILE [--now MS]\n"
+        "       callwarden admin token add NAME --role ROLE [--tenants A,B] [--data DIR]\n"
+        "       callwarden admin token list|remove [NAME] [--data DIR]\n"
         "       callwarden --help | --version\n"
         "\n"
         "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
@@ -79,6 +82,10 @@ static void usage(FILE *out)
         "  --webhook-secret \"TENANT SECRET\"  the key of TENANT's webhook signatures\n"
         "  --outbox-poll-ms MS      how often the webhook outbox looks for work; default 1000\n"
         "  --tts-cache-hours N      call:say renders are deleted after N hours (G7); default 24\n"
+        "  --admin-listen ADDR:PORT the admin API (HTTP); default off; plain HTTP only on\n"
+        "                           loopback, elsewhere with --admin-tls-cert/--admin-tls-key\n"
+        "  --admin-tls-cert PEM     the admin API's certificate (HTTPS, TLS 1.2 or 1.3)\n"
+        "  --admin-tls-key PEM      ... and its private key\n"
         "\n"
         "SIGTERM or SIGINT drains: new INVITEs get 503, calls end by themselves or get a\n"
         "BYE after the drain timeout, then the process exits 0. A second signal hangs up at once.\n"
@@ -119,6 +126,11 @@ static void usage(FILE *out)
         "  ledger's ERASED records name.\n"
         "vault sweep [--now MS]: delete what expired (one EXPIRED record each); the running\n"
         "  runtime does this by itself every --retention-sweep-s.\n"
+        "\n"
+        "admin token add NAME --role admin|dpo|auditor|agent [--tenants A,B]: a user of the\n"
+        "  admin API in DATA/admin/tokens; prints its token (and, for admin and dpo, the TOTP\n"
+        "  secret for an authenticator app) once: only the token's SHA-256 is kept.\n"
+        "admin token list | remove NAME: the users; a removed user's token stops working.\n"
         "\n"
         "reload: check the tenants in --scripts (default the repo's scripts/), then send SIGHUP\n"
         "  to the runtime whose pid is in DIR/callwarden.pid (--data, default ./data).\n");
@@ -177,6 +189,9 @@ static int cmd_run(int argc, char **argv)
         { "webhook-secret", required_argument, NULL, 'X' },
         { "outbox-poll-ms", required_argument, NULL, 'O' },
         { "tts-cache-hours", required_argument, NULL, 'Y' },
+        { "admin-listen", required_argument, NULL, 'a' },
+        { "admin-tls-cert", required_argument, NULL, 'e' },
+        { "admin-tls-key", required_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -521,6 +536,13 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "subject") == 0 || strcmp(argv[1], "vault") == 0) {
         cw_secmem_no_core_dumps();
         return cmd_subject(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "admin") == 0) {
+        if (argc < 3 || strcmp(argv[2], "token") != 0) {
+            fprintf(stderr, "usage: callwarden admin token add|list|remove ...\n");
+            return 2;
+        }
+        return cw_admin_token_cmd(argc - 3, argv + 3, stdout);
     }
     if (strcmp(argv[1], "busted") == 0)
         return cmd_busted(argc - 1, argv + 1);

@@ -22,6 +22,12 @@ int cw_ledger_append_now(const char *path, const cw_ledger_keys *k, const cw_led
 int cw_audit_log_access(const char *path, const cw_ledger_keys *k, const char *access,
                         const char *what, char *err, size_t errlen);
 
+/* Who the ACCESSED records of this thread name as the reader ("by"): an admin API job
+ * sets its user ("api:alice (dpo)") around the command and clears it (NULL) after;
+ * otherwise the login name ("cli:root"). cw_audit_actor gives it (buf: for the login). */
+void cw_audit_set_actor(const char *who);
+const char *cw_audit_actor(char *buf, size_t cap);
+
 /* What every command on a tenant's consent data does first: the tenant's ledger path
  * (it must exist: no command creates one) and key ring into *k (free it with
  * cw_ledger_keys_free); with access_what, the reading is logged as ACCESSED (access =

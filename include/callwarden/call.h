@@ -313,6 +313,12 @@ void cw_call_gather(cw_call *c, size_t max, unsigned timeout_ms, cw_gather_cb cb
 /* Hang up: BYE if answered, else 480; media stops at once. */
 void cw_call_hangup(cw_call *c, const char *reason);
 
+/* G5 from outside the call (the admin API): withdraw c's given consent as the withdraw
+ * key does (the gate shuts at once, the recording is discarded, the content erased,
+ * WITHDRAWN with method and answer and ERASED logged, the caller told). 0, or -1 if c
+ * has no given consent. */
+int cw_call_withdraw(cw_call *c, const char *method, const char *answer);
+
 /* ---- the demo flow (until the Lua host lands) ------------------------------------- */
 
 /* Start the demo flow on an answered call. */

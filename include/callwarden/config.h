@@ -73,6 +73,10 @@ typedef struct cw_config {
     size_t nwebhook_secrets;
     unsigned outbox_poll_ms;         /* the webhook outbox looks for work this often */
     unsigned tts_cache_hours;        /* call:say renders are deleted after this (G7) */
+    /* the admin API (issue 8) */
+    char admin_listen[CW_ADDR_LEN];  /* "" off, or ADDR:PORT */
+    char admin_tls_cert[CW_PATH_LEN]; /* PEM; both given: HTTPS */
+    char admin_tls_key[CW_PATH_LEN];
     unsigned serve_without_policy;   /* 1: a tenant without a policy is served without
                                       * disclosure and with the consent gate shut for good
                                       * (SIP and media testing); 0: its calls get 503 */

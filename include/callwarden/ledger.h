@@ -116,6 +116,14 @@ int cw_ledger_verify(const char *path, const cw_ledger_keys *keys, cw_ledger_pro
  * or -1 (closing, out of memory, event_type/consent_id too long: cb never runs). */
 int cw_ledger_append(cw_ledger *lg, const cw_ledger_event *ev, cw_ledger_cb cb, void *ud);
 
+/* A signed checkpoint of the tree head now (what was appended before it included),
+ * for an auditor who wants one at once rather than at the next periodic one: cb(ud,
+ * size, note, NULL) on the loop once it is stored, or cb(ud, 0, NULL, err). Returns 0,
+ * or -1 (closing, out of memory: cb never runs). */
+typedef void (*cw_ledger_checkpoint_cb)(void *ud, uint64_t size, const char *note,
+                                        const char *err);
+int cw_ledger_checkpoint(cw_ledger *lg, cw_ledger_checkpoint_cb cb, void *ud);
+
 /* Counters, read on the loop thread. */
 cw_ledger_stats cw_ledger_get_stats(cw_ledger *lg);
 

@@ -81,6 +81,7 @@ struct cw_runtime {
     cw_tts tts;
     cw_egress *egress;              /* the one way out (G6) */
     struct cw_outbox *outbox;       /* the CRM webhooks (outbox.h), live runtime only */
+    struct cw_admin *admin;         /* the admin API (admin.h), live runtime only */
 
     cw_call *calls;
     size_t ncalls;
@@ -99,6 +100,10 @@ struct cw_runtime {
     uv_timer_t drain_timer;
     uv_signal_t sigterm, sigint;
 };
+
+/* Reload every tenant now (SIGHUP, the admin API): the number whose new version was
+ * rejected (they keep their running one). */
+int cw_reloader_reload(cw_reloader *rl, const char *trigger);
 
 /* Set up rt from cfg on loop: prompt cache, port pool, media clock, SIP agent, signal
  * handlers. Returns 0, or -1 with a reason in err. */

@@ -219,6 +219,20 @@ int cw_config_set(cw_config *c, const char *key, const char *value, char *err, s
     if (strcmp(key, "egress_ca_file") == 0 || strcmp(key, "egress-ca-file") == 0)
         return set_path(c->egress_ca_file, sizeof c->egress_ca_file, value) == 0
                    ? 0 : (snprintf(err, errlen, "egress_ca_file: bad path \"%s\"", value), -1);
+    if (strcmp(key, "admin_listen") == 0 || strcmp(key, "admin-listen") == 0) {
+        if (cw_config_split_hostport(value, host, sizeof host, &port) != 0) {
+            snprintf(err, errlen, "admin_listen: \"%s\" is not ADDR:PORT or [IPV6]:PORT", value);
+            return -1;
+        }
+        snprintf(c->admin_listen, sizeof c->admin_listen, "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "admin_tls_cert") == 0 || strcmp(key, "admin-tls-cert") == 0)
+        return set_path(c->admin_tls_cert, sizeof c->admin_tls_cert, value) == 0
+                   ? 0 : (snprintf(err, errlen, "admin_tls_cert: bad path \"%s\"", value), -1);
+    if (strcmp(key, "admin_tls_key") == 0 || strcmp(key, "admin-tls-key") == 0)
+        return set_path(c->admin_tls_key, sizeof c->admin_tls_key, value) == 0
+                   ? 0 : (snprintf(err, errlen, "admin_tls_key: bad path \"%s\"", value), -1);
     if (strcmp(key, "scripts") == 0)
         return set_path(c->scripts_dir, sizeof c->scripts_dir, value) == 0
                    ? 0 : (snprintf(err, errlen, "scripts: bad directory \"%s\"", value), -1);

@@ -199,7 +199,7 @@ void cw_call_log_disclosed(cw_call *c);
 int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer,
                         void (*done)(cw_call *c, int ok), char *err, size_t errlen);
 /* WITHDRAWN to the ledger for the call's consent (not waited for). */
-void cw_call_log_withdrawn(cw_call *c);
+void cw_call_log_withdrawn(cw_call *c, const char *method, const char *answer);
 /* ERASED to the ledger: n artifacts of the call's consent erased at its withdrawal. */
 void cw_call_log_erased(cw_call *c, uint64_t n);
 /* HANDED_OVER to the ledger (not waited for). */

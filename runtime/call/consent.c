@@ -510,7 +510,7 @@ static void after_withdrawn(cw_call *c, int completed)
  * the caller's audio is no longer recorded; then what was recorded is discarded, the
  * stored content of the consent crypto-shredded, WITHDRAWN and ERASED logged, and the
  * caller hears the confirmation. */
-static void withdraw(cw_call *c)
+static void withdraw(cw_call *c, const char *method, const char *answer)
 {
     c->stream.consent_gate.given = 0;
     c->stream.consent_gate.npurposes = 0;
@@ -524,7 +524,7 @@ static void withdraw(cw_call *c)
            "frames_recorded_after_key=%llu", (unsigned long long)c->id, c->consent_level,
            (unsigned long long)after);
     cw_recorder_finish(c, 0);
-    cw_call_log_withdrawn(c);
+    cw_call_log_withdrawn(c, method, answer);
     c->pending_handles++;
     if (cw_stores_erase_consent(&c->rt->stores, cw_stores_find(&c->rt->stores, c->tenant),
                                 c->consent_id, erased, c) != 0)
@@ -564,7 +564,7 @@ int cw_consent_takes_digit(cw_call *c, char digit)
     if (c->consent == CW_CONSENT_GIVEN) {
         const cw_policy *p = cw_call_policy(c);
         if (p && p->key_withdraw && digit == p->key_withdraw) {
-            withdraw(c);
+            withdraw(c, "DTMF", (char[2]){ p->key_withdraw, 0 });
             return 1;
         }
         return 0;
@@ -600,4 +600,12 @@ int cw_consent_takes_digit(cw_call *c, char digit)
         return 1;
     }
     return 1;                          /* any other key: the question stands */
+}
+
+int cw_call_withdraw(cw_call *c, const char *method, const char *answer)
+{
+    if (c->consent != CW_CONSENT_GIVEN || c->state != CW_CALL_ANSWERED)
+        return -1;
+    withdraw(c, method, answer);
+    return 0;
 }

@@ -188,7 +188,7 @@ static void append_plain(cw_call *c, const char *event, const char *body, size_t
                event);
 }
 
-void cw_call_log_withdrawn(cw_call *c)
+void cw_call_log_withdrawn(cw_call *c, const char *method, const char *answer)
 {
     const cw_flow_version *v = cw_call_version(c);
     if (!v || !v->policy)
@@ -201,8 +201,8 @@ void cw_call_log_withdrawn(cw_call *c)
         .subject_ref = c->subject_ref, .cli_withheld = c->cli_withheld,
         .ts_ms = cw_now_ms(), .jurisdiction = p->jurisdiction, .language = c->lang,
         .controller = p->controller_name, .policy_version = version, .policy_hash = p->hash,
-        .flow_hash = v->hash, .level = c->consent_level, .method = "DTMF",
-        .answer = (char[2]){ p->key_withdraw, 0 }, .confidence = 1, .tenant = c->tenant,
+        .flow_hash = v->hash, .level = c->consent_level, .method = method,
+        .answer = answer, .confidence = 1, .tenant = c->tenant,
         .build = CW_VERSION,
     };
     size_t len;

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -223,14 +224,33 @@ int64_t cw_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Who is reading, per thread: an admin API job names its user; else the login. */
+static _Thread_local char actor[128];
+
+void cw_audit_set_actor(const char *who)
+{
+    snprintf(actor, sizeof actor, "%s", who ? who : "");
+}
+
+const char *cw_audit_actor(char *buf, size_t cap)
+{
+    if (actor[0])
+        return actor;
+    struct passwd *pw = getpwuid(getuid());
+    snprintf(buf, cap, "cli:%s", pw ? pw->pw_name : "?");
+    return buf;
+}
+
 int cw_audit_log_access(const char *path, const cw_ledger_keys *k, const char *access,
                         const char *what, char *err, size_t errlen)
 {
+    char who[128];
     cw_json j;
     cw_json_init(&j);
     cw_json_object(&j, NULL);
     cw_json_str(&j, "access", access);
     cw_json_str(&j, "what", what);
+    cw_json_str(&j, "by", cw_audit_actor(who, sizeof who));
     cw_json_end_object(&j);
     size_t n;
     char *body = cw_json_finish(&j, &n);

@@ -41,6 +41,8 @@ typedef struct request {
     void *ud;
     int ok;
     char err[160];
+    char *note;                     /* a checkpoint request: the signed note, else NULL */
+    cw_ledger_checkpoint_cb checkpoint_cb;
     struct request *next;
 } request;
 
@@ -66,6 +68,7 @@ struct cw_ledger {
     pthread_cond_t wake;
     request *queue, *queue_tail;    /* from the loop to the writer */
     size_t queued;
+    request *signing, *signing_tail;    /* checkpoints asked for (cw_ledger_checkpoint) */
     request *done, *done_tail;      /* from the writer back to the loop */
     int stop;
     int closing;
@@ -130,24 +133,63 @@ static int seal_batch(cw_ledger *lg, request **batch, size_t n, char *err, size_
     return 0;
 }
 
-/* Writer thread: sign the current tree head and store it. A failure is logged; the
- * next checkpoint covers the same records. */
-static void write_checkpoint(cw_ledger *lg)
+/* Writer thread: sign the current tree head and store it, the note into out (at least
+ * CW_CHECKPOINT_MAX bytes) if not NULL. 0, or -1 with err (also logged; the next
+ * checkpoint covers the same records). */
+static int write_checkpoint(cw_ledger *lg, char *out, char *err, size_t errlen)
 {
-    char note[CW_CHECKPOINT_MAX], root[32], err[256];
+    char note[CW_CHECKPOINT_MAX], root[32], why[256];
+    if (!err) {
+        err = why;
+        errlen = sizeof why;
+    }
     cw_merkle_root(&lg->tree, lg->tree.n, (uint8_t *)root);
     if (cw_checkpoint_sign(lg->signer, lg->key_name, lg->keys->origin, lg->tree.n,
                            (uint8_t *)root, note, sizeof note) < 0) {
-        cw_log(CW_LOG_ERROR, "ledger", "cannot sign a checkpoint at %llu",
-               (unsigned long long)lg->tree.n);
-        return;
-    }
-    if (cw_store_checkpoint_put(lg->store, lg->tree.n, note, err, sizeof err) != 0) {
+        cw_error(err, errlen, "cannot sign a checkpoint at %llu",
+                 (unsigned long long)lg->tree.n);
         cw_log(CW_LOG_ERROR, "ledger", "%s", err);
-        return;
+        return -1;
+    }
+    if (cw_store_checkpoint_put(lg->store, lg->tree.n, note, err, errlen) != 0) {
+        cw_log(CW_LOG_ERROR, "ledger", "%s", err);
+        return -1;
     }
     lg->checkpoint_size = lg->tree.n;
     lg->checkpoint_ns = uv_hrtime();
+    if (out)
+        memcpy(out, note, strlen(note) + 1);
+    return 0;
+}
+
+/* Writer thread, lock held: sign the head for every checkpoint asked for (one
+ * signature serves them all) and hand them back to the loop. Records another process
+ * appended are read first, so the note covers them too. */
+static void sign_requested(cw_ledger *lg)
+{
+    request *r = lg->signing;
+    lg->signing = lg->signing_tail = NULL;
+    pthread_mutex_unlock(&lg->lock);
+    char err[160] = "", note[CW_CHECKPOINT_MAX] = "";
+    int ok = cw_store_ledger_begin(lg->store, err, sizeof err) == 0 &&
+             catch_up(lg, err, sizeof err) == 0;
+    if (ok)
+        cw_store_ledger_rollback(lg->store);   /* nothing written: only the lock was held */
+    ok = ok && write_checkpoint(lg, note, err, sizeof err) == 0;
+    pthread_mutex_lock(&lg->lock);
+    if (ok) {
+        lg->head_size = lg->tree.n;
+        cw_merkle_root(&lg->tree, lg->tree.n, lg->head_root);
+    }
+    while (r) {
+        request *next = r->next;
+        r->ok = ok;
+        r->rec.seq = lg->tree.n;
+        memcpy(ok ? r->note : r->err, ok ? note : err, ok ? strlen(note) + 1 : sizeof err);
+        push(&lg->done, &lg->done_tail, r);
+        r = next;
+    }
+    uv_async_send(&lg->async);
 }
 
 static void *writer_main(void *arg)
@@ -158,16 +200,20 @@ static void *writer_main(void *arg)
     request **batch = malloc(cap * sizeof *batch);
     pthread_mutex_lock(&lg->lock);
     for (;;) {
-        while (!lg->queue && !lg->stop) {
+        while (!lg->queue && !lg->signing && !lg->stop) {
             /* idle: wake for the periodic checkpoint of what is not yet signed */
             struct timespec until;
             deadline_after(&until, lg->opts.checkpoint_ms * 1000u);
             if (pthread_cond_timedwait(&lg->wake, &lg->lock, &until) == ETIMEDOUT &&
                 lg->tree.n > lg->checkpoint_size) {
                 pthread_mutex_unlock(&lg->lock);
-                write_checkpoint(lg);
+                write_checkpoint(lg, NULL, NULL, 0);
                 pthread_mutex_lock(&lg->lock);
             }
+        }
+        if (lg->signing && !lg->queue) {
+            sign_requested(lg);            /* after the records queued before it */
+            continue;
         }
         if (!lg->queue && lg->stop)
             break;
@@ -235,13 +281,13 @@ static void *writer_main(void *arg)
         if (ok && (lg->tree.n - lg->checkpoint_size >= lg->opts.checkpoint_leaves ||
                    uv_hrtime() - lg->checkpoint_ns >= lg->opts.checkpoint_ms * 1000000ull)) {
             pthread_mutex_unlock(&lg->lock);
-            write_checkpoint(lg);
+            write_checkpoint(lg, NULL, NULL, 0);
             pthread_mutex_lock(&lg->lock);
         }
     }
     pthread_mutex_unlock(&lg->lock);
     if (lg->tree.n > lg->checkpoint_size)
-        write_checkpoint(lg);          /* the last records get signed at close */
+        write_checkpoint(lg, NULL, NULL, 0);   /* the last records get signed at close */
     free(recs);
     free(batch);
     return NULL;
@@ -256,6 +302,7 @@ static void free_request(request *r)
         free(r->plain);
     }
     free(r->sealed);
+    free(r->note);
     free(r);
 }
 
@@ -269,11 +316,15 @@ static void run_done(cw_ledger *lg)
     pthread_mutex_unlock(&lg->lock);
     while (r) {
         request *next = r->next;
-        if (r->ok)
+        if (r->note)
+            r->checkpoint_cb(r->ud, r->ok ? r->rec.seq : 0, r->ok ? r->note : NULL,
+                             r->ok ? NULL : r->err);
+        else if (r->ok)
             lg->stats.appended++;
         else
             lg->stats.failed++;
-        r->cb(r->ud, r->ok, r->ok ? r->rec.seq : 0, r->ok ? "" : r->err);
+        if (!r->note)
+            r->cb(r->ud, r->ok, r->ok ? r->rec.seq : 0, r->ok ? "" : r->err);
         free_request(r);
         r = next;
     }
@@ -624,6 +675,25 @@ int cw_ledger_append(cw_ledger *lg, const cw_ledger_event *ev, cw_ledger_cb cb, 
     pthread_mutex_lock(&lg->lock);
     push(&lg->queue, &lg->queue_tail, r);
     lg->queued++;
+    pthread_cond_signal(&lg->wake);
+    pthread_mutex_unlock(&lg->lock);
+    return 0;
+}
+
+int cw_ledger_checkpoint(cw_ledger *lg, cw_ledger_checkpoint_cb cb, void *ud)
+{
+    if (lg->closing)
+        return -1;
+    request *r = calloc(1, sizeof *r);
+    if (!r || !(r->note = malloc(CW_CHECKPOINT_MAX))) {
+        free(r);
+        return -1;
+    }
+    r->note[0] = 0;
+    r->checkpoint_cb = cb;
+    r->ud = ud;
+    pthread_mutex_lock(&lg->lock);
+    push(&lg->signing, &lg->signing_tail, r);
     pthread_cond_signal(&lg->wake);
     pthread_mutex_unlock(&lg->lock);
     return 0;

@@ -124,6 +124,11 @@ static void refresh_watches(cw_reloader *rl)
 
 static void reload_now(cw_reloader *rl, const char *trigger)
 {
+    cw_reloader_reload(rl, trigger);
+}
+
+int cw_reloader_reload(cw_reloader *rl, const char *trigger)
+{
     uv_timer_stop(&rl->debounce);
     rl->reloads++;
     int rejected = cw_tenants_reload(&rl->rt->tenants);
@@ -131,6 +136,7 @@ static void reload_now(cw_reloader *rl, const char *trigger)
     refresh_watches(rl);
     cw_log(CW_LOG_INFO, "reload", "trigger=%s rejected=%d versions_live=%zu", trigger,
            rejected, rl->rt->tenants.versions_live);
+    return rejected;
 }
 
 static void on_sighup(uv_signal_t *s, int signum)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callwarden/admin.h"
 #include "callwarden/log.h"
 #include "callwarden/outbox.h"
 #include "callwarden/runtime.h"
@@ -216,7 +217,11 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     }
     cw_reloader_start(&rt->reloader, rt, cfg->reload_debounce_ms);
     write_pid_file(rt);
-    if (cw_sip_start(rt, &rt->sip, err, errlen) != 0) {
+    /* before SIP: a bad admin address stops the start while nothing is answered yet */
+    if (cw_admin_start(rt, &rt->admin, err, errlen) != 0 ||
+        cw_sip_start(rt, &rt->sip, err, errlen) != 0) {
+        cw_admin_stop(rt->admin);
+        rt->admin = NULL;
         close_egress(rt);
         cw_stores_close(&rt->stores);
         return -1;
@@ -260,6 +265,8 @@ static void sip_stopped(cw_runtime *rt)
     uv_close((uv_handle_t *)&rt->sigterm, close_cb);
     uv_close((uv_handle_t *)&rt->sigint, close_cb);
     cw_reloader_stop(&rt->reloader, close_cb);
+    cw_admin_stop(rt->admin);          /* answers in progress finish first */
+    rt->admin = NULL;
     cw_outbox_stop(rt->outbox);        /* before the egress: its posts are cancelled */
     rt->outbox = NULL;
     close_egress(rt);

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "callwarden/checkpoint.h"
 #include "callwarden/crypto.h"
 #include "callwarden/ledger.h"
 #include "callwarden/merkle.h"
@@ -138,6 +139,20 @@ static void flip_and_verify(const char *path, const char *col, int seq, int byte
     CHECK_EQ_INT(verify(path, &key), 0);
 }
 
+static int nsigned;
+static uint64_t signed_size;
+static char signed_note[CW_CHECKPOINT_MAX];
+
+static void on_signed(void *ud, uint64_t size, const char *note, const char *err)
+{
+    (void)ud;
+    CHECK(note != NULL && err == NULL);
+    if (note)
+        snprintf(signed_note, sizeof signed_note, "%s", note);
+    signed_size = size;
+    nsigned++;
+}
+
 static uint64_t *cp_sizes;
 static int cp_count;
 
@@ -237,9 +252,25 @@ int main(void)
     CHECK_EQ_INT(head_size, N + 100);
     CHECK(memcmp(head_root, vroot, 32) == 0);
     append(lg, N + 100);
-    while (g.n < N + 101)
+    /* a checkpoint on request covers what was appended before it, at once */
+    CHECK_EQ_INT(cw_ledger_checkpoint(lg, on_signed, NULL), 0);
+    CHECK_EQ_INT(cw_ledger_checkpoint(lg, on_signed, NULL), 0);
+    while (g.n < N + 101 || nsigned < 2)
         uv_run(&loop, UV_RUN_ONCE);
     CHECK_EQ_INT(g.seq[N + 100], N + 101);
+    CHECK_EQ_INT(signed_size, N + 101);
+    CHECK(strstr(signed_note, "callwarden/test/ledger\n5101\n") == signed_note);
+    {
+        uint8_t pub[CW_P256_PUB_LEN], croot[32];
+        uint64_t csize = 0;
+        char origin[96], why[128];
+        cw_p256_key *k = cw_p256_from_private(key.key[0].sign);
+        cw_p256_public(k, pub);
+        cw_p256_free(k);
+        CHECK_EQ_INT(cw_checkpoint_verify(signed_note, "callwarden/test/ledger-k1", pub, origin,
+                                          sizeof origin, &csize, croot, why, sizeof why), 1);
+        CHECK_EQ_INT(csize, N + 101);
+    }
     g.closed = 0;
     cw_ledger_close(lg, on_closed, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -1,0 +1,394 @@
+/* api_consent.c  One consent through the admin API: its records (look-up), their
+ * inclusion proofs, and its withdrawal outside the call (G5).
+ *
+ * A look-up and a proof are readings of consent data: the ACCESSED record, naming the
+ * API user, is durable before anything is read. A withdrawal is the same as the
+ * caller's withdraw key: if the consent's call is still up, that call withdraws it
+ * (gate shut at once, recording discarded); otherwise WITHDRAWN is logged (method
+ * ADMIN, the user as the answer), the consent's content crypto-shredded in the vault,
+ * and ERASED logged; the answer comes when all of it is durable. The CRM hears of it
+ * through the webhook outbox, which follows the ledger.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "callwarden/audit.h"
+#include "callwarden/log.h"
+#include "callwarden/receipt.h"
+#include "callwarden/runtime.h"
+#include "api_int.h"
+
+/* ---- reading a consent's records (worker thread) --------------------------------- */
+
+typedef struct collecting {
+    const char *id;
+    json_t *records;
+} collecting;
+
+static int collect(void *ud, uint64_t seq, const char *event_type, const uint8_t *body,
+                   size_t len)
+{
+    collecting *c = ud;
+    if (!body)
+        return 0;
+    json_t *rec = json_loadb((const char *)body, len, 0, NULL);
+    const char *cid = json_string_value(json_object_get(rec, "consent_id"));
+    if (!cid)
+        cid = json_string_value(json_object_get(rec, "refers_to"));
+    if (cid && strcmp(cid, c->id) == 0)
+        json_array_append_new(c->records, json_pack("{s:I, s:s, s:O}", "seq", (json_int_t)seq,
+                                                    "event", event_type, "record", rec));
+    json_decref(rec);
+    return 0;
+}
+
+json_t *cw_api_consent_records(const char *data_dir, const char *tenant, const char *id,
+                               char *err, size_t errlen)
+{
+    char path[1100];
+    cw_ledger_keys *k = NULL;
+    char *msg = NULL;
+    size_t msglen = 0;
+    FILE *out = open_memstream(&msg, &msglen);
+    int rc = out ? cw_audit_open(data_dir, tenant, "api consent", NULL, path, sizeof path,
+                                 &k, out) : 2;
+    if (out)
+        fclose(out);
+    if (rc) {
+        snprintf(err, errlen, "%s", msg ? msg : "out of memory");
+        err[strcspn(err, "\n")] = 0;
+        free(msg);
+        return NULL;
+    }
+    free(msg);
+    collecting c = { id, json_array() };
+    if (cw_ledger_read(path, k, collect, &c, err, errlen) != 0) {
+        json_decref(c.records);
+        c.records = NULL;
+    }
+    cw_ledger_keys_free(k);
+    return c.records;
+}
+
+/* What the records say of the consent now. */
+static const char *state_of(json_t *records)
+{
+    const char *state = "unknown";
+    size_t i;
+    json_t *x;
+    json_array_foreach(records, i, x) {
+        const char *ev = json_string_value(json_object_get(x, "event"));
+        if (strcmp(ev, "GIVEN") == 0 && strcmp(state, "withdrawn") != 0)
+            state = "given";
+        else if (strcmp(ev, "REFUSED") == 0)
+            state = "refused";
+        else if (strcmp(ev, "WITHDRAWN") == 0)
+            state = "withdrawn";
+        else if (strcmp(ev, "EXPIRED") == 0 && strcmp(state, "given") == 0)
+            state = "expired";
+    }
+    return state;
+}
+
+/* ---- look-up ---------------------------------------------------------------------- */
+
+static void read_records(cw_api_job *j)
+{
+    json_t *recs = cw_api_consent_records(j->data_dir, j->tenant, j->id, j->err, sizeof j->err);
+    if (!recs)
+        return;
+    if (json_array_size(recs) == 0) {
+        json_decref(recs);
+        j->status = 404;
+        snprintf(j->err, sizeof j->err, "tenant %s has no consent %s", j->tenant, j->id);
+        return;
+    }
+    j->status = 200;
+    j->json = json_pack("{s:s, s:s, s:s, s:o}", "tenant", j->tenant, "consent_id", j->id,
+                        "state", state_of(recs), "records", recs);
+}
+
+/* The ACCESSED record is durable: now the reading may start. */
+static void access_logged(void *ud, int ok, uint64_t seq, const char *err)
+{
+    cw_api_job *j = ud;
+    (void)seq;
+    if (!ok) {
+        j->status = 503;
+        snprintf(j->err, sizeof j->err, "the access could not be logged (%s): nothing is "
+                 "shown", err);
+        cw_api_job_answer(j);
+        return;
+    }
+    cw_api_job_start(j, j->run, NULL);
+}
+
+/* Log ACCESSED (what, by the user) through the runtime's ledger, then run on a worker. */
+static void log_then(cw_http_req *r, cw_api_job *j, const char *access,
+                     void (*run)(cw_api_job *))
+{
+    cw_tenant_store *ts = cw_stores_find(&r->admin->rt->stores, j->tenant);
+    json_t *body = json_pack("{s:s, s:s, s:s}", "access", access, "what", j->id, "by", j->actor);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    cw_ledger_event ev = { .ts_ms = cw_now_ms(), .event_type = "ACCESSED", .body = text,
+                           .body_len = text ? strlen(text) : 0 };
+    j->run = run;
+    if (!ts || !ts->ledger || !text || cw_ledger_append(ts->ledger, &ev, access_logged, j) != 0) {
+        free(text);
+        j->status = 503;
+        snprintf(j->err, sizeof j->err, "tenant %s's ledger is not open: nothing is shown",
+                 j->tenant);
+        cw_api_job_answer(j);
+        return;
+    }
+    free(text);
+    cw_http_later(r);
+}
+
+void cw_api_consent_get(cw_http_req *r, const char *tenant, const char *id)
+{
+    cw_api_job *j = cw_api_job_new(r, tenant, id);
+    if (j)
+        log_then(r, j, "api consent", read_records);
+}
+
+/* ---- inclusion proof (the CLI's `audit prove`, which logs its own ACCESSED) -------- */
+
+static void prove(cw_api_job *j)
+{
+    char dir[1200], file[1300];
+    snprintf(dir, sizeof dir, "%s/admin/tmp.XXXXXX", j->data_dir);
+    char admin_dir[1100];
+    snprintf(admin_dir, sizeof admin_dir, "%s/admin", j->data_dir);
+    mkdir(admin_dir, 0700);
+    if (!mkdtemp(dir)) {
+        snprintf(j->err, sizeof j->err, "cannot make a directory under %s", admin_dir);
+        return;
+    }
+    snprintf(file, sizeof file, "%s/proof", dir);
+    char *msg = NULL;
+    size_t msglen = 0;
+    FILE *out = open_memstream(&msg, &msglen);
+    int rc = out ? cw_audit_prove(j->data_dir, j->tenant, j->id, file, out) : 2;
+    if (out)
+        fclose(out);
+    FILE *f = rc == 0 ? fopen(file, "rb") : NULL;
+    if (f) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        char chunk[4096];
+        size_t n;
+        while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            fwrite(chunk, 1, n, m);
+        if (m)
+            fclose(m);
+        fclose(f);
+        j->text = buf;
+        j->text_len = len;
+        j->type = "text/plain; charset=utf-8";
+        j->status = buf ? 200 : 500;
+    } else {
+        j->status = rc == 1 ? 404 : 500;
+        snprintf(j->err, sizeof j->err, "%s", msg ? msg : "out of memory");
+        j->err[strcspn(j->err, "\n")] = 0;
+    }
+    free(msg);
+    unlink(file);
+    rmdir(dir);
+}
+
+void cw_api_consent_proof(cw_http_req *r, const char *tenant, const char *id)
+{
+    cw_api_job *j = cw_api_job_new(r, tenant, id);
+    if (j)
+        cw_api_job_start(j, prove, NULL);
+}
+
+/* ---- withdrawal ------------------------------------------------------------------ */
+
+typedef struct withdrawal {
+    json_t *given;                  /* the GIVEN record's body */
+    uint64_t erased;
+} withdrawal;
+
+static void withdrawal_free(cw_api_job *j)
+{
+    withdrawal *w = j->ud;
+    if (w)
+        json_decref(w->given);
+    free(w);
+    j->ud = NULL;
+}
+
+static void finish(cw_api_job *j, unsigned status, json_t *json)
+{
+    withdrawal_free(j);
+    j->status = status;
+    j->json = json;
+    cw_api_job_answer(j);
+}
+
+static void fail(cw_api_job *j, unsigned status, const char *msg)
+{
+    snprintf(j->err, sizeof j->err, "%s", msg);
+    finish(j, status, NULL);
+}
+
+/* worker: is there a consent to withdraw, and what did its GIVEN say? */
+static void find_given(cw_api_job *j)
+{
+    withdrawal *w = j->ud;
+    json_t *recs = cw_api_consent_records(j->data_dir, j->tenant, j->id, j->err, sizeof j->err);
+    if (!recs)
+        return;
+    const char *state = state_of(recs);
+    size_t i;
+    json_t *x;
+    json_array_foreach(recs, i, x)
+        if (strcmp(json_string_value(json_object_get(x, "event")), "GIVEN") == 0 && !w->given)
+            w->given = json_incref(json_object_get(x, "record"));
+    if (!w->given) {
+        j->status = 404;
+        snprintf(j->err, sizeof j->err, "tenant %s has no given consent %s", j->tenant, j->id);
+    } else if (strcmp(state, "given") != 0) {
+        j->status = 409;
+        snprintf(j->err, sizeof j->err, "consent %s is %s already", j->id, state);
+    } else {
+        j->status = 200;
+    }
+    json_decref(recs);
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static void erased_logged(void *ud, int ok, uint64_t seq, const char *err)
+{
+    cw_api_job *j = ud;
+    withdrawal *w = j->ud;
+    (void)seq;
+    if (!ok) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "withdrawn and erased, but ERASED could not be logged (%s)",
+                 err);
+        fail(j, 500, msg);
+        return;
+    }
+    finish(j, 200, json_pack("{s:s, s:s, s:s, s:b, s:I}", "tenant", j->tenant, "consent_id",
+                             j->id, "state", "withdrawn", "during_call", 0, "artifacts_erased",
+                             (json_int_t)w->erased));
+}
+
+static void content_erased(void *ud, uint64_t n, const char *err)
+{
+    cw_api_job *j = ud;
+    withdrawal *w = j->ud;
+    cw_tenant_store *ts = cw_stores_find(&j->r->admin->rt->stores, j->tenant);
+    if (err) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "withdrawn, but the content could not be erased (%s): "
+                 "`callwarden vault reconcile` erases it from the WITHDRAWN record", err);
+        fail(j, 500, msg);
+        return;
+    }
+    w->erased = n;
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "schema",
+                             "callwarden-consent/1", "event_type", "ERASED", "consent_id",
+                             j->id, "reason", "withdrawn", "artifacts", (json_int_t)n, "by",
+                             j->actor, "tenant", j->tenant, "build", CW_VERSION);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    cw_ledger_event ev = { .ts_ms = cw_now_ms(), .event_type = "ERASED", .consent_id = j->id,
+                           .refers_to = j->id, .body = text,
+                           .body_len = text ? strlen(text) : 0 };
+    if (!ts || !ts->ledger || !text ||
+        cw_ledger_append(ts->ledger, &ev, erased_logged, j) != 0)
+        fail(j, 500, "withdrawn and erased, but ERASED could not be logged");
+    free(text);
+}
+
+static void withdrawn_logged(void *ud, int ok, uint64_t seq, const char *err)
+{
+    cw_api_job *j = ud;
+    (void)seq;
+    cw_tenant_store *ts = cw_stores_find(&j->r->admin->rt->stores, j->tenant);
+    if (!ok) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "WITHDRAWN could not be logged (%s): nothing changed", err);
+        fail(j, 503, msg);
+        return;
+    }
+    cw_log(CW_LOG_INFO, "admin", "tenant=%s consent %s withdrawn by %s", j->tenant, j->id,
+           j->actor);
+    if (!ts || cw_stores_erase_consent(&j->r->admin->rt->stores, ts, j->id, content_erased,
+                                       j) != 0)
+        content_erased(j, 0, "the tenant's vault is not open");
+}
+
+/* loop: the records are read; withdraw through the call if it is still up, else here */
+static void given_found(cw_api_job *j)
+{
+    withdrawal *w = j->ud;
+    cw_runtime *rt = j->r->admin->rt;
+    if (j->status != 200) {
+        finish(j, j->status, NULL);
+        return;
+    }
+    for (cw_call *c = rt->calls; c; c = c->next)
+        if (strcmp(c->tenant, j->tenant) == 0 && strcmp(c->consent_id, j->id) == 0 &&
+            cw_call_withdraw(c, "ADMIN", j->actor) == 0) {
+            cw_log(CW_LOG_INFO, "admin", "tenant=%s consent %s withdrawn during call=%llu by %s",
+                   j->tenant, j->id, (unsigned long long)c->id, j->actor);
+            finish(j, 200, json_pack("{s:s, s:s, s:s, s:b}", "tenant", j->tenant,
+                                     "consent_id", j->id, "state", "withdrawn",
+                                     "during_call", 1));
+            return;
+        }
+    json_t *g = w->given;
+    const char *level = str(g, "level");
+    cw_receipt rc = {
+        .event_type = "WITHDRAWN", .consent_id = j->id, .refers_to = j->id,
+        .subject_ref = str(g, "subject_ref"),
+        .cli_withheld = str(g, "cli_status") && strcmp(str(g, "cli_status"), "withheld") == 0,
+        .ts_ms = cw_now_ms(), .jurisdiction = str(g, "jurisdiction"),
+        .language = str(g, "language"), .controller = str(g, "controller"),
+        .policy_version = str(g, "policy_version"), .policy_hash = str(g, "policy_hash"),
+        .flow_hash = str(g, "flow_hash"), .level = level, .method = "ADMIN",
+        .answer = j->actor, .confidence = 1, .tenant = j->tenant, .build = CW_VERSION,
+    };
+    char err[256];
+    size_t len = 0;
+    char *body = cw_receipt_json(&rc, &len, err, sizeof err);
+    cw_tenant_store *ts = cw_stores_find(&rt->stores, j->tenant);
+    cw_ledger_event ev = { .ts_ms = rc.ts_ms, .event_type = "WITHDRAWN", .consent_id = j->id,
+                           .refers_to = j->id, .body = body, .body_len = len };
+    if (!body) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "the GIVEN record lacks what a WITHDRAWN needs: %s", err);
+        fail(j, 500, msg);
+    } else if (!ts || !ts->ledger || cw_ledger_append(ts->ledger, &ev, withdrawn_logged, j) != 0) {
+        fail(j, 503, "the tenant's ledger is not open: nothing changed");
+    }
+    free(body);
+}
+
+void cw_api_consent_withdraw(cw_http_req *r, const char *tenant, const char *id)
+{
+    cw_api_job *j = cw_api_job_new(r, tenant, id);
+    if (!j)
+        return;
+    j->ud = calloc(1, sizeof(withdrawal));
+    if (!j->ud) {
+        fail(j, 500, "out of memory");
+        return;
+    }
+    cw_api_job_start(j, find_given, given_found);
+}
