@@ -59,6 +59,12 @@ typedef struct cw_egress_consent {
  * it only while that question is being answered; it is no purpose a level can name. */
 #define CW_PURPOSE_CONSENT_ANSWER "consent_answer"
 
+/* The purpose of the one-time code sent to a caller who withdraws outside the call
+ * (admin API): the number and the code go to the policy's withdrawal.code_hook. It
+ * carries nothing of the caller's audio: the law requires withdrawal to be possible
+ * (Art. 7(3) GDPR), so it needs no consent of its own. */
+#define CW_PURPOSE_WITHDRAWAL_CODE "withdrawal_code"
+
 /* The parts of a URL the gate looks at. */
 typedef struct cw_egress_url {
     char scheme[16];

@@ -33,6 +33,7 @@
  *          wait = { de = "Einen Moment bitte." }, unavailable = { de = "..." } }
  *     webhook { url = "https://crm.example.eu/hooks/consent",
  *               events = { "GIVEN", "REFUSED", "WITHDRAWN", "ERASED" } }
+ *     withdrawal { code_hook = "https://sms.example.eu/send" }
  *
  * Required: controller (name, contact), jurisdiction (two upper-case letters), languages
  * (a default among the listed), notice (an https:// url or an email), for every listed
@@ -50,7 +51,9 @@
  * text goes to a model, default all four kinds; wait: said when an answer is slow, and
  * unavailable: said when the AI fails, per language), webhook (the CRM: an https:// URL
  * on egress.allow that consent events are posted to, purpose crm_sync; events among
- * DISCLOSED GIVEN REFUSED WITHDRAWN EXPIRED ERASED HANDED_OVER). A retention is a whole number and one of m(inutes), h, d,
+ * DISCLOSED GIVEN REFUSED WITHDRAWN EXPIRED ERASED HANDED_OVER), withdrawal (code_hook:
+ * an https:// URL on egress.allow that the one-time code of a withdrawal by phone
+ * number is posted to, e.g. an SMS gateway's; purpose withdrawal_code). A retention is a whole number and one of m(inutes), h, d,
  * w, y (365 days), at most 100y. Each statement appears once, or once per language or
  * level name. An unknown field, a wrong type, a duplicate or colliding key is an error;
  * the loader invents no level and no wording.
@@ -183,6 +186,8 @@ typedef struct cw_policy {
 
     /* the CRM's webhook: consent events posted to url (NULL: none) */
     char *webhook_url;
+    /* withdrawal outside the call: the one-time code goes to this hook (NULL: none) */
+    char *withdrawal_code_hook;
     char webhook_events[8][24];     /* ledger event types, GIVEN REFUSED WITHDRAWN ERASED
                                      * by default */
     size_t nwebhook_events;

@@ -113,6 +113,16 @@ typedef struct cw_admin_session {
     uint64_t until_ms;              /* uv_now; 0: free */
 } cw_admin_session;
 
+/* A withdrawal code sent to a caller (api_withdraw.c): for whom, its hash, until. */
+#define CW_ADMIN_CODES 256
+typedef struct cw_withdraw_code {
+    char tenant[64];
+    char ref[40];                   /* the caller's subject reference */
+    uint8_t sha256[32];
+    uint64_t sent_ms, until_ms;     /* uv_now; until 0: free */
+    unsigned tries_left;
+} cw_withdraw_code;
+
 /* ---- the admin API object ---------------------------------------------------------- */
 
 typedef struct cw_runtime cw_runtime;
@@ -128,6 +138,7 @@ struct cw_admin {
     unsigned port;
     cw_admin_users users;
     cw_admin_session sessions[CW_ADMIN_SESSIONS];
+    cw_withdraw_code codes[CW_ADMIN_CODES];
     uint64_t requests, denied;      /* counted for /metrics */
 };
 

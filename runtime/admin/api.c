@@ -7,6 +7,9 @@
  *   GET  /v1/tenants/T/consents/ID                     dpo, auditor, agent   (api_consent.c)
  *   GET  /v1/tenants/T/consents/ID/proof               dpo, auditor
  *   POST /v1/tenants/T/consents/ID/withdraw            dpo, agent
+ *   POST /v1/tenants/T/withdrawals {"number"}          the caller            (api_withdraw.c)
+ *   POST /v1/tenants/T/withdrawals/confirm {"number", "code"}
+ *   GET|POST /withdraw/T, POST /withdraw/T/confirm     the caller's page     (withdraw_page.c)
  *   POST /v1/tenants/T/subjects/export {"number"}      dpo                   (api_subject.c)
  *   POST /v1/tenants/T/subjects/erase  {"number"}      dpo
  *
@@ -54,6 +57,11 @@ static const route routes[] = {
       cw_api_consent_proof },
     { "POST", "/v1/tenants/:t/consents/:id/withdraw", CW_ROLE_DPO | CW_ROLE_AGENT,
       cw_api_consent_withdraw },
+    { "POST", "/v1/tenants/:t/withdrawals", 0, cw_api_withdrawals },
+    { "POST", "/v1/tenants/:t/withdrawals/confirm", 0, cw_api_withdrawals_confirm },
+    { "GET", "/withdraw/:t", 0, cw_page_withdraw },
+    { "POST", "/withdraw/:t", 0, cw_page_withdraw_number },
+    { "POST", "/withdraw/:t/confirm", 0, cw_page_withdraw_code },
     { "POST", "/v1/tenants/:t/subjects/export", CW_ROLE_DPO, cw_api_subject_export },
     { "POST", "/v1/tenants/:t/subjects/erase", CW_ROLE_DPO, cw_api_subject_erase },
 };

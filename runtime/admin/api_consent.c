@@ -212,57 +212,73 @@ void cw_api_consent_proof(cw_http_req *r, const char *tenant, const char *id)
 
 /* ---- withdrawal ------------------------------------------------------------------ */
 
+/* One consent's withdrawal outside the call, from its GIVEN record on. */
 typedef struct withdrawal {
-    json_t *given;                  /* the GIVEN record's body */
+    cw_runtime *rt;
+    char tenant[64], id[64], method[24], answer[128];
     uint64_t erased;
+    cw_api_withdrawn_cb cb;
+    void *ud;
 } withdrawal;
 
-static void withdrawal_free(cw_api_job *j)
+static void withdrawal_end(withdrawal *w, int during_call, const char *err)
 {
-    withdrawal *w = j->ud;
-    if (w)
-        json_decref(w->given);
+    w->cb(w->ud, during_call, w->erased, err);
     free(w);
-    j->ud = NULL;
 }
 
-static void finish(cw_api_job *j, unsigned status, json_t *json)
+static void erased_logged(void *ud, int ok, uint64_t seq, const char *err)
 {
-    withdrawal_free(j);
-    j->status = status;
-    j->json = json;
-    cw_api_job_answer(j);
+    withdrawal *w = ud;
+    char msg[400];
+    (void)seq;
+    if (!ok)
+        snprintf(msg, sizeof msg, "withdrawn and erased, but ERASED could not be logged (%s)",
+                 err);
+    withdrawal_end(w, 0, ok ? NULL : msg);
 }
 
-static void fail(cw_api_job *j, unsigned status, const char *msg)
+static void content_erased(void *ud, uint64_t n, const char *err)
 {
-    snprintf(j->err, sizeof j->err, "%s", msg);
-    finish(j, status, NULL);
-}
-
-/* worker: is there a consent to withdraw, and what did its GIVEN say? */
-static void find_given(cw_api_job *j)
-{
-    withdrawal *w = j->ud;
-    json_t *recs = cw_api_consent_records(j->data_dir, j->tenant, j->id, j->err, sizeof j->err);
-    if (!recs)
+    withdrawal *w = ud;
+    cw_tenant_store *ts = cw_stores_find(&w->rt->stores, w->tenant);
+    if (err) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "withdrawn, but the content could not be erased (%s): "
+                 "`callwarden vault reconcile` erases it from the WITHDRAWN record", err);
+        withdrawal_end(w, 0, msg);
         return;
-    const char *state = state_of(recs);
-    size_t i;
-    json_t *x;
-    json_array_foreach(recs, i, x)
-        if (strcmp(json_string_value(json_object_get(x, "event")), "GIVEN") == 0 && !w->given)
-            w->given = json_incref(json_object_get(x, "record"));
-    if (!w->given) {
-        j->status = 404;
-        snprintf(j->err, sizeof j->err, "tenant %s has no given consent %s", j->tenant, j->id);
-    } else if (strcmp(state, "given") != 0) {
-        j->status = 409;
-        snprintf(j->err, sizeof j->err, "consent %s is %s already", j->id, state);
-    } else {
-        j->status = 200;
     }
-    json_decref(recs);
+    w->erased = n;
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "schema",
+                             "callwarden-consent/1", "event_type", "ERASED", "consent_id",
+                             w->id, "reason", "withdrawn", "artifacts", (json_int_t)n, "by",
+                             w->answer, "tenant", w->tenant, "build", CW_VERSION);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    cw_ledger_event ev = { .ts_ms = cw_now_ms(), .event_type = "ERASED", .consent_id = w->id,
+                           .refers_to = w->id, .body = text,
+                           .body_len = text ? strlen(text) : 0 };
+    if (!ts || !ts->ledger || !text || cw_ledger_append(ts->ledger, &ev, erased_logged, w) != 0)
+        withdrawal_end(w, 0, "withdrawn and erased, but ERASED could not be logged");
+    free(text);
+}
+
+static void withdrawn_logged(void *ud, int ok, uint64_t seq, const char *err)
+{
+    withdrawal *w = ud;
+    (void)seq;
+    cw_tenant_store *ts = cw_stores_find(&w->rt->stores, w->tenant);
+    if (!ok) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "WITHDRAWN could not be logged (%s): nothing changed", err);
+        withdrawal_end(w, 0, msg);
+        return;
+    }
+    cw_log(CW_LOG_INFO, "admin", "tenant=%s consent %s withdrawn (%s, %s)", w->tenant, w->id,
+           w->method, w->answer);
+    if (!ts || cw_stores_erase_consent(&w->rt->stores, ts, w->id, content_erased, w) != 0)
+        content_erased(w, 0, "the tenant's vault is not open");
 }
 
 static const char *str(json_t *o, const char *k)
@@ -270,125 +286,118 @@ static const char *str(json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-static void erased_logged(void *ud, int ok, uint64_t seq, const char *err)
+void cw_api_withdraw(cw_runtime *rt, const char *tenant, const char *id, json_t *given,
+                     const char *method, const char *answer, cw_api_withdrawn_cb cb, void *ud)
 {
-    cw_api_job *j = ud;
-    withdrawal *w = j->ud;
-    (void)seq;
-    if (!ok) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "withdrawn and erased, but ERASED could not be logged (%s)",
-                 err);
-        fail(j, 500, msg);
+    withdrawal *w = calloc(1, sizeof *w);
+    if (!w) {
+        cb(ud, 0, 0, "out of memory");
         return;
     }
-    finish(j, 200, json_pack("{s:s, s:s, s:s, s:b, s:I}", "tenant", j->tenant, "consent_id",
-                             j->id, "state", "withdrawn", "during_call", 0, "artifacts_erased",
-                             (json_int_t)w->erased));
-}
-
-static void content_erased(void *ud, uint64_t n, const char *err)
-{
-    cw_api_job *j = ud;
-    withdrawal *w = j->ud;
-    cw_tenant_store *ts = cw_stores_find(&j->r->admin->rt->stores, j->tenant);
-    if (err) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "withdrawn, but the content could not be erased (%s): "
-                 "`callwarden vault reconcile` erases it from the WITHDRAWN record", err);
-        fail(j, 500, msg);
-        return;
-    }
-    w->erased = n;
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "schema",
-                             "callwarden-consent/1", "event_type", "ERASED", "consent_id",
-                             j->id, "reason", "withdrawn", "artifacts", (json_int_t)n, "by",
-                             j->actor, "tenant", j->tenant, "build", CW_VERSION);
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    cw_ledger_event ev = { .ts_ms = cw_now_ms(), .event_type = "ERASED", .consent_id = j->id,
-                           .refers_to = j->id, .body = text,
-                           .body_len = text ? strlen(text) : 0 };
-    if (!ts || !ts->ledger || !text ||
-        cw_ledger_append(ts->ledger, &ev, erased_logged, j) != 0)
-        fail(j, 500, "withdrawn and erased, but ERASED could not be logged");
-    free(text);
-}
-
-static void withdrawn_logged(void *ud, int ok, uint64_t seq, const char *err)
-{
-    cw_api_job *j = ud;
-    (void)seq;
-    cw_tenant_store *ts = cw_stores_find(&j->r->admin->rt->stores, j->tenant);
-    if (!ok) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "WITHDRAWN could not be logged (%s): nothing changed", err);
-        fail(j, 503, msg);
-        return;
-    }
-    cw_log(CW_LOG_INFO, "admin", "tenant=%s consent %s withdrawn by %s", j->tenant, j->id,
-           j->actor);
-    if (!ts || cw_stores_erase_consent(&j->r->admin->rt->stores, ts, j->id, content_erased,
-                                       j) != 0)
-        content_erased(j, 0, "the tenant's vault is not open");
-}
-
-/* loop: the records are read; withdraw through the call if it is still up, else here */
-static void given_found(cw_api_job *j)
-{
-    withdrawal *w = j->ud;
-    cw_runtime *rt = j->r->admin->rt;
-    if (j->status != 200) {
-        finish(j, j->status, NULL);
-        return;
-    }
+    w->rt = rt;
+    snprintf(w->tenant, sizeof w->tenant, "%s", tenant);
+    snprintf(w->id, sizeof w->id, "%s", id);
+    snprintf(w->method, sizeof w->method, "%s", method);
+    snprintf(w->answer, sizeof w->answer, "%s", answer);
+    w->cb = cb;
+    w->ud = ud;
+    /* the call still up: it withdraws as its withdraw key would (the gate shuts now) */
     for (cw_call *c = rt->calls; c; c = c->next)
-        if (strcmp(c->tenant, j->tenant) == 0 && strcmp(c->consent_id, j->id) == 0 &&
-            cw_call_withdraw(c, "ADMIN", j->actor) == 0) {
-            cw_log(CW_LOG_INFO, "admin", "tenant=%s consent %s withdrawn during call=%llu by %s",
-                   j->tenant, j->id, (unsigned long long)c->id, j->actor);
-            finish(j, 200, json_pack("{s:s, s:s, s:s, s:b}", "tenant", j->tenant,
-                                     "consent_id", j->id, "state", "withdrawn",
-                                     "during_call", 1));
+        if (strcmp(c->tenant, tenant) == 0 && strcmp(c->consent_id, id) == 0 &&
+            cw_call_withdraw(c, method, answer) == 0) {
+            cw_log(CW_LOG_INFO, "admin", "tenant=%s consent %s withdrawn during call=%llu (%s, "
+                   "%s)", tenant, id, (unsigned long long)c->id, method, answer);
+            withdrawal_end(w, 1, NULL);
             return;
         }
-    json_t *g = w->given;
-    const char *level = str(g, "level");
     cw_receipt rc = {
-        .event_type = "WITHDRAWN", .consent_id = j->id, .refers_to = j->id,
-        .subject_ref = str(g, "subject_ref"),
-        .cli_withheld = str(g, "cli_status") && strcmp(str(g, "cli_status"), "withheld") == 0,
-        .ts_ms = cw_now_ms(), .jurisdiction = str(g, "jurisdiction"),
-        .language = str(g, "language"), .controller = str(g, "controller"),
-        .policy_version = str(g, "policy_version"), .policy_hash = str(g, "policy_hash"),
-        .flow_hash = str(g, "flow_hash"), .level = level, .method = "ADMIN",
-        .answer = j->actor, .confidence = 1, .tenant = j->tenant, .build = CW_VERSION,
+        .event_type = "WITHDRAWN", .consent_id = id, .refers_to = id,
+        .subject_ref = str(given, "subject_ref"),
+        .cli_withheld = str(given, "cli_status") && strcmp(str(given, "cli_status"),
+                                                           "withheld") == 0,
+        .ts_ms = cw_now_ms(), .jurisdiction = str(given, "jurisdiction"),
+        .language = str(given, "language"), .controller = str(given, "controller"),
+        .policy_version = str(given, "policy_version"),
+        .policy_hash = str(given, "policy_hash"), .flow_hash = str(given, "flow_hash"),
+        .level = str(given, "level"), .method = method, .answer = answer, .confidence = 1,
+        .tenant = tenant, .build = CW_VERSION,
     };
-    char err[256];
+    char err[256], msg[400];
     size_t len = 0;
     char *body = cw_receipt_json(&rc, &len, err, sizeof err);
-    cw_tenant_store *ts = cw_stores_find(&rt->stores, j->tenant);
-    cw_ledger_event ev = { .ts_ms = rc.ts_ms, .event_type = "WITHDRAWN", .consent_id = j->id,
-                           .refers_to = j->id, .body = body, .body_len = len };
+    cw_tenant_store *ts = cw_stores_find(&rt->stores, tenant);
+    cw_ledger_event ev = { .ts_ms = rc.ts_ms, .event_type = "WITHDRAWN", .consent_id = id,
+                           .refers_to = id, .body = body, .body_len = len };
     if (!body) {
-        char msg[400];
         snprintf(msg, sizeof msg, "the GIVEN record lacks what a WITHDRAWN needs: %s", err);
-        fail(j, 500, msg);
-    } else if (!ts || !ts->ledger || cw_ledger_append(ts->ledger, &ev, withdrawn_logged, j) != 0) {
-        fail(j, 503, "the tenant's ledger is not open: nothing changed");
+        withdrawal_end(w, 0, msg);
+    } else if (!ts || !ts->ledger || cw_ledger_append(ts->ledger, &ev, withdrawn_logged, w) != 0) {
+        withdrawal_end(w, 0, "the tenant's ledger is not open: nothing changed");
     }
     free(body);
+}
+
+/* ---- POST .../consents/ID/withdraw ------------------------------------------------ */
+
+/* worker: is there a consent to withdraw, and what did its GIVEN say? (j->ud: it) */
+static void find_given(cw_api_job *j)
+{
+    json_t *recs = cw_api_consent_records(j->data_dir, j->tenant, j->id, j->err, sizeof j->err);
+    if (!recs)
+        return;
+    const char *state = state_of(recs);
+    json_t *given = NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(recs, i, x)
+        if (strcmp(json_string_value(json_object_get(x, "event")), "GIVEN") == 0 && !given)
+            given = json_incref(json_object_get(x, "record"));
+    if (!given) {
+        j->status = 404;
+        snprintf(j->err, sizeof j->err, "tenant %s has no given consent %s", j->tenant, j->id);
+    } else if (strcmp(state, "given") != 0) {
+        j->status = 409;
+        snprintf(j->err, sizeof j->err, "consent %s is %s already", j->id, state);
+        json_decref(given);
+        given = NULL;
+    } else {
+        j->status = 200;
+    }
+    j->ud = given;
+    json_decref(recs);
+}
+
+static void by_id_done(void *ud, int during_call, uint64_t erased, const char *err)
+{
+    cw_api_job *j = ud;
+    if (err) {
+        j->status = 500;
+        snprintf(j->err, sizeof j->err, "%s", err);
+    } else {
+        j->status = 200;
+        j->json = json_pack("{s:s, s:s, s:s, s:b, s:I}", "tenant", j->tenant, "consent_id",
+                            j->id, "state", "withdrawn", "during_call", during_call,
+                            "artifacts_erased", (json_int_t)erased);
+    }
+    cw_api_job_answer(j);
+}
+
+static void given_found(cw_api_job *j)
+{
+    json_t *given = j->ud;
+    j->ud = NULL;
+    if (j->status != 200 || !given) {
+        json_decref(given);
+        cw_api_job_answer(j);
+        return;
+    }
+    cw_api_withdraw(j->r->admin->rt, j->tenant, j->id, given, "ADMIN", j->actor, by_id_done, j);
+    json_decref(given);
 }
 
 void cw_api_consent_withdraw(cw_http_req *r, const char *tenant, const char *id)
 {
     cw_api_job *j = cw_api_job_new(r, tenant, id);
-    if (!j)
-        return;
-    j->ud = calloc(1, sizeof(withdrawal));
-    if (!j->ud) {
-        fail(j, 500, "out of memory");
-        return;
-    }
-    cw_api_job_start(j, find_given, given_found);
+    if (j)
+        cw_api_job_start(j, find_given, given_found);
 }

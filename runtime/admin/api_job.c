@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "callwarden/audit.h"
+#include "callwarden/crypto.h"
 #include "callwarden/runtime.h"
 #include "api_int.h"
 
@@ -41,7 +42,15 @@ void cw_api_job_answer(cw_api_job *j)
     else
         cw_http_error(r, j->status, "%s", j->err[0] ? j->err : "failed");
     j->json = NULL;
+    cw_api_job_free(j);
+}
+
+void cw_api_job_free(cw_api_job *j)
+{
+    json_decref(j->json);
     free(j->text);
+    free(j->step);
+    cw_wipe(j->number, sizeof j->number);
     free(j);
 }
 

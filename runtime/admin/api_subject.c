@@ -26,8 +26,7 @@ static int take_number(cw_http_req *r, cw_api_job *j)
     json_error_t e;
     json_t *body = json_loads(r->body, 0, &e);
     const char *n = json_string_value(json_object_get(body, "number"));
-    int ok = n && strlen(n) >= 3 && strlen(n) < sizeof j->number &&
-             strspn(n, "+0123456789 -/()") == strlen(n) && strpbrk(n, "0123456789");
+    int ok = cw_withdraw_number_ok(n);
     if (ok)
         snprintf(j->number, sizeof j->number, "%s", n);
     json_decref(body);

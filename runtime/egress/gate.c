@@ -117,6 +117,15 @@ cw_egress_verdict cw_egress_check(const cw_policy *p, const char *url, const cha
                  "is being answered");
         return CW_EGRESS_NO_CONSENT;
     }
+    if (purpose && strcmp(purpose, CW_PURPOSE_WITHDRAWAL_CODE) == 0) {
+        /* the code of a withdrawal outside the call: the number and the code, never
+         * anything a call produced */
+        if (!consent)
+            return CW_EGRESS_ALLOWED;
+        snprintf(why, whylen, "the withdrawal code carries nothing of a call's audio or "
+                 "transcripts");
+        return CW_EGRESS_NO_PURPOSE;
+    }
     if (!purpose || !purpose[0] || !cw_policy_purpose_description(p, purpose)) {
         snprintf(why, whylen, "the request names no known purpose (\"%.40s\")",
                  purpose ? purpose : "");

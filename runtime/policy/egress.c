@@ -318,11 +318,35 @@ static void webhook(pol_ctx *cx)
     lua_pop(L, 2);
 }
 
+/* withdrawal { code_hook = URL }: where the one-time code of a withdrawal outside the
+ * call is posted (an SMS gateway's hook), through the gate like everything else */
+static void withdrawal(pol_ctx *cx)
+{
+    cw_policy *p = cx->p;
+    const pol_decl *d = pol_find(cx->decls, POL_WITHDRAWAL, NULL);
+    if (!d)
+        return;
+    lua_State *L = cx->L;
+    pol_push_decl(L, d);
+    pol_table t = { cx, lua_gettop(L), "withdrawal", d->line };
+    static const char *const fields[] = { "code_hook", NULL };
+    pol_only_fields(&t, fields, 0);
+    if (pol_text(&t, "code_hook", 1, &p->withdrawal_code_hook) > 0) {
+        char why[256];
+        if (cw_egress_check(p, p->withdrawal_code_hook, CW_PURPOSE_WITHDRAWAL_CODE, NULL, why,
+                            sizeof why) != CW_EGRESS_ALLOWED)
+            pol_error(cx->errors, d->line, "withdrawal code_hook \"%.120s\": %s",
+                      p->withdrawal_code_hook, why);
+    }
+    lua_pop(L, 1);
+}
+
 void pol_validate_egress(pol_ctx *cx)
 {
     egress(cx);
     ai(cx);
     webhook(cx);
+    withdrawal(cx);
 }
 
 const cw_policy_host *cw_policy_egress_host(const cw_policy *p, const char *host,

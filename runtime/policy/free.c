@@ -48,6 +48,7 @@ void cw_policy_free(cw_policy *p)
     free(p->handover_target);
     free(p->menu_prompt);
     free(p->webhook_url);
+    free(p->withdrawal_code_hook);
     cw_policy_endpoint *eps[] = { &p->ai_chat, &p->ai_transcribe, &p->ai_speech };
     for (size_t i = 0; i < 3; i++) {
         free(eps[i]->url);

@@ -58,6 +58,7 @@ typedef enum pol_kind {
     POL_EGRESS,
     POL_AI,
     POL_WEBHOOK,
+    POL_WITHDRAWAL,
     /* once per language or level name: kind "name" { ... } */
     POL_DISCLOSURE,
     POL_CONSENT,

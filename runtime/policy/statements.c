@@ -28,6 +28,7 @@ static const char *const kind_names[POL_NKINDS] = {
     [POL_HANDOVER] = "handover",     [POL_FALLBACK] = "fallback",
     [POL_PURPOSES] = "purposes",     [POL_EGRESS] = "egress",
     [POL_AI] = "ai",                 [POL_WEBHOOK] = "webhook",
+    [POL_WITHDRAWAL] = "withdrawal",
     [POL_DISCLOSURE] = "disclosure", [POL_CONSENT] = "consent",
     [POL_LEVEL] = "level",           [POL_SPEECH] = "speech",
 };
@@ -46,6 +47,7 @@ static const char *const kind_examples[POL_NKINDS] = {
     [POL_EGRESS] = "egress { allow = { [\"ai.example.eu\"] = \"EU\" } }",
     [POL_AI] = "ai { chat = { url = \"https://...\", purpose = \"call_handling\" } }",
     [POL_WEBHOOK] = "webhook { url = \"https://crm.example.eu/hooks/consent\" }",
+    [POL_WITHDRAWAL] = "withdrawal { code_hook = \"https://sms.example.eu/send\" }",
     [POL_DISCLOSURE] = "disclosure \"de\" { text = \"...\" }",
     [POL_CONSENT] = "consent \"de\" { question = \"...\", ... }",
     [POL_LEVEL] = "level \"basic\" { key = \"1\", purposes = { ... }, retention = \"30d\" }",
@@ -209,7 +211,7 @@ static int unknown_global(lua_State *L)
                               "debug, no modules, no metatables)", k);
     return luaL_error(L, "unknown name '%s' (a policy has the statements controller, "
                       "jurisdiction, languages, notice, purposes, disclosure, consent, level, "
-                      "keys, speech, timeouts, handover, fallback, egress, ai, webhook)", k);
+                      "keys, speech, timeouts, handover, fallback, egress, ai, webhook, withdrawal)", k);
 }
 
 /* __index of a library table: upvalue 1 its name. */

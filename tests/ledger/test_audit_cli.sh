@@ -42,7 +42,7 @@ echo "$out" | grep -q ': 2500 records, root [0-9a-f]\{64\}: ok$' || fail "verify
 
 out=$("$bin" audit show --data "$D" --tenant acme) || fail "show: $out"
 [ "$(echo "$out" | grep -c '^GIVEN seq=[0-9]* record [0-9]*$')" = 2500 ] || fail "show did not print the 2500 records"
-[ "$(echo "$out" | grep -c '^ACCESSED seq=2502 {"access":"audit show","what":"all"}$')" = 1 ] ||
+[ "$(echo "$out" | grep -c '^ACCESSED seq=2502 {"access":"audit show","what":"all","by":"cli:[a-z0-9_-]*"}$')" = 1 ] ||
     fail "show did not log its access first: $(echo "$out" | tail -2)"
 out=$("$bin" audit verify --data "$D" --tenant acme) || fail "verify after show: $out"
 echo "$out" | grep -q ': 2502 records' || fail "the ACCESSED records are not in the ledger: $out"

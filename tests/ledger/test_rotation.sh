@@ -22,7 +22,7 @@ grep -q '^callwarden/acme/ledger-k2 04[0-9a-f]\{128\}$' "$D/acme/ledger.pub" || 
 [ "$(stat -c %a "$D/acme/ledger.key")" = 600 ] || fail "the rotated key file is not 0600"
 out=$("$bin" audit show --data "$D" --tenant acme) || fail "show: $out"
 echo "$out" | grep -q '^KEY_ROTATED seq=1501 {"retired":"k1","next":"k2"}$' || fail "no hand-over record: $(echo "$out" | tail -3)"
-echo "$out" | grep -q '^ACCESSED seq=1502 {"access":"keys rotate","what":"k2"}$' || fail "rotate not logged"
+echo "$out" | grep -q '^ACCESSED seq=1502 {"access":"keys rotate","what":"k2","by":"cli:[a-z0-9_-]*"}$' || fail "rotate not logged"
 echo "$out" | grep -q '^GIVEN seq=1 record 0$' || fail "a record sealed under k1 no longer opens"
 "$tool" fill "$D" acme 500 || fail "fill under k2"
 "$bin" keys rotate --data "$D" --tenant acme >/dev/null || fail "second rotate"

@@ -197,6 +197,13 @@ static void test_gate(void)
     verdict(p, chat, "ai_improvement", &basic, CW_EGRESS_NOT_COVERED, "level basic");
     verdict(p, chat, "ai_improvement", &extended, CW_EGRESS_ALLOWED, NULL);
     verdict(NULL, chat, "call_handling", NULL, CW_EGRESS_HOST_NOT_ALLOWED, NULL);
+    /* the withdrawal code: to an allowed host, never with anything of a call */
+    verdict(p, chat, CW_PURPOSE_WITHDRAWAL_CODE, NULL, CW_EGRESS_ALLOWED, NULL);
+    verdict(p, chat, CW_PURPOSE_WITHDRAWAL_CODE, &basic, CW_EGRESS_NO_PURPOSE, "nothing");
+    verdict(p, "https://evil.example/sms", CW_PURPOSE_WITHDRAWAL_CODE, NULL,
+            CW_EGRESS_HOST_NOT_ALLOWED, NULL);
+    verdict(p, "http://ai.muster.eu/sms", CW_PURPOSE_WITHDRAWAL_CODE, NULL,
+            CW_EGRESS_NOT_HTTPS, NULL);
     /* the consent answer: only while the question is answered, never elsewhere */
     cw_egress_consent answering = { .answering = 1 };
     verdict(p, chat, CW_PURPOSE_CONSENT_ANSWER, &answering, CW_EGRESS_ALLOWED, NULL);
