@@ -79,8 +79,14 @@ typedef struct cw_ledger_opts {
     void *reload_ud;
 } cw_ledger_opts;
 
+/* The commit latency histogram's upper bounds (seconds), from append to callback. */
+#define CW_LEDGER_LATENCY_BUCKETS 11
+extern const double cw_ledger_latency_bounds[CW_LEDGER_LATENCY_BUCKETS];
+
 typedef struct cw_ledger_stats {
     uint64_t appended, failed, batches, max_batch;
+    uint64_t latency_le[CW_LEDGER_LATENCY_BUCKETS + 1];   /* per bucket, the last +Inf */
+    double latency_sum_s;
 } cw_ledger_stats;
 
 /* Open the ledger file at path, rebuild its Merkle tree, and start its writer thread,

@@ -14,6 +14,7 @@
 #include "callwarden/config.h"
 #include "callwarden/egress.h"
 #include "callwarden/media.h"
+#include "callwarden/metrics.h"
 #include "callwarden/stores.h"
 #include "callwarden/tenant.h"
 #include "callwarden/tts.h"
@@ -87,6 +88,7 @@ struct cw_runtime {
     size_t ncalls;
     uint64_t next_call_id;
     cw_runtime_stats stats;
+    cw_metrics metrics;             /* for /metrics (metrics.h) */
 
     /* the scenario runner (runtime/sim): its hooks, and the virtual clock that then
      * drives the call timers and the media clock instead of the loop's */

@@ -132,6 +132,8 @@ void cw_call_end(cw_call *c, const char *reason)
     snprintf(c->end_reason, sizeof c->end_reason, "%s", reason);
     stop_media(c);
     c->rt->stats.calls_completed++;
+    if (c->consent == CW_CONSENT_ASKING)
+        cw_metrics_consent(&c->rt->metrics, c, CW_METRIC_DROPPED);   /* hung up on the question */
     cw_log(CW_LOG_INFO, "call",
            "call=%llu ended reason=%s rtp_sent=%llu rtp_received=%llu rtp_dropped=%llu "
            "digits=%llu ssrc_changes=%llu first_rtp_us=%lld",
@@ -405,6 +407,7 @@ int cw_call_answer(cw_call *c)
         return -1;
     c->sig->answer(c, c->local_sdp);
     c->state = CW_CALL_ANSWERED;
+    c->rt->metrics.answered++;
     cw_media_clock_add(&c->rt->clock, &c->stream);
     cw_log(CW_LOG_DEBUG, "call", "call=%llu answered port=%u codec=%s",
            (unsigned long long)c->id, (unsigned)c->rtp_port, cw_codec_name(c->choice.codec));

@@ -32,6 +32,11 @@
  * runner sees each one. */
 static void set_consent(cw_call *c, int state)
 {
+    if (state != c->consent && (state == CW_CONSENT_GIVEN || state == CW_CONSENT_REFUSED ||
+                                state == CW_CONSENT_WITHDRAWN))
+        cw_metrics_consent(&c->rt->metrics, c, state == CW_CONSENT_GIVEN ? CW_METRIC_GIVEN
+                                               : state == CW_CONSENT_REFUSED ? CW_METRIC_REFUSED
+                                                                             : CW_METRIC_WITHDRAWN);
     c->consent = state;
     const cw_sim_hooks *h = c->rt->sim;
     if (h && h->consent_changed)
@@ -468,6 +473,7 @@ int cw_consent_start(cw_call *c, const cw_consent_args *a, char *err, size_t err
     c->answer_timeout_pending = 0;
     set_consent(c, CW_CONSENT_ASKING);
     choose_wording(c, wording(c));
+    cw_metrics_consent(&c->rt->metrics, c, CW_METRIC_ASKED);
     cw_log(CW_LOG_INFO, "call", "call=%llu consent asked variant=%s levels=0x%x age=%s",
            (unsigned long long)c->id, c->consent_variant, c->consent_levels,
            a->age >= 0 ? "from-flow" : "unknown");

@@ -29,6 +29,7 @@ static void disclosure_finished(cw_call *c)
 {
     cw_call_timer_stop(c);
     c->disclosure = CW_DISCLOSURE_DONE;
+    c->rt->metrics.disclosed++;
     c->stream.consent_gate.disclosed = 1;
     c->disclosed_at_ms = cw_now_ms();
     cw_log(CW_LOG_INFO, "call", "call=%llu disclosure done lang=%s ms=%lld keys_discarded=%u",

@@ -201,9 +201,17 @@ static int op_sleep(void *call, unsigned ms, char *err, size_t errlen)
     return 0;
 }
 
+/* A refusal the core gives the flow, counted by the guarantee it names ("G2: ..."). */
+static int refused(cw_call *c, int rc, const char *err)
+{
+    if (rc != 0)
+        cw_metrics_refusal(&c->rt->metrics, err);
+    return rc;
+}
+
 static int op_consent(void *call, const cw_consent_args *a, char *err, size_t errlen)
 {
-    return cw_consent_start(call_of(call), a, err, errlen);
+    return refused(call_of(call), cw_consent_start(call_of(call), a, err, errlen), err);
 }
 
 static int op_transfer(void *call, const cw_transfer_args *t, char *err, size_t errlen)
@@ -213,7 +221,7 @@ static int op_transfer(void *call, const cw_transfer_args *t, char *err, size_t 
         snprintf(err, errlen, "only an answered call can be transferred");
         return -1;
     }
-    return cw_handover_start(c, t, err, errlen);
+    return refused(c, cw_handover_start(c, t, err, errlen), err);
 }
 
 static void fallback_goodbye(cw_call *c);
@@ -255,7 +263,8 @@ void cw_call_refer_result(cw_call *c, int status, const char *phrase)
 
 static int op_record(void *call, const char *purpose, int both, char *err, size_t errlen)
 {
-    return cw_recorder_start(call_of(call), purpose, both, err, errlen);
+    return refused(call_of(call), cw_recorder_start(call_of(call), purpose, both, err, errlen),
+                   err);
 }
 
 static int op_stop_record(void *call, char *err, size_t errlen)
@@ -271,7 +280,7 @@ static int op_stop_record(void *call, char *err, size_t errlen)
 
 static int op_pause_record(void *call, int paused, char *err, size_t errlen)
 {
-    return cw_recorder_pause(call_of(call), paused, err, errlen);
+    return refused(call_of(call), cw_recorder_pause(call_of(call), paused, err, errlen), err);
 }
 
 static void op_hangup(void *call, const char *cause)
@@ -420,7 +429,7 @@ static void op_finished(void *call, const char *error)
 
 static int op_ask(void *call, const cw_ask_args *a, char *err, size_t errlen)
 {
-    return cw_ai_ask(call_of(call), a, err, errlen);
+    return refused(call_of(call), cw_ai_ask(call_of(call), a, err, errlen), err);
 }
 
 static int op_listen(void *call, const cw_listen_args *a, char *err, size_t errlen)
@@ -428,7 +437,7 @@ static int op_listen(void *call, const cw_listen_args *a, char *err, size_t errl
     cw_call *c = call_of(call);
     if (ensure_answered(c, err, errlen) != 0)
         return -1;
-    return cw_listen_start(c, a, err, errlen);
+    return refused(c, cw_listen_start(c, a, err, errlen), err);
 }
 
 static const cw_flow_ops flow_ops = {

@@ -216,6 +216,7 @@ void cw_call_log_withdrawn(cw_call *c, const char *method, const char *answer)
 
 void cw_call_log_handed_over(cw_call *c)
 {
+    c->rt->metrics.handovers++;
     const cw_flow_version *v = cw_call_version(c);
     if (!v || !v->policy || !c->subject_ref[0])
         return;

@@ -42,6 +42,7 @@ typedef struct request {
     int ok;
     char err[160];
     char *note;                     /* a checkpoint request: the signed note, else NULL */
+    uint64_t t0_ns;                 /* when it was appended (uv_hrtime) */
     cw_ledger_checkpoint_cb checkpoint_cb;
     struct request *next;
 } request;
@@ -306,6 +307,21 @@ static void free_request(request *r)
     free(r);
 }
 
+const double cw_ledger_latency_bounds[CW_LEDGER_LATENCY_BUCKETS] = {
+    0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
+};
+
+static void count_commit(cw_ledger *lg, const request *r)
+{
+    double s = (double)(uv_hrtime() - r->t0_ns) / 1e9;
+    size_t i = 0;
+    while (i < CW_LEDGER_LATENCY_BUCKETS && s > cw_ledger_latency_bounds[i])
+        i++;
+    lg->stats.latency_le[i]++;
+    lg->stats.latency_sum_s += s;
+    lg->stats.appended++;
+}
+
 static void run_done(cw_ledger *lg)
 {
     pthread_mutex_lock(&lg->lock);
@@ -320,7 +336,7 @@ static void run_done(cw_ledger *lg)
             r->checkpoint_cb(r->ud, r->ok ? r->rec.seq : 0, r->ok ? r->note : NULL,
                              r->ok ? NULL : r->err);
         else if (r->ok)
-            lg->stats.appended++;
+            count_commit(lg, r);
         else
             lg->stats.failed++;
         if (!r->note)
@@ -672,6 +688,7 @@ int cw_ledger_append(cw_ledger *lg, const cw_ledger_event *ev, cw_ledger_cb cb, 
     memcpy(r->refers_to, ref, strlen(ref) + 1);
     r->cb = cb;
     r->ud = ud;
+    r->t0_ns = uv_hrtime();
     pthread_mutex_lock(&lg->lock);
     push(&lg->queue, &lg->queue_tail, r);
     lg->queued++;

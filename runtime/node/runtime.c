@@ -201,6 +201,7 @@ int cw_runtime_start(cw_runtime *rt, uv_loop_t *loop, const cw_config *cfg, char
     }
     uv_timer_init(loop, &rt->drain_timer);
     rt->drain_timer.data = rt;
+    cw_metrics_start(&rt->metrics, loop);
     uv_signal_init(loop, &rt->sigterm);
     uv_signal_init(loop, &rt->sigint);
     rt->sigterm.data = rt->sigint.data = rt;
@@ -265,8 +266,10 @@ static void sip_stopped(cw_runtime *rt)
     uv_close((uv_handle_t *)&rt->sigterm, close_cb);
     uv_close((uv_handle_t *)&rt->sigint, close_cb);
     cw_reloader_stop(&rt->reloader, close_cb);
+    cw_metrics_stop(&rt->metrics, close_cb);
     cw_admin_stop(rt->admin);          /* answers in progress finish first */
     rt->admin = NULL;
+    cw_metrics_free(&rt->metrics);
     cw_outbox_stop(rt->outbox);        /* before the egress: its posts are cancelled */
     rt->outbox = NULL;
     close_egress(rt);

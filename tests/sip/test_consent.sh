@@ -75,7 +75,9 @@ grep -v '^level "extended"\|^ *retention = "90d"' "$P/shop/policy.lua" >"$P/proo
 cp "$S/teen/flow.lua" "$S/proof/flow.lua"
 
 cw_pick_ports 40
-cw_start --scripts "$S" --policies "$P"
+"$CW_BIN" admin token add prom --role agent --data "$T/data" >"$T/prom" || cw_fail "token add"
+ADMIN="127.0.0.1:$((SIP_PORT + 1))"
+cw_start --scripts "$S" --policies "$P" --admin-listen "$ADMIN"
 calls=0
 # call NAME K1 K2 K3: a call whose caller presses three keys after the disclosure
 call() {
@@ -186,6 +188,37 @@ proof evidence 1
 cw_wait_log "call=$calls consent evidence stored artifact=[0-9a-f]{32}" 10
 evidence=$(sed -n "s/.*call=$calls consent evidence stored artifact=\([0-9a-f]*\).*/\1/p" "$T/runtime.log")
 proof refusal '#'
+# 11 (drop-off): a caller who hangs up while the core asks the age (the question stands)
+calls=$((calls + 1))
+cw_sipp_ok dropoff "$CW_SCEN/bye_after_pause.xml" -s teen -d $((after_disclosure + 500))
+cw_wait_log "call=$calls ended" 20
+
+# what /metrics counted, read with the Prometheus project's own parser
+curl -s -H "Authorization: Bearer $(sed -n 's/^token: //p' "$T/prom")" "http://$ADMIN/metrics" \
+    >"$T/metrics" || cw_fail "metrics"
+/usr/bin/python3 "$CW_SOURCE_DIR/tests/admin/promcheck.py" "$T/metrics" >"$T/samples" ||
+    cw_fail "the metrics do not parse"
+sample() {
+    grep -qx "$1" "$T/samples" || cw_fail "expected the sample $1: $(grep "${1%%\{*}" "$T/samples")"
+}
+sample 'callwarden_consent_asked_total{tenant=shop,variant=main} 6.0'
+sample 'callwarden_consent_given_total{level=basic,tenant=shop,variant=main} 4.0'
+sample 'callwarden_consent_refused_total{tenant=shop,variant=main} 2.0'
+sample 'callwarden_consent_withdrawn_total{level=basic,tenant=shop,variant=main} 2.0'
+sample 'callwarden_consent_given_total{level=extended,tenant=teen,variant=main} 1.0'
+sample 'callwarden_consent_asked_total{tenant=teen,variant=main} 3.0'
+sample 'callwarden_consent_dropoff_total{tenant=teen,variant=main} 1.0'
+sample 'callwarden_consent_dropoff_total{tenant=shop,variant=main} 0.0'
+sample "callwarden_calls_answered_total{} $calls.0"
+sample "callwarden_disclosures_completed_total{} $calls.0"
+sample 'callwarden_handovers_total{} 1.0'
+sample 'callwarden_refusals_total{guarantee=G1} 0.0'
+g2=$(sed -n 's/^callwarden_refusals_total{guarantee=G2} \([0-9]*\)\.0$/\1/p' "$T/samples")
+cw_ge "G2 refusals counted (every shop call records before its consent)" "${g2:-0}" 6
+grep -q '^callwarden_ledger_commit_seconds_count{tenant=shop} [1-9]' "$T/samples" ||
+    cw_fail "no ledger commit latencies: $(grep ledger_commit "$T/samples")"
+grep -q '^callwarden_event_loop_lag_seconds_count{} [1-9]' "$T/samples" || cw_fail "no loop lag"
+cw_say "metrics: $(grep -c . "$T/samples") samples, G2 refusals $g2"
 cw_stop
 
 prf=$("$CW_BIN" audit show --data "$T/data" --tenant proof)
