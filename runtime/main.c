@@ -20,6 +20,7 @@
 #include "callwarden/runtime.h"
 #include "callwarden/scenario.h"
 #include "callwarden/sim.h"
+#include "callwarden/stats.h"
 #include "callwarden/subject.h"
 
 #include <lauxlib.h>
@@ -44,6 +45,7 @@ static void usage(FILE *out)
         "       callwarden export training --tenant NAME [--data DIR] --out FILE [--now MS]\n"
         "       callwarden admin token add NAME --role ROLE [--tenants A,B] [--data DIR]\n"
         "       callwarden admin token list|remove [NAME] [--data DIR]\n"
+        "       callwarden stats [--admin URL] [--token TOKEN] [--tenant NAME] [--metrics FILE]\n"
         "       callwarden --help | --version\n"
         "\n"
         "run: answer SIP calls and run each tenant's call flow (scripts/<tenant>/flow.lua).\n"
@@ -131,6 +133,10 @@ static void usage(FILE *out)
         "  admin API in DATA/admin/tokens; prints its token (and, for admin and dpo, the TOTP\n"
         "  secret for an authenticator app) once: only the token's SHA-256 is kept.\n"
         "admin token list | remove NAME: the users; a removed user's token stops working.\n"
+        "stats: the consent wording A/B comparison of a running runtime (its /metrics at\n"
+        "  --admin URL, default http://127.0.0.1:8080, with an auditor's or agent's --token or\n"
+        "  $CALLWARDEN_TOKEN; or a saved --metrics FILE): per variant asked, given (by level),\n"
+        "  refused, dropped and withdrawn, rates with 95%% intervals, a z-test per variant.\n"
         "\n"
         "reload: check the tenants in --scripts (default the repo's scripts/), then send SIGHUP\n"
         "  to the runtime whose pid is in DIR/callwarden.pid (--data, default ./data).\n");
@@ -544,6 +550,8 @@ int main(int argc, char **argv)
         }
         return cw_admin_token_cmd(argc - 3, argv + 3, stdout);
     }
+    if (strcmp(argv[1], "stats") == 0)
+        return cw_stats_cmd(argc - 1, argv + 1, stdout);
     if (strcmp(argv[1], "busted") == 0)
         return cmd_busted(argc - 1, argv + 1);
     if (strcmp(argv[1], "test") == 0)

@@ -27,6 +27,7 @@ typedef struct cw_consent_counts {
 extern const double cw_lag_bounds_s[CW_LAG_BUCKETS];
 
 typedef struct cw_metrics {
+    int64_t start_time_ms;          /* unix time */
     uint64_t answered, disclosed, handovers;
     uint64_t refused[11];           /* by guarantee G1..G10 (0 unused) */
     cw_consent_counts *consent;

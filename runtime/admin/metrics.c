@@ -165,6 +165,8 @@ void cw_api_metrics(cw_http_req *r, const char *tenant, const char *id)
     family(f, "callwarden_admin_denied_total", "counter",
            "Admin API requests refused with 401 or 403.");
     value(f, "callwarden_admin_denied_total", r->admin->denied);
+    family(f, "callwarden_start_time_seconds", "gauge", "When the runtime started (unix time).");
+    fprintf(f, "callwarden_start_time_seconds %.3f\n", (double)rt->metrics.start_time_ms / 1000);
     family(f, "callwarden_draining", "gauge", "1 while the runtime drains (SIGTERM).");
     value(f, "callwarden_draining", (unsigned long long)rt->draining);
     fclose(f);

@@ -1,6 +1,7 @@
 /* metrics.c  The runtime's counters for /metrics (metrics.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "callwarden/call.h"
 #include "callwarden/metrics.h"
@@ -84,6 +85,9 @@ static void lag_tick(uv_timer_t *t)
 
 void cw_metrics_start(cw_metrics *m, uv_loop_t *loop)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    m->start_time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     uv_timer_init(loop, &m->lag_timer);
     m->lag_timer.data = m;
     m->lag_due_ns = uv_hrtime() + LAG_PERIOD_MS * 1000000ull;

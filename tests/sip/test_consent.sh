@@ -219,6 +219,14 @@ grep -q '^callwarden_ledger_commit_seconds_count{tenant=shop} [1-9]' "$T/samples
     cw_fail "no ledger commit latencies: $(grep ledger_commit "$T/samples")"
 grep -q '^callwarden_event_loop_lag_seconds_count{} [1-9]' "$T/samples" || cw_fail "no loop lag"
 cw_say "metrics: $(grep -c . "$T/samples") samples, G2 refusals $g2"
+# the A/B table of `callwarden stats`, from the same /metrics
+"$CW_BIN" stats --admin "http://$ADMIN" --token "$(sed -n 's/^token: //p' "$T/prom")" \
+    --tenant shop >"$T/stats" || cw_fail "stats: $(cat "$T/stats")"
+grep -q '^main  *6  *4  *2  *0  *2  *66.7% ' "$T/stats" || cw_fail "stats: $(cat "$T/stats")"
+grep -q 'basic 4$' "$T/stats" || cw_fail "stats by level: $(cat "$T/stats")"
+rc=0
+"$CW_BIN" stats --admin "http://$ADMIN" --token cw_wrong >"$T/stats" || rc=$?
+[ $rc = 2 ] && grep -q "answered 401" "$T/stats" || cw_fail "stats with a wrong token: $(cat "$T/stats")"
 cw_stop
 
 prf=$("$CW_BIN" audit show --data "$T/data" --tenant proof)
