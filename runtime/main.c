@@ -17,6 +17,8 @@
 #include "callwarden/config.h"
 #include "callwarden/crypto.h"
 #include "callwarden/log.h"
+#include "callwarden/policy.h"
+#include "admin/docs.h"
 #include "callwarden/runtime.h"
 #include "callwarden/scenario.h"
 #include "callwarden/sim.h"
@@ -45,6 +47,7 @@ static void usage(FILE *out)
         "       callwarden export training --tenant NAME [--data DIR] --out FILE [--now MS]\n"
         "       callwarden admin token add NAME --role ROLE [--tenants A,B] [--data DIR]\n"
         "       callwarden admin token list|remove [NAME] [--data DIR]\n"
+        "       callwarden docs TENANT --out DIR [--policies DIR]\n"
         "       callwarden stats [--admin URL] [--token TOKEN] [--tenant NAME] [--metrics FILE]\n"
         "       callwarden --help | --version\n"
         "\n"
@@ -133,6 +136,10 @@ static void usage(FILE *out)
         "  admin API in DATA/admin/tokens; prints its token (and, for admin and dpo, the TOTP\n"
         "  secret for an authenticator app) once: only the token's SHA-256 is kept.\n"
         "admin token list | remove NAME: the users; a removed user's token stops working.\n"
+        "docs TENANT --out DIR: the Art. 13 privacy notice and the Art. 30 record of\n"
+        "  processing, Markdown and HTML, per policy language, generated from the tenant's\n"
+        "  policy (its version in them): DIR/privacy-notice.LANG.md|html,\n"
+        "  DIR/processing-record.LANG.md|html.\n"
         "stats: the consent wording A/B comparison of a running runtime (its /metrics at\n"
         "  --admin URL, default http://127.0.0.1:8080, with an auditor's or agent's --token or\n"
         "  $CALLWARDEN_TOKEN; or a saved --metrics FILE): per variant asked, given (by level),\n"
@@ -277,6 +284,52 @@ static int cmd_test(int argc, char **argv)
     default_prompts_dir(&cfg, argv[0]);
     cw_secmem_no_core_dumps();
     return cw_test_main(&cfg, argc - 1, argv + 1);
+}
+
+/* callwarden docs TENANT --out DIR [--policies DIR] */
+static int cmd_docs(int argc, char **argv)
+{
+    cw_config cfg;
+    cw_config_defaults(&cfg);
+    const char *tenant = NULL, *out = NULL;
+    char err[4096];
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else if (strcmp(argv[i], "--policies") == 0 && i + 1 < argc) {
+            if (cw_config_set(&cfg, "policies", argv[++i], err, sizeof err) != 0) {
+                fprintf(stderr, "callwarden docs: %s\n", err);
+                return 2;
+            }
+        } else if (argv[i][0] != '-' && !tenant) {
+            tenant = argv[i];
+        } else {
+            tenant = NULL;
+            break;
+        }
+    }
+    if (!tenant || !out || strchr(tenant, '/') || tenant[0] == '.') {
+        fprintf(stderr, "usage: callwarden docs TENANT --out DIR [--policies DIR]\n");
+        return 2;
+    }
+    char dir[CW_PATH_LEN + 80];
+    snprintf(dir, sizeof dir, "%s/%s", cfg.policies_dir, tenant);
+    cw_policy *p = cw_policy_load(tenant, dir, err, sizeof err);
+    if (!p) {
+        fprintf(stderr, "%s", err);
+        fprintf(stderr, "%scallwarden docs: the policy of %s does not load: no documents "
+                "written\n", err[0] && err[strlen(err) - 1] != '\n' ? "\n" : "", tenant);
+        return 1;
+    }
+    int rc = cw_docs_write(p, out, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "callwarden docs: %s\n", err);
+    else
+        printf("tenant %s, policy %.12s: privacy-notice and processing-record in %zu "
+               "language%s (Markdown and HTML) in %s\n", tenant, p->hash, p->nlangs,
+               p->nlangs == 1 ? "" : "s", out);
+    cw_policy_free(p);
+    return rc ? 2 : 0;
 }
 
 static int cmd_check(int argc, char **argv)
@@ -550,6 +603,8 @@ int main(int argc, char **argv)
         }
         return cw_admin_token_cmd(argc - 3, argv + 3, stdout);
     }
+    if (strcmp(argv[1], "docs") == 0)
+        return cmd_docs(argc - 1, argv + 1);
     if (strcmp(argv[1], "stats") == 0)
         return cw_stats_cmd(argc - 1, argv + 1, stdout);
     if (strcmp(argv[1], "busted") == 0)

@@ -16,6 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How long a consent's proof is kept after the event: the general limitation period
+ * for claims (3 years, BGB §195) to its year end and a margin, so that a business can
+ * show the consent as long as anyone can contest it (Art. 7(1), 17(3)(e) GDPR). The
+ * privacy documents (callwarden docs) quote the same constant. */
+#define CW_PROOF_RETAIN_MS (4LL * 365 * 86400 * 1000)
+
 /* One purpose a consent covers, with its retention and who receives the data. */
 typedef struct cw_receipt_purpose {
     const char *name;               /* "call_handling", "ai_improvement", ... */

@@ -75,11 +75,6 @@ static void append_disclosed(cw_call *c)
     free(body);
 }
 
-/* How long a consent's proof is kept after the event: the general limitation period
- * for claims (3 years, BGB §195) to its year end and a margin, so that a business can
- * show the consent as long as anyone can contest it (Art. 17(3)(e) GDPR). */
-#define PROOF_RETAIN_MS (4LL * 365 * 86400 * 1000)
-
 typedef struct consent_wait {
     cw_call *c;
     void (*done)(cw_call *c, int ok);
@@ -149,7 +144,7 @@ int cw_call_log_consent(cw_call *c, const cw_policy_level *l, const char *answer
         .call_id_hash = call_hash, .tenant = c->tenant, .build = CW_VERSION,
         .policy_hash = p->hash, .flow_hash = v->hash,
         .delete_after_ms = l ? now + l->retention_ms : 0,
-        .proof_retain_until_ms = now + PROOF_RETAIN_MS,
+        .proof_retain_until_ms = now + CW_PROOF_RETAIN_MS,
     };
     size_t len;
     char *body = cw_receipt_json(&r, &len, err, errlen);
