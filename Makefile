@@ -1,5 +1,6 @@
 # The two commands a newcomer needs:
 #   make run    installs missing packages, builds, runs the demo tenant on 127.0.0.1:5060
+#               (and the admin API on 127.0.0.1:8080)
 #   make test   builds normal + ASan/UBSan and runs the whole suite in both
 # Others: make build, make asan, make bench, make fuzz, make clean.
 
@@ -7,6 +8,7 @@ JOBS ?= $(shell nproc)
 # tests side by side (the timing-sensitive ones are RUN_SERIAL in tests/CMakeLists.txt)
 TEST_JOBS ?= 2
 LISTEN ?= 127.0.0.1:5060
+ADMIN_LISTEN ?= 127.0.0.1:8080
 CTEST_ARGS ?=
 
 .PHONY: all deps build asan test test-normal test-asan run bench fuzz clean
@@ -35,7 +37,7 @@ test-asan: asan
 test: test-normal test-asan
 
 run: build
-	./build/callwarden run --listen $(LISTEN)
+	./build/callwarden run --listen $(LISTEN) --admin-listen $(ADMIN_LISTEN)
 
 bench: build
 	sh tests/bench/run.sh
