@@ -384,8 +384,9 @@ int cw_admin_start(cw_runtime *rt, cw_admin **out, char *err, size_t errlen)
     if (!a->daemon) {
         cw_admin_users_free(&a->users);
         free(a);
-        return cw_error(err, errlen, "admin API: cannot listen on %s (%s)", cfg->admin_listen,
-                        strerror(errno));
+        return cw_error(err, errlen, "admin API: cannot listen on %s (%s)%s", cfg->admin_listen,
+                        strerror(errno), tls ? "; or the certificate and key do not load or "
+                        "do not match" : "");
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     const union MHD_DaemonInfo *pi = MHD_get_daemon_info(a->daemon, MHD_DAEMON_INFO_BIND_PORT);
