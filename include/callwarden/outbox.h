@@ -24,6 +24,7 @@
 #ifndef CALLWARDEN_OUTBOX_H
 #define CALLWARDEN_OUTBOX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct cw_runtime cw_runtime;
@@ -36,6 +37,12 @@ int cw_outbox_start(cw_runtime *rt, cw_outbox **out, char *err, size_t errlen);
 /* Stop: no new work; what is being posted is cancelled (and posted again at the next
  * start); the outbox is freed once its worker job and timer are done. */
 void cw_outbox_stop(cw_outbox *ob);
+
+/* The signature header of a post of body (len bytes) at unix time ts with the
+ * tenant's secret, "X-Callwarden-Signature: t=<ts>,v1=<hex>", into out (cap bytes,
+ * 128 are enough); also the admin API's withdrawal codes are signed so. 0 or -1. */
+int cw_webhook_sign(const char *secret, const void *body, size_t len, int64_t ts, char *out,
+                    size_t cap);
 
 /* Deliveries so far in this process: posted (2xx), failed tries. */
 void cw_outbox_counts(const cw_outbox *ob, uint64_t *delivered, uint64_t *failed);

@@ -110,6 +110,7 @@ void cw_http_later(cw_http_req *r);
 typedef struct cw_admin_session {
     uint8_t sha256[32];
     char user[CW_ADMIN_NAME_LEN];
+    uint8_t user_token[32];         /* the user's token hash: a re-issued user is another */
     uint64_t until_ms;              /* uv_now; 0: free */
 } cw_admin_session;
 

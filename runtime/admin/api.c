@@ -113,7 +113,8 @@ static cw_admin_user *session_user(cw_admin *a, const char *token)
         if (!s->until_ms || s->until_ms <= now || memcmp(s->sha256, h, 32) != 0)
             continue;
         for (size_t k = 0; k < a->users.n; k++)
-            if (strcmp(a->users.v[k].name, s->user) == 0)
+            if (strcmp(a->users.v[k].name, s->user) == 0 &&
+                memcmp(a->users.v[k].token_sha256, s->user_token, 32) == 0)
                 return &a->users.v[k];
         memset(s, 0, sizeof *s);       /* the user was removed: so is the session */
     }
@@ -302,6 +303,9 @@ static void login(cw_http_req *r, const char *tenant, const char *id)
     memset(slot, 0, sizeof *slot);
     cw_sha256_of(token, strlen(token), slot->sha256);
     snprintf(slot->user, sizeof slot->user, "%s", r->user);
+    for (size_t k = 0; k < a->users.n; k++)
+        if (strcmp(a->users.v[k].name, r->user) == 0)
+            memcpy(slot->user_token, a->users.v[k].token_sha256, 32);
     slot->until_ms = now + CW_ADMIN_SESSION_S * 1000ull;
     cw_log(CW_LOG_INFO, "admin", "user %s (%s) logged in", r->user, cw_role_name(r->role));
     cw_http_json(r, 200, json_pack("{s:s, s:s, s:s, s:i}", "session", token, "user", r->user,

@@ -20,6 +20,7 @@
 #include "callwarden/audit.h"
 #include "callwarden/crypto.h"
 #include "callwarden/log.h"
+#include "callwarden/outbox.h"
 #include "callwarden/runtime.h"
 #include "callwarden/vault.h"
 #include "api_int.h"
@@ -204,23 +205,9 @@ static int send_code(cw_api_job *j, const char *lang)
     const char *secret = webhook_secret(rt, j->tenant);
     const char *headers[1];
     size_t nheaders = 0;
-    if (json && secret) {
-        /* signed as the webhooks are: HMAC-SHA256(secret, "<t>.<body>") */
-        long long ts = (long long)time(NULL);
-        size_t len = strlen(json);
-        char *msg = malloc(len + 32);
-        if (msg) {
-            int n = snprintf(msg, len + 32, "%lld.%s", ts, json);
-            uint8_t mac[32];
-            char hex[65];
-            cw_hmac_sha256(secret, strlen(secret), msg, (size_t)n, mac);
-            cw_hex(mac, 32, hex);
-            snprintf(sig, sizeof sig, "X-Callwarden-Signature: t=%lld,v1=%s", ts, hex);
-            headers[nheaders++] = sig;
-            cw_wipe(msg, len + 32);
-            free(msg);
-        }
-    }
+    if (json && secret && cw_webhook_sign(secret, json, strlen(json), (int64_t)time(NULL), sig,
+                                          sizeof sig) == 0)
+        headers[nheaders++] = sig;       /* signed as the webhooks are */
     sending *s = calloc(1, sizeof *s);
     char why[300];
     cw_egress_request rq = {

@@ -44,6 +44,7 @@ const char *cw_http_query(cw_http_req *r, const char *name)
 static void run_daemon(cw_admin *a);
 static void req_free(cw_http_req *r);
 static void finish_stop(cw_admin *a);
+static void on_timer(uv_timer_t *t);
 
 void cw_http_reply(cw_http_req *r, unsigned status, const char *type, const char *body,
                    size_t len)
@@ -68,14 +69,12 @@ void cw_http_reply(cw_http_req *r, unsigned status, const char *type, const char
     cw_admin *a = r->admin;
     r->suspended = 0;
     a->jobs--;
-    if (r->closed) {
+    if (r->closed)
         req_free(r);
-    } else {
+    else
         MHD_resume_connection(r->conn);
-        run_daemon(a);
-    }
-    if (a->stopping && !a->jobs && a->daemon)
-        finish_stop(a);
+    /* MHD runs (and, stopping, stops) from the timer: this may be inside its callback */
+    uv_timer_start(&a->timer, on_timer, 0, 0);
 }
 
 void cw_http_json(cw_http_req *r, unsigned status, void *json)
@@ -237,8 +236,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 
 /* ---- the loop side ------------------------------------------------------------ */
 
-static void on_timer(uv_timer_t *t);
-
 static void run_daemon(cw_admin *a)
 {
     if (!a->daemon)
@@ -253,7 +250,14 @@ static void run_daemon(cw_admin *a)
 
 static void on_timer(uv_timer_t *t)
 {
-    run_daemon(t->data);
+    cw_admin *a = t->data;
+    run_daemon(a);
+    if (a->stopping && !a->jobs) {
+        /* the last answers go out (a resumed connection takes a few turns), then stop */
+        for (int i = 0; i < 4 && a->daemon; i++)
+            MHD_run(a->daemon);
+        finish_stop(a);
+    }
 }
 
 static void on_poll(uv_poll_t *p, int status, int events)
@@ -421,6 +425,8 @@ static void handle_closed(uv_handle_t *h)
 
 static void finish_stop(cw_admin *a)
 {
+    if (!a->daemon)
+        return;                        /* stopped already */
     MHD_stop_daemon(a->daemon);
     a->daemon = NULL;
     uv_close((uv_handle_t *)&a->poll, handle_closed);

@@ -64,6 +64,27 @@ struct cw_outbox {
     uint64_t delivered, failed;
 };
 
+int cw_webhook_sign(const char *secret, const void *body, size_t len, int64_t ts, char *out,
+                    size_t cap)
+{
+    /* the signature covers the time and the body: a captured post cannot be replayed
+     * later as new */
+    size_t mlen = len + 32;
+    char *msg = malloc(mlen);
+    if (!msg)
+        return -1;
+    int hl = snprintf(msg, mlen, "%lld.", (long long)ts);
+    memcpy(msg + hl, body, len);
+    uint8_t mac[32];
+    char hex[65];
+    cw_hmac_sha256(secret, strlen(secret), msg, (size_t)hl + len, mac);
+    cw_wipe(msg, mlen);
+    free(msg);
+    cw_hex(mac, sizeof mac, hex);
+    snprintf(out, cap, "X-Callwarden-Signature: t=%lld,v1=%s", (long long)ts, hex);
+    return 0;
+}
+
 /* ---- the worker job ----------------------------------------------------------------- */
 
 typedef struct scan_ctx {
@@ -264,24 +285,12 @@ static void post(cw_outbox *ob, ob_tenant *t, ob_delivery *d)
         snprintf(d->error, sizeof d->error, "the tenant has no webhook (or no secret) now");
         return;
     }
-    /* the signature covers the time and the body: a captured post cannot be replayed
-     * later as new */
-    long long ts = (long long)(cw_now_ms() / 1000);
-    size_t mlen = d->len + 32;
-    char *msg = malloc(mlen);
-    if (!msg) {
+    char sig[128], idem[80], ev[64];
+    if (cw_webhook_sign(secret, d->body, d->len, cw_now_ms() / 1000, sig, sizeof sig) != 0) {
         d->done = 1;
         snprintf(d->error, sizeof d->error, "out of memory");
         return;
     }
-    int hl = snprintf(msg, mlen, "%lld.", ts);
-    memcpy(msg + hl, d->body, d->len);
-    uint8_t mac[32];
-    cw_hmac_sha256(secret, strlen(secret), msg, (size_t)hl + d->len, mac);
-    free(msg);
-    char sig[128], idem[80], ev[64], hex[65];
-    cw_hex(mac, sizeof mac, hex);
-    snprintf(sig, sizeof sig, "X-Callwarden-Signature: t=%lld,v1=%s", ts, hex);
     snprintf(idem, sizeof idem, "Idempotency-Key: %s", d->key);
     snprintf(ev, sizeof ev, "X-Callwarden-Event: %s", d->event);
     const char *headers[] = { sig, idem, ev };

@@ -78,6 +78,7 @@ struct sim_call {
     uint32_t ts, ssrc;
     struct sockaddr_storage addr;  /* where "our" RTP comes from */
     int answered, ended, freed;
+    int bye_when_answered;          /* over SIP: hung up before the 200 OK came */
     int sig_end_pending;           /* the dialog ends after the current callback */
 
     /* what the caller does */

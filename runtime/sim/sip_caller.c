@@ -244,6 +244,12 @@ void sim_sip_bye(sim_sip *s, void *handle)
     nua_bye((nua_handle_t *)handle, TAG_END());
 }
 
+void sim_sip_cancel(sim_sip *s, void *handle)
+{
+    (void)s;
+    nua_cancel((nua_handle_t *)handle, TAG_END());
+}
+
 void sim_sip_release(sim_sip *s, void *handle)
 {
     (void)s;

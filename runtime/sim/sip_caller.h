@@ -35,6 +35,8 @@ void *sim_sip_invite(sim_sip *s, void *call, const char *from, const char *to,
                      const char *sdp);
 /* BYE on the dialog. */
 void sim_sip_bye(sim_sip *s, void *handle);
+/* CANCEL the INVITE of handle (not answered yet). */
+void sim_sip_cancel(sim_sip *s, void *handle);
 /* Forget the dialog (after it terminated). */
 void sim_sip_release(sim_sip *s, void *handle);
 /* Shut the agent down (waits for sofia-sip to finish, at most 5 s) and free it. */

@@ -114,6 +114,8 @@ static void on_answered(void *ud, void *call, const char *sdp, size_t len, const
     sc->answered = 1;
     sc->tr.answered = 1;
     sc->tr.t_answer = sim_real_ms(sc->run);
+    if (sc->bye_when_answered && sc->nh)
+        sim_sip_bye(sc->run->sip, sc->nh);
 }
 
 static void on_ended(void *ud, void *call, const char *by, int status, const char *phrase)
@@ -122,8 +124,8 @@ static void on_ended(void *ud, void *call, const char *by, int status, const cha
     sim_call *sc = of(call);
     char why[64];
     snprintf(why, sizeof why, "%s", status ? phrase : "bye");
-    if (status && !sc->answered)
-        sc->tr.rejected = status;
+    if (status && !sc->answered && !sc->bye_when_answered)
+        sc->tr.rejected = status;      /* (a 487 to our own CANCEL is no rejection) */
     sc->run->now = sim_real_ms(sc->run);
     sim_ended(sc, by, why);
 }
@@ -187,8 +189,16 @@ int sim_line_dial(sim_call *sc, const char *offer_fmt)
 
 void sim_line_hangup(sim_call *sc)
 {
-    if (sc->nh)
+    if (!sc->nh)
+        return;
+    if (sc->answered) {
         sim_sip_bye(sc->run->sip, sc->nh);
+        return;
+    }
+    /* not answered yet: CANCEL; if the 200 OK crosses it, the call is up after all and
+     * gets its BYE the moment the answer arrives (RFC 3261 9.1) */
+    sc->bye_when_answered = 1;
+    sim_sip_cancel(sc->run->sip, sc->nh);
 }
 
 /* ---- knowing what the runtime says --------------------------------------------------- */

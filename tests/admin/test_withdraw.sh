@@ -6,6 +6,7 @@
 # confirmation; every consent of that caller in force is withdrawn (WITHDRAWN method
 # CODE, content crypto-shredded, ERASED). The JSON API does the same; a wrong code is
 # refused and a code works once; an unknown number gets the same answer and no SMS;
+# the CRM gets every withdrawal through the webhook outbox;
 # a code_hook off the allow-list is a policy error.
 . "$CW_SOURCE_DIR/tests/sip/lib.sh"
 fail() { cw_fail "$@"; }
@@ -33,6 +34,7 @@ cp "$CW_SOURCE_DIR/policies/praxis/"* "$T/policies/praxis/"
 cat >>"$T/policies/praxis/policy.lua" <<EOF
 egress { allow = { ["$SMS"] = "EU" } }
 withdrawal { code_hook = "https://$SMS/hooks/sms" }
+webhook { url = "https://$SMS/hooks/crm" }
 EOF
 "$CW_BIN" check "$T/scripts/praxis" >"$T/check" 2>&1 || cw_fail "the policy: $(cat "$T/check")"
 # a code hook that is not on the allow-list is an error with its line
@@ -58,7 +60,7 @@ printf 'egress_ca_file = %s\nwebhook_secret = praxis sms-secret-0815\n' "$T/pki/
 cw_pick_ports 20
 ADMIN="127.0.0.1:$((SIP_PORT + 1))"
 cw_start --config "$T/cw.conf" --scripts "$T/scripts" --policies "$T/policies" \
-    --admin-listen "$ADMIN"
+    --admin-listen "$ADMIN" --outbox-poll-ms 200
 
 # the page in both languages, no script in it
 code=$(curl -s -o "$T/en.html" -w '%{http_code}' "http://$ADMIN/withdraw/praxis?lang=en")
@@ -117,6 +119,17 @@ post /v1/tenants/praxis/withdrawals '{"number":"call me"}'
 [ "$code" = 400 ] || cw_fail "a bad number: $code"
 sleep 0.5
 [ "$(grep -c '"/hooks/sms"' "$T/sms.log")" = 2 ] || cw_fail "an SMS went to an unknown number"
+# the CRM hears of every withdrawal (the webhook outbox follows the ledger)
+i=0
+while [ "$(grep '"/hooks/crm"' "$T/sms.log" | grep -c '"x-callwarden-event": "WITHDRAWN"')" -lt 3 ]; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || cw_fail "the CRM did not get the 3 withdrawals: $(grep -c '"/hooks/crm"' "$T/sms.log") posts"
+    sleep 0.1
+done
+for c in $C1 $C2 $C3; do
+    grep '"/hooks/crm"' "$T/sms.log" | grep '"x-callwarden-event": "WITHDRAWN"' | grep -q "$c" ||
+        cw_fail "no WITHDRAWN webhook for $c"
+done
 cw_stop
 
 show=$("$CW_BIN" audit show --data "$D" --tenant praxis)
