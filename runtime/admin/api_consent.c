@@ -177,22 +177,13 @@ static void prove(cw_api_job *j)
     int rc = out ? cw_audit_prove(j->data_dir, j->tenant, j->id, file, out) : 2;
     if (out)
         fclose(out);
-    FILE *f = rc == 0 ? fopen(file, "rb") : NULL;
-    if (f) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&buf, &len);
-        char chunk[4096];
-        size_t n;
-        while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            fwrite(chunk, 1, n, m);
-        if (m)
-            fclose(m);
-        fclose(f);
+    size_t len = 0;
+    char *buf = rc == 0 ? cw_api_read_file(file, &len) : NULL;
+    if (buf) {
         j->text = buf;
         j->text_len = len;
         j->type = "text/plain; charset=utf-8";
-        j->status = buf ? 200 : 500;
+        j->status = 200;
     } else {
         j->status = rc == 1 ? 404 : 500;
         snprintf(j->err, sizeof j->err, "%s", msg ? msg : "out of memory");

@@ -51,6 +51,9 @@ cw_api_job *cw_api_job_new(cw_http_req *r, const char *tenant, const char *id);
 void cw_api_job_start(cw_api_job *j, void (*run)(cw_api_job *), void (*done)(cw_api_job *));
 /* Answer r from j and free j (what done() ends with, if it has one). */
 void cw_api_job_answer(cw_api_job *j);
+/* A whole file into a new buffer (*len bytes, NUL-terminated), or NULL. */
+char *cw_api_read_file(const char *path, size_t *len);
+
 /* Free j when r was answered otherwise. */
 void cw_api_job_free(cw_api_job *j);
 

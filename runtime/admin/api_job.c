@@ -45,6 +45,24 @@ void cw_api_job_answer(cw_api_job *j)
     cw_api_job_free(j);
 }
 
+char *cw_api_read_file(const char *path, size_t *len)
+{
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, len);
+    char chunk[8192];
+    size_t n;
+    while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, m);
+    if (m)
+        fclose(m);
+    fclose(f);
+    return buf;
+}
+
 void cw_api_job_free(cw_api_job *j)
 {
     json_decref(j->json);

@@ -40,27 +40,10 @@ static int take_number(cw_http_req *r, cw_api_job *j)
     return 0;
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    FILE *m = open_memstream(&buf, len);
-    char chunk[8192];
-    size_t n;
-    while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, n, m);
-    if (m)
-        fclose(m);
-    fclose(f);
-    return buf;
-}
-
 static void wipe_file(const char *path)
 {
     size_t len = 0;
-    char *data = read_all(path, &len);
+    char *data = cw_api_read_file(path, &len);
     if (data) {
         cw_wipe(data, len);
         free(data);
@@ -103,7 +86,7 @@ static void run_export(cw_api_job *j)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t len = 0;
-        char *data = read_all(path, &len);
+        char *data = cw_api_read_file(path, &len);
         if (data && strcmp(e->d_name, "subject.json") == 0) {
             subject = json_loadb(data, len, 0, NULL);
         } else if (data) {
