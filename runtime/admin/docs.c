@@ -52,6 +52,30 @@ static int eu_region(const char *r)
     return 0;
 }
 
+/* What a purpose means, in the document's language: the core's vocabulary has German
+ * words too; a tenant's own purposes are described as its policy does. */
+static const char *purpose_text(const ctx *c, const char *name)
+{
+    static const struct { const char *name, *de; } core_de[] = {
+        { "call_handling", "Bearbeitung dieses Anrufs und des Anliegens darin" },
+        { "transcription", "eine schriftliche Abschrift des Anrufs" },
+        { "ai_processing", "Verarbeitung des Gesagten durch den KI-Assistenten während des Anrufs" },
+        { "ai_improvement", "Verbesserung des KI-Assistenten mit dem Anruf" },
+        { "quality_assurance", "Prüfung der Qualität des Dienstes" },
+        { "personalised_offers", "persönliche Angebote" },
+        { "marketing", "Werbung und Marketing" },
+        { "analytics", "Statistiken über Anrufe" },
+        { "crm_sync", "Weitergabe des Anliegens an die Kundenverwaltung des Unternehmens" },
+    };
+    for (size_t i = 0; i < c->p->nown_purposes; i++)
+        if (strcmp(c->p->own_purposes[i].name, name) == 0)
+            return c->p->own_purposes[i].description;
+    for (size_t i = 0; c->de && i < sizeof core_de / sizeof core_de[0]; i++)
+        if (strcmp(core_de[i].name, name) == 0)
+            return core_de[i].de;
+    return or_dash(cw_policy_purpose_description(c->p, name));
+}
+
 /* Every purpose any level names, once, in level order. */
 static size_t all_purposes(const cw_policy *p, const char *out[], size_t cap)
 {
@@ -358,8 +382,7 @@ static void privacy_notice(ctx *c)
     const char *purposes[64];
     size_t np = all_purposes(p, purposes, 64);
     for (size_t i = 0; i < np; i++)
-        cw_doc_li(&c->d, "%s: %s (%s)", purposes[i],
-                  or_dash(cw_policy_purpose_description(p, purposes[i])),
+        cw_doc_li(&c->d, "%s: %s (%s)", purposes[i], purpose_text(c, purposes[i]),
                   T(c, "Einwilligung, Art. 6 Abs. 1 lit. a DSGVO, und soweit Sie Angaben zur "
                        "Gesundheit machen Art. 9 Abs. 2 lit. a DSGVO",
                     "consent, Art. 6(1)(a) GDPR, and where you mention your health Art. 9(2)(a) "
@@ -490,8 +513,7 @@ static void processing_record(ctx *c)
     const char *purposes[64];
     size_t np = all_purposes(p, purposes, 64);
     for (size_t i = 0; i < np; i++)
-        cw_doc_li(&c->d, "%s: %s", purposes[i],
-                  or_dash(cw_policy_purpose_description(p, purposes[i])));
+        cw_doc_li(&c->d, "%s: %s", purposes[i], purpose_text(c, purposes[i]));
     cw_doc_h(&c->d, 2, "%s", T(c, "Kategorien betroffener Personen", "Categories of data subjects"));
     cw_doc_p(&c->d, "%s", T(c, "Anrufer (Patienten, Kunden, Bürger und andere, die die Nummer "
                               "anrufen).", "Callers (patients, customers, citizens and others "

@@ -85,9 +85,11 @@ for l in de en; do
     has "$r" "8000 ms" "#" "Art. 32"
 done
 has "$T/docs/privacy-notice.de.md" "Hier spricht unser KI-Assistent" "Variante B" "Taste 0" \
+    "call_handling: Bearbeitung dieses Anrufs und des Anliegens darin" \
     "Eine Übermittlung in Drittländer außerhalb der EU und des EWR findet nicht statt." \
     "4 Jahre"
 has "$T/docs/privacy-notice.en.md" "You are speaking with our AI assistant" "key 0" \
+    "call_handling: handling this call and the request made in it" \
     "No data is transferred to third countries"
 has "$T/docs/processing-record.de.md" "Vor der Übermittlung an ein Sprachmodell werden entfernt: Telefonnummern (phone), IBAN (iban)." \
     "Sprachen: de, en (Standard de)" "Antwortzeit 8000 ms, 2 Wiederholungen"
