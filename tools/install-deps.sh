@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config lua5.4 liblua5.4-dev libsofia-sip-ua-dev
 libuv1-dev libsqlite3-dev libmbedtls-dev libcurl4-openssl-dev lua-busted
 sip-tester espeak-ng sox openssl clang libclang-rt-14-dev procps iproute2 chromium
 libjansson-dev python3 libmicrohttpd-dev curl python3-prometheus-client
-chromium-driver python3-selenium"
+chromium-driver python3-selenium libsrtp2-dev"
 
 missing=""
 for p in $PKGS; do

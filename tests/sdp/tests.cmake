@@ -29,3 +29,10 @@ if(CW_FUZZ AND TARGET fuzz_sdp)
            COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/sdp-fuzz-smoke)
   set_tests_properties(sdp_fuzz_smoke_dir PROPERTIES FIXTURES_SETUP sdp_fuzz_dir)
 endif()
+
+# The SRTP keys of an offer (a=crypto, RFC 4568; issue 10): the corpus of
+# tests/sdp/sdes_corpus and 2,000,000 deterministic mutations of it through fuzz_sdes.
+add_test(NAME sdes_mutation_smoke
+         COMMAND $<TARGET_FILE:fuzz_sdes_replay> --mutate 2000000
+                 ${CMAKE_SOURCE_DIR}/tests/sdp/sdes_corpus)
+set_tests_properties(sdes_mutation_smoke PROPERTIES TIMEOUT 120)
