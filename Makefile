@@ -46,6 +46,7 @@ bench: build
 	sh tests/bench/consent.sh
 	sh tests/bench/scenarios.sh
 	sh tests/bench/egress.sh
+	sh tests/bench/admin.sh
 
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCW_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -8,6 +8,16 @@ import json, sys, time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def submit(button_id):
+    """Click and wait until the next page replaced this one (a click does not wait
+    for the navigation it starts)."""
+    old = d.find_element(By.TAG_NAME, "html")
+    d.find_element(By.ID, button_id).click()
+    WebDriverWait(d, 20).until(EC.staleness_of(old))
 
 url, number, smslog, lang = sys.argv[1:5]
 opts = webdriver.ChromeOptions()
@@ -22,7 +32,7 @@ try:
     assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang, "page language"
     assert not d.find_elements(By.TAG_NAME, "script"), "the page has a script"
     d.find_element(By.ID, "number").send_keys(number)
-    d.find_element(By.ID, "send").click()
+    submit("send")
     sent = d.find_element(By.ID, "message").text
     print("after the number:", sent)
     code = None
@@ -39,7 +49,7 @@ try:
         time.sleep(0.1)
     assert code, "no code reached the SMS hook"
     d.find_element(By.ID, "code").send_keys(code)
-    d.find_element(By.ID, "confirm").click()
+    submit("confirm")
     print("message:", d.find_element(By.ID, "message").text)
     print("notice:", d.find_element(By.ID, "notice").text)
 finally:
