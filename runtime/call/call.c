@@ -203,6 +203,7 @@ static void apply_choice(cw_call *c, const cw_sdp_choice *ch, int first)
 
 static void build_local(cw_call *c, cw_sdp_local *l)
 {
+    memset(l, 0, sizeof *l);
     l->family = c->rt->media_family;
     l->addr = c->rt->media_addr;
     l->port = c->rtp_port;

@@ -148,9 +148,9 @@ int cw_sdes_parse(const char *value, size_t len, cw_sdes_crypto *out, char *err,
         char name[41];                 /* from the network: printable only in messages */
         size_t k = 0;
         for (; k < n && k < sizeof name - 1; k++)
-            name[k] = p[k] > 0x20 && p[k] < 0x7f && p[k] != '"' ? p[k] : '?';
+            name[k] = p[k] > 0x20 && p[k] < 0x7f && p[k] != '"' && p[k] != '\\' ? p[k] : '?';
         name[k] = 0;
-        snprintf(err, errlen, "a=crypto: suite \"%s\" is not supported (AEAD_AES_256_GCM, "
+        snprintf(err, errlen, "a=crypto: suite %s is not supported (AEAD_AES_256_GCM, "
                  "AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32)", name);
         return -2;
     }
@@ -158,7 +158,7 @@ int cw_sdes_parse(const char *value, size_t len, cw_sdes_crypto *out, char *err,
     while (p < end && *p == ' ')
         p++;
     if (end - p < 7 || memcmp(p, "inline:", 7) != 0)
-        return fail(err, errlen, "the key must be \"inline:\" base64");
+        return fail(err, errlen, "the key must be inline: then base64");
     p += 7;
     const char *kend = p;
     while (kend < end && *kend != ' ')

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "callwarden/crypto.h"
 #include "callwarden/sdp.h"
 
 #define TE_PT_OFFER 101   /* the telephone-event type we offer (a common choice) */
@@ -64,15 +65,30 @@ static void session_part(out *o, const cw_sdp_local *l)
     put(o, "t=0 0\r\n");
 }
 
+/* a=crypto lines for keys (SDES, RFC 4568). */
+static void crypto_lines(out *o, const cw_sdes_crypto *keys, size_t n)
+{
+    char value[128];
+    for (size_t i = 0; i < n; i++) {
+        int len = cw_sdes_format(&keys[i], value, sizeof value);
+        if (len < 0)
+            o->overflow = 1;
+        else
+            put(o, "a=crypto:%s\r\n", value);
+    }
+    cw_wipe(value, sizeof value);
+}
+
 /* The m= line we take part in, with its attributes. */
 static void chosen_media(out *o, const cw_sdp_choice *ch, const cw_sdp_local *l)
 {
     const char *name = ch->codec == CW_CODEC_PCMA ? "PCMA" : "PCMU";
+    const char *proto = ch->proto[0] ? ch->proto : "RTP/AVP";
     if (ch->te_pt >= 0)
-        put(o, "m=audio %u RTP/AVP %d %d\r\n", (unsigned)l->port, (int)ch->codec_pt,
+        put(o, "m=audio %u %s %d %d\r\n", (unsigned)l->port, proto, (int)ch->codec_pt,
             ch->te_pt);
     else
-        put(o, "m=audio %u RTP/AVP %d\r\n", (unsigned)l->port, (int)ch->codec_pt);
+        put(o, "m=audio %u %s %d\r\n", (unsigned)l->port, proto, (int)ch->codec_pt);
     put(o, "a=rtpmap:%d %s/8000\r\n", (int)ch->codec_pt, name);
     if (ch->te_pt >= 0) {
         put(o, "a=rtpmap:%d telephone-event/8000\r\n", ch->te_pt);
@@ -80,12 +96,16 @@ static void chosen_media(out *o, const cw_sdp_choice *ch, const cw_sdp_local *l)
     }
     put(o, "a=ptime:%u\r\n", ch->ptime ? ch->ptime : 20);
     put(o, "a=%s\r\n", cw_sdp_dir_name(ch->dir));
+    if (ch->srtp)
+        crypto_lines(o, l->crypto, l->ncrypto);
 }
 
 /* A choice that did not come from cw_sdp_negotiate on this offer would make an answer
  * that says something else than the stream does. */
-static int choice_fits(const cw_sdp *offer, const cw_sdp_choice *ch)
+static int choice_fits(const cw_sdp *offer, const cw_sdp_choice *ch, const cw_sdp_local *l)
 {
+    if (ch->srtp && (!l->crypto || l->ncrypto != 1 || l->crypto[0].tag != ch->remote_crypto.tag))
+        return 0;   /* an SRTP answer carries exactly our key, under the offer's tag */
     return ch->media_index >= 0 && (size_t)ch->media_index < offer->nmedia &&
            offer->nmedia <= CW_SDP_MAX_MEDIA &&
            (ch->codec == CW_CODEC_PCMU || ch->codec == CW_CODEC_PCMA) &&
@@ -102,7 +122,7 @@ int cw_sdp_build_answer(const cw_sdp *offer, const cw_sdp_choice *ch,
     out o = { buf, cap, 0, 0 };
     if (cap)
         buf[0] = 0;
-    if (!local->addr || !choice_fits(offer, ch))
+    if (!local->addr || !choice_fits(offer, ch, local))
         return -1;
     session_part(&o, local);
     for (size_t i = 0; i < offer->nmedia; i++) {
@@ -127,12 +147,15 @@ int cw_sdp_build_offer(const cw_sdp_local *local, char *buf, size_t cap)
     if (!local->addr)
         return -1;
     session_part(&o, local);
-    put(&o, "m=audio %u RTP/AVP 0 8 %d\r\n", (unsigned)local->port, TE_PT_OFFER);
+    put(&o, "m=audio %u %s 0 8 %d\r\n", (unsigned)local->port,
+        local->proto ? local->proto : "RTP/AVP", TE_PT_OFFER);
     put(&o, "a=rtpmap:0 PCMU/8000\r\n");
     put(&o, "a=rtpmap:8 PCMA/8000\r\n");
     put(&o, "a=rtpmap:%d telephone-event/8000\r\n", TE_PT_OFFER);
     put(&o, "a=fmtp:%d 0-15\r\n", TE_PT_OFFER);
     put(&o, "a=ptime:20\r\n");
     put(&o, "a=sendrecv\r\n");
+    if (local->crypto)
+        crypto_lines(&o, local->crypto, local->ncrypto);
     return finish(&o);
 }

@@ -354,7 +354,28 @@ static int parse_ptime(parser *ps, span v, unsigned *ptime)
     return 0;
 }
 
-/* a=<name>[:<value>]; the ones we use are rtpmap, ptime and the four directions. */
+/* a=crypto:<tag> <suite> <key params> (RFC 4568 9.1), media level only (it has no
+ * session-level meaning). A line we cannot use is left out, not a reason to refuse the
+ * body: the offer may hold others, and negotiation says why when none is left. */
+static int parse_crypto(span v, cw_sdp_media *m)
+{
+    if (!m)
+        return 0;
+    cw_sdes_crypto c;
+    char why[sizeof m->crypto_err];
+    if (cw_sdes_parse(v.p, span_len(v), &c, why, sizeof why) != 0) {
+        if (m->crypto_refused++ == 0)
+            snprintf(m->crypto_err, sizeof m->crypto_err, "%s", why);
+        return 0;
+    }
+    if (m->ncrypto < CW_SDP_MAX_CRYPTO)
+        memcpy(&m->crypto[m->ncrypto++], &c, sizeof c);
+    cw_sdes_wipe(&c);
+    return 0;
+}
+
+/* a=<name>[:<value>]; the ones we use are rtpmap, ptime, crypto and the four
+ * directions. */
 static int parse_attr(parser *ps, span v)
 {
     cw_sdp *out = ps->out;
@@ -367,6 +388,8 @@ static int parse_attr(parser *ps, span v)
 
     if (span_is(name, "rtpmap"))
         return parse_rtpmap(ps, v, m);
+    if (span_is(name, "crypto"))
+        return parse_crypto(v, m);
     if (span_is(name, "ptime")) {
         if (!m)
             return parse_ptime(ps, v, &ps->session_ptime);
@@ -524,6 +547,15 @@ int cw_sdp_parse(const char *buf, size_t len, cw_sdp *out, char *err, size_t err
 {
     if (parse_body(buf, len, out, err, errlen) == 0)
         return 0;
+    cw_sdp_wipe(out);
     memset(out, 0, sizeof *out);
     return -1;
+}
+
+void cw_sdp_wipe(cw_sdp *sdp)
+{
+    for (size_t i = 0; i < CW_SDP_MAX_MEDIA; i++) {
+        for (size_t k = 0; k < CW_SDP_MAX_CRYPTO; k++)
+            cw_sdes_wipe(&sdp->media[i].crypto[k]);
+    }
 }

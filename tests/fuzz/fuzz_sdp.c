@@ -76,7 +76,11 @@ static void check_choice(const cw_sdp *offer, const cw_sdp_choice *ch)
 {
     REQUIRE(ch->media_index >= 0 && (size_t)ch->media_index < offer->nmedia);
     const cw_sdp_media *m = &offer->media[ch->media_index];
-    REQUIRE(strcmp(m->type, "audio") == 0 && strcmp(m->proto, "RTP/AVP") == 0);
+    REQUIRE(strcmp(m->type, "audio") == 0 && strcmp(m->proto, ch->proto) == 0);
+    /* plain RTP only over RTP/AVP; SRTP over RTP/SAVP, or RTP/AVP with a key */
+    REQUIRE(ch->srtp ? strcmp(m->proto, "RTP/SAVP") == 0 || strcmp(m->proto, "RTP/AVP") == 0
+                     : strcmp(m->proto, "RTP/AVP") == 0);
+    REQUIRE(!ch->srtp || (m->ncrypto > 0 && cw_srtp_suite_available(ch->remote_crypto.suite)));
     REQUIRE(m->port != 0 && ch->remote_port == m->port);
     REQUIRE(ch->codec == CW_CODEC_PCMU || ch->codec == CW_CODEC_PCMA);
     REQUIRE(ch->te_pt >= -1 && ch->te_pt <= 127 && ch->te_pt != (int)ch->codec);
@@ -114,7 +118,12 @@ static void check_answer(const cw_sdp *offer, const cw_sdp_choice *ch, const cw_
         const cw_sdp_media *a = &ans.media[i], *o = &offer->media[i];
         if ((int)i == ch->media_index) {
             REQUIRE(a->port == l->port && a->dir == ch->dir && a->ptime == ch->ptime);
-            REQUIRE(a->family == l->family && strcmp(a->proto, "RTP/AVP") == 0);
+            REQUIRE(a->family == l->family && strcmp(a->proto, ch->proto) == 0);
+            /* an SRTP answer carries our one key, read back as written */
+            REQUIRE(a->ncrypto == (ch->srtp ? 1u : 0u));
+            REQUIRE(!ch->srtp || (a->crypto[0].tag == l->crypto[0].tag &&
+                                  memcmp(a->crypto[0].key, l->crypto[0].key,
+                                         l->crypto[0].key_len) == 0));
         } else {
             REQUIRE(a->port == 0);
             REQUIRE(strcmp(a->type, o->type) == 0 && strcmp(a->proto, o->proto) == 0);
@@ -124,14 +133,17 @@ static void check_answer(const cw_sdp *offer, const cw_sdp_choice *ch, const cw_
 
     /* our answer read as an offer: the same stream, codec and events */
     cw_sdp_choice back;
-    if (cw_sdp_negotiate(&ans, &back, err, sizeof err) != 0) {
+    if (cw_sdp_negotiate_srtp(&ans, ch->srtp ? CW_SRTP_REQUIRED : CW_SRTP_OFF, &back, err,
+                              sizeof err) != 0) {
         fprintf(stderr, "fuzz_sdp: our answer does not negotiate: %s\n%s", err, buf);
         abort();
     }
     check_choice(&ans, &back);
     REQUIRE(back.media_index == ch->media_index && back.codec == ch->codec);
     REQUIRE(back.te_pt == ch->te_pt && back.ptime == ch->ptime);
-    REQUIRE(back.remote_port == l->port);
+    REQUIRE(back.remote_port == l->port && back.srtp == ch->srtp);
+    cw_sdes_wipe(&back.remote_crypto);
+    cw_sdp_wipe(&ans);
 }
 
 /* Our offer for l: any cap too small fails and empties buf, cap 0 does not touch it;
@@ -203,7 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!m->addr[0])
             continue;
         cw_sdp_local l = { m->family, m->addr, m->port, offer.origin_id,
-                           offer.origin_version };
+                           offer.origin_version, NULL, 0, NULL };
         check_offer(&l);
     }
 
@@ -215,15 +227,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     check_choice(&offer, &ch);
 
-    cw_sdp_local v4 = { AF_INET, "192.0.2.10", 40000, 1, 2 };
-    cw_sdp_local v6 = { AF_INET6, "2001:db8::10", 65535, UINT64_MAX, 0 };
+    cw_sdp_local v4 = { AF_INET, "192.0.2.10", 40000, 1, 2, NULL, 0, NULL };
+    cw_sdp_local v6 = { AF_INET6, "2001:db8::10", 65535, UINT64_MAX, 0, NULL, 0, NULL };
     check_answer(&offer, &ch, &v4);
     check_answer(&offer, &ch, &v6);
     check_offer(&v4);
     check_offer(&v6);
     /* answering from the peer's own address and port: any literal the parser took */
     cw_sdp_local mirror = { ch.remote_family, ch.remote_addr, ch.remote_port,
-                            offer.origin_id, offer.origin_version };
+                            offer.origin_id, offer.origin_version, NULL, 0, NULL };
     check_answer(&offer, &ch, &mirror);
+
+    /* the same offer for a tenant that wants SRTP: an SRTP choice is answered with a
+     * key of ours under the offer's tag, and that answer reads back */
+    cw_sdp_choice sch;
+    if (cw_sdp_negotiate_srtp(&offer, CW_SRTP_REQUIRED, &sch, err, sizeof err) != 0) {
+        check_reason(err, sizeof err);
+        REQUIRE(sch.media_index == -1);
+    } else {
+        check_choice(&offer, &sch);
+        REQUIRE(sch.srtp == 1 && sch.remote_crypto.key_len == cw_srtp_key_len(sch.remote_crypto.suite));
+        cw_sdes_crypto mine;
+        REQUIRE(cw_sdes_new_key(&mine, sch.remote_crypto.suite, sch.remote_crypto.tag) == 0);
+        v4.crypto = &mine;
+        v4.ncrypto = 1;
+        check_answer(&offer, &sch, &v4);
+        cw_sdes_wipe(&mine);
+        cw_sdes_wipe(&sch.remote_crypto);
+    }
+    cw_sdp_wipe(&offer);
     return 0;
 }

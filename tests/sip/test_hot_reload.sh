@@ -87,7 +87,12 @@ while [ $i -le 100 ]; do
 done
 rc=0
 cw_wait_pid "$load_pid" 70 || rc=$?
-[ $rc -eq 0 ] || cw_fail "calls failed during the edits (SIPp status $rc)"
+if [ $rc -ne 0 ]; then
+    # the SIPp error log says which call failed and how; the dump below may be cut
+    tail -n 20 "$T/load.err" >&2 2>/dev/null
+    tail -n 2 "$T/load.csv" >&2 2>/dev/null
+    cw_fail "calls failed during the edits (SIPp status $rc)"
+fi
 stat_of() {
     awk -F';' -v col="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
                            c { v = $c } END { print v + 0 }' "$T/load.csv"

@@ -268,7 +268,7 @@ static void test_streams(void)
     CHECK_EQ_INT(offer(HEAD_C), -1);
     CHECK_STR(err, "no audio stream");
     CHECK_EQ_INT(offer(HEAD_C "m=audio 4000 RTP/SAVP 0\r\n"), -1);
-    CHECK_STR(err, "no audio stream over RTP/AVP (offered: RTP/SAVP)");
+    CHECK_STR(err, "no audio stream over RTP/AVP (offered: RTP/SAVP, and transport.srtp is off)");
     CHECK_EQ_INT(offer(HEAD_C "m=audio 4000 RTP/SAVP 0\r\nm=audio 4002 RTP/AVP 18\r\n"), -1);
     CHECK(strncmp(err, "no common codec (offered: 18;", 29) == 0);
 }
@@ -438,8 +438,8 @@ static void test_malformed(void)
 
 static void test_answer(void)
 {
-    cw_sdp_local l4 = { AF_INET, "192.0.2.9", 30000, 42, 7 };
-    cw_sdp_local l6 = { AF_INET6, "2001:db8::9", 30002, 43, 1 };
+    cw_sdp_local l4 = { AF_INET, "192.0.2.9", 30000, 42, 7, NULL, 0, NULL };
+    cw_sdp_local l6 = { AF_INET6, "2001:db8::9", 30002, 43, 1, NULL, 0, NULL };
     char buf[2048];
 
     CHECK_EQ_INT(offer(HEAD_C "m=video 5000 RTP/AVP 31 96\r\n"
@@ -512,7 +512,7 @@ static void test_answer(void)
 
 static void test_offer(void)
 {
-    cw_sdp_local l = { AF_INET, "192.0.2.9", 30000, 5, 6 };
+    cw_sdp_local l = { AF_INET, "192.0.2.9", 30000, 5, 6, NULL, 0, NULL };
     char buf[1024];
     int n = cw_sdp_build_offer(&l, buf, sizeof buf);
     CHECK_STR(buf, "v=0\r\n"
@@ -536,9 +536,134 @@ static void test_offer(void)
     CHECK_EQ_INT(ch.te_pt, 101);
     CHECK_EQ_INT(ch.remote_port, 30000);
     /* without a local address there is nothing to write */
-    cw_sdp_local noaddr = { AF_INET, NULL, 30000, 5, 6 };
+    cw_sdp_local noaddr = { AF_INET, NULL, 30000, 5, 6, NULL, 0, NULL };
     CHECK_EQ_INT(cw_sdp_build_offer(&noaddr, buf, sizeof buf), -1);
     CHECK_EQ_INT(cw_sdp_build_answer(&sdp, &ch, &noaddr, buf, sizeof buf), -1);
+}
+
+
+#define KEY80 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e"
+#define KEYGCM "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKyw="
+
+static int offer_mode(const char *text, cw_srtp_mode mode)
+{
+    if (parse(text) != 0)
+        return -1;
+    return cw_sdp_negotiate_srtp(&sdp, mode, &ch, err, sizeof err);
+}
+
+/* SDES: a=crypto read, RTP/SAVP (and RTP/AVP with a=crypto) taken as the tenant's
+ * transport.srtp says, the answer carrying our key under the offer's tag. */
+static void test_srtp(void)
+{
+    const char *savp = HEAD_C "m=audio 4000 RTP/SAVP 8 101\r\n"
+                       "a=rtpmap:101 telephone-event/8000\r\n"
+                       "a=crypto:1 FOO_BAR inline:" KEY80 "\r\n"
+                       "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY80 "|2^31\r\n"
+                       "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" KEY80 "\r\n";
+    CHECK_EQ_INT(parse(savp), 0);
+    CHECK_EQ_INT(sdp.media[0].ncrypto, 2);
+    CHECK_EQ_INT(sdp.media[0].crypto_refused, 1);
+    CHECK(strstr(sdp.media[0].crypto_err, "FOO_BAR") != NULL);
+    CHECK_EQ_INT(sdp.media[0].crypto[0].tag, 2);
+    CHECK_EQ_INT(sdp.media[0].crypto[0].key_len, 30);
+    CHECK_EQ_INT(sdp.media[0].crypto[0].key[29], 30);
+
+    /* required and preferred take it, the first usable line wins; off refuses */
+    CHECK_EQ_INT(offer_mode(savp, CW_SRTP_REQUIRED), 0);
+    CHECK_EQ_INT(ch.srtp, 1);
+    CHECK_STR(ch.proto, "RTP/SAVP");
+    CHECK_EQ_INT(ch.remote_crypto.tag, 2);
+    CHECK_EQ_INT(ch.remote_crypto.suite, CW_SRTP_AES_CM_128_HMAC_SHA1_32);
+    CHECK_EQ_INT(offer_mode(savp, CW_SRTP_PREFERRED), 0);
+    CHECK_EQ_INT(ch.srtp, 1);
+    CHECK_EQ_INT(offer_mode(savp, CW_SRTP_OFF), -1);
+    CHECK_STR(err, "no audio stream over RTP/AVP (offered: RTP/SAVP, and transport.srtp is off)");
+
+    /* the answer: our key, the offer's tag and suite, the offer's proto */
+    CHECK_EQ_INT(offer_mode(savp, CW_SRTP_REQUIRED), 0);
+    cw_sdes_crypto mine;
+    CHECK_EQ_INT(cw_sdes_new_key(&mine, ch.remote_crypto.suite, ch.remote_crypto.tag), 0);
+    cw_sdp_local l = { AF_INET, "192.0.2.9", 30000, 42, 7, &mine, 1, NULL };
+    char buf[2048], want[128];
+    CHECK(cw_sdp_build_answer(&sdp, &ch, &l, buf, sizeof buf) > 0);
+    CHECK(strstr(buf, "m=audio 30000 RTP/SAVP 8 101\r\n") != NULL);
+    CHECK(cw_sdes_format(&mine, want, sizeof want) > 0);
+    CHECK(strstr(buf, want) != NULL);
+    CHECK(strncmp(want, "2 AES_CM_128_HMAC_SHA1_32 inline:", 33) == 0);
+    CHECK(strstr(buf, KEY80) == NULL);      /* never their key back */
+    static cw_sdp ans;
+    CHECK_EQ_INT(cw_sdp_parse(buf, strlen(buf), &ans, err, sizeof err), 0);
+    CHECK_EQ_INT(ans.media[0].ncrypto, 1);
+    CHECK(memcmp(ans.media[0].crypto[0].key, mine.key, 30) == 0);
+    /* an SRTP choice is not answered without our key, or under another tag */
+    cw_sdp_local nokey = l;
+    nokey.crypto = NULL;
+    nokey.ncrypto = 0;
+    CHECK_EQ_INT(cw_sdp_build_answer(&sdp, &ch, &nokey, buf, sizeof buf), -1);
+    mine.tag = 3;
+    CHECK_EQ_INT(cw_sdp_build_answer(&sdp, &ch, &l, buf, sizeof buf), -1);
+    cw_sdes_wipe(&mine);
+    cw_sdp_wipe(&sdp);
+    CHECK_EQ_INT(sdp.media[0].crypto[0].key[29], 0);
+
+    /* best-effort SRTP: RTP/AVP with a=crypto is SRTP when the tenant takes it */
+    const char *avp_crypto = HEAD_C "m=audio 4000 RTP/AVP 0\r\n"
+                             "a=crypto:7 AEAD_AES_256_GCM inline:" KEYGCM "\r\n";
+    if (cw_srtp_suite_available(CW_SRTP_AEAD_AES_256_GCM)) {
+        CHECK_EQ_INT(offer_mode(avp_crypto, CW_SRTP_PREFERRED), 0);
+        CHECK_EQ_INT(ch.srtp, 1);
+        CHECK_STR(ch.proto, "RTP/AVP");
+        CHECK_EQ_INT(ch.remote_crypto.key_len, 44);
+        CHECK_EQ_INT(offer_mode(avp_crypto, CW_SRTP_REQUIRED), 0);
+        CHECK_EQ_INT(ch.srtp, 1);
+    }
+    CHECK_EQ_INT(offer_mode(avp_crypto, CW_SRTP_OFF), 0);
+    CHECK_EQ_INT(ch.srtp, 0);
+
+    /* plain RTP: taken unless SRTP is required, and then the refusal names the rule */
+    const char *plain = HEAD_C "m=audio 4000 RTP/AVP 0\r\n";
+    CHECK_EQ_INT(offer_mode(plain, CW_SRTP_PREFERRED), 0);
+    CHECK_EQ_INT(ch.srtp, 0);
+    CHECK_STR(ch.proto, "RTP/AVP");
+    CHECK_EQ_INT(offer_mode(plain, CW_SRTP_REQUIRED), -1);
+    CHECK_STR(err, "transport.srtp = required: the offer has no RTP/SAVP stream, only plain RTP");
+
+    /* preferred takes an SRTP line after a plain one */
+    const char *both = HEAD_C "m=audio 4000 RTP/AVP 0\r\n"
+                       "m=audio 4002 RTP/SAVP 0\r\n"
+                       "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY80 "\r\n";
+    CHECK_EQ_INT(offer_mode(both, CW_SRTP_PREFERRED), 0);
+    CHECK_EQ_INT(ch.media_index, 1);
+    CHECK_EQ_INT(ch.srtp, 1);
+    CHECK_EQ_INT(offer_mode(both, CW_SRTP_OFF), 0);
+    CHECK_EQ_INT(ch.media_index, 0);
+
+    /* RTP/SAVP with no key we take: the reason says which */
+    CHECK_EQ_INT(offer_mode(HEAD_C "m=audio 4000 RTP/SAVP 0\r\n"
+                            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:AQID\r\n",
+                            CW_SRTP_REQUIRED), -1);
+    CHECK(strstr(err, "transport.srtp = required: no crypto suite we take on the RTP/SAVP "
+                      "stream (a=crypto: AES_CM_128_HMAC_SHA1_80 needs a key of 30 bytes") == err);
+    CHECK_EQ_INT(offer_mode(HEAD_C "m=audio 4000 RTP/SAVP 0\r\n", CW_SRTP_PREFERRED), -1);
+    CHECK_STR(err, "no crypto suite we take on the RTP/SAVP stream (no a=crypto line)");
+    /* a session-level a=crypto means nothing (RFC 4568 9.1) */
+    CHECK_EQ_INT(parse(HEAD_C "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY80 "\r\n"
+                       "m=audio 4000 RTP/SAVP 0\r\n"), 0);
+    CHECK_EQ_INT(sdp.media[0].ncrypto, 0);
+
+    /* an offer of ours with keys */
+    cw_sdes_crypto keys[2];
+    CHECK_EQ_INT(cw_sdes_new_key(&keys[0], CW_SRTP_AES_CM_128_HMAC_SHA1_80, 1), 0);
+    CHECK_EQ_INT(cw_sdes_new_key(&keys[1], CW_SRTP_AES_CM_128_HMAC_SHA1_32, 2), 0);
+    cw_sdp_local lo = { AF_INET, "192.0.2.9", 30000, 5, 6, keys, 2, "RTP/SAVP" };
+    CHECK(cw_sdp_build_offer(&lo, buf, sizeof buf) > 0);
+    CHECK(strstr(buf, "m=audio 30000 RTP/SAVP 0 8 101\r\n") != NULL);
+    CHECK_EQ_INT(offer_mode(buf, CW_SRTP_REQUIRED), 0);
+    CHECK_EQ_INT(ch.remote_crypto.tag, 1);
+    CHECK(memcmp(ch.remote_crypto.key, keys[0].key, 30) == 0);
+    cw_sdes_wipe(&keys[0]);
+    cw_sdes_wipe(&keys[1]);
 }
 
 static void test_dir_names(void)
@@ -598,7 +723,7 @@ static void test_corpus(void)
                     prc == 0 && nrc == 0 ? "" : err);
         CHECK(ok);
         if (valid && ok) {
-            cw_sdp_local l = { AF_INET, "192.0.2.9", 30000, 1, 1 };
+            cw_sdp_local l = { AF_INET, "192.0.2.9", 30000, 1, 1, NULL, 0, NULL };
             char answer[4096];
             CHECK(cw_sdp_build_answer(&sdp, &ch, &l, answer, sizeof answer) > 0);
         }
@@ -626,6 +751,7 @@ int main(void)
     test_malformed();
     test_answer();
     test_offer();
+    test_srtp();
     test_dir_names();
     test_corpus();
     return check_summary("test_sdp");
